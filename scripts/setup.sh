@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Prepares a Debian machine for building and testing the PMU firmware and PDC tools:
+#   1. installs every Debian package the build, the tests and the benchmarks need;
+#   2. fetches the lwIP and mbedTLS sources from Debian's source packages, verifies
+#      them and unpacks them into a cache outside the repository.
+# Idempotent and quiet when everything is already there. Uses sudo when not root.
+#
+# Environment:
+#   PMU_DEPS_DIR   where the unpacked third-party sources live
+#                  (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pmu-deps)
+#   PMU_SETUP_SKIP_APT=1   do not install packages (for machines set up by hand)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/deps.env
+. "$here/deps.env"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "not root and sudo is not installed; run as root"
+  SUDO=(sudo)
+fi
+
+# --- Debian packages -------------------------------------------------------
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config clang lld libclang-rt-14-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  # third-party sources
+  dpkg-dev xz-utils
+  # system tests: namespaces, TAP, ping, captures, independent peers
+  iproute2 iputils-ping tshark python3 procps coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${PMU_SETUP_SKIP_APT:-0}" != 1 ] && [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer no instead of prompting.
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | "${SUDO[@]}" debconf-set-selections
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- deb-src entries ---------------------------------------------------------
+# apt-get source needs deb-src lines. When the machine has none, derive them from the
+# machine's own deb entries (same archive, same suites), so no archive address is ever
+# written by this project.
+ensure_deb_src() {
+  if apt-cache showsrc "$LWIP_SRC_PKG" 2>/dev/null | grep -q "^Version: $LWIP_SRC_VERSION\$"; then
+    return
+  fi
+  local out=/etc/apt/sources.list.d/pmu-deb-src.sources tmp
+  tmp=$(mktemp)
+  shopt -s nullglob
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ "$f" = "$out" ] && continue
+    # deb822: keep each stanza whose Types include deb, turned into deb-src.
+    awk 'BEGIN{RS=""; ORS="\n\n"} /(^|\n)Types:[^\n]*(^| )deb( |\n|$)/ {
+           sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f" >>"$tmp"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >>"$tmp.list"
+  done
+  shopt -u nullglob
+  if [ -s "$tmp" ]; then
+    "${SUDO[@]}" install -m 0644 "$tmp" "$out"
+  elif [ -s "$tmp.list" ]; then
+    "${SUDO[@]}" install -m 0644 "$tmp.list" /etc/apt/sources.list.d/pmu-deb-src.list
+  else
+    die "no Debian package sources configured on this machine"
+  fi
+  rm -f "$tmp" "$tmp.list"
+  log "added deb-src entries derived from the system's deb entries"
+  "${SUDO[@]}" apt-get update -qq
+}
+
+# --- third-party sources ---------------------------------------------------
+deps_dir=${PMU_DEPS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pmu-deps}
+mkdir -p "$deps_dir"
+
+# fetch_source PKG VERSION DIRNAME DSC_SHA256
+fetch_source() {
+  local pkg=$1 version=$2 dir=$3 dsc_sha=$4
+  local stamp="$deps_dir/$dir/.pmu-fetched"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$dsc_sha" ]; then
+    return
+  fi
+  ensure_deb_src
+  local work
+  work=$(mktemp -d "$deps_dir/.fetch.XXXXXX")
+  log "fetching Debian source package $pkg $version"
+  # apt verifies every file against the signed archive index; the pinned .dsc hash
+  # below additionally makes sure it is exactly the release this project is built on,
+  # and dpkg-source checks every tarball against the .dsc.
+  (cd "$work" && apt-get source -qq --download-only "$pkg=$version" >/dev/null 2>&1) ||
+    die "apt-get source $pkg=$version failed (is the package still in the archive?)"
+  local dsc="$work/${pkg}_${version}.dsc"
+  [ -f "$dsc" ] || die "$pkg: no .dsc downloaded"
+  echo "$dsc_sha  $dsc" | sha256sum -c --quiet - || die "$pkg: .dsc checksum mismatch"
+  # (dpkg-source notes that it cannot check the uploader's OpenPGP signature without
+  # Debian's keyring; the archive signature apt checked covers the same files.)
+  (cd "$work" && dpkg-source -q -x "$(basename "$dsc")" "$dir" >"$work/dpkg-source.log" 2>&1) || {
+    cat "$work/dpkg-source.log" >&2
+    die "$pkg: dpkg-source could not unpack or verify the source package"
+  }
+  rm -rf "${deps_dir:?}/$dir"
+  mv "$work/$dir" "$deps_dir/$dir"
+  rm -rf "$work"
+  echo "$dsc_sha" >"$stamp"
+  log "$pkg $version unpacked in $deps_dir/$dir"
+}
+
+fetch_source "$LWIP_SRC_PKG" "$LWIP_SRC_VERSION" "$LWIP_DIRNAME" "$LWIP_DSC_SHA256"
+fetch_source "$MBEDTLS_SRC_PKG" "$MBEDTLS_SRC_VERSION" "$MBEDTLS_DIRNAME" "$MBEDTLS_DSC_SHA256"
+
+# Let callers (test.sh, run.sh, CMake presets) find the sources.
+echo "$deps_dir"
