@@ -1,0 +1,42 @@
+# lwIP 2.1.3 and mbedTLS 2.28.3, compiled from the sources scripts/setup.sh unpacked from
+# Debian's source packages, with this project's own configuration headers (port/).
+# Nothing third-party lives in the repository.
+set(_pmu_deps_default "$ENV{PMU_DEPS_DIR}")
+if(NOT _pmu_deps_default)
+  if(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
+    set(_pmu_deps_default "$ENV{XDG_CACHE_HOME}/pmu-deps")
+  else()
+    set(_pmu_deps_default "$ENV{HOME}/.cache/pmu-deps")
+  endif()
+endif()
+set(PMU_DEPS_DIR "${_pmu_deps_default}" CACHE PATH "Unpacked lwIP and mbedTLS sources (scripts/setup.sh)")
+
+set(LWIP_DIR "${PMU_DEPS_DIR}/lwip-2.1.3")
+set(MBEDTLS_DIR "${PMU_DEPS_DIR}/mbedtls-2.28.3")
+foreach(_dir IN ITEMS "${LWIP_DIR}/src/core/tcp.c" "${MBEDTLS_DIR}/library/ssl_tls.c")
+  if(NOT EXISTS "${_dir}")
+    message(FATAL_ERROR "Third-party sources not found (${_dir}).\n"
+                        "Run scripts/setup.sh first, or set PMU_DEPS_DIR to where it unpacked them.")
+  endif()
+endforeach()
+
+# ---- lwIP ---------------------------------------------------------------------------
+include("${LWIP_DIR}/src/Filelists.cmake")
+add_library(lwip STATIC ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS}
+                        ${LWIP_DIR}/src/netif/ethernet.c)
+target_include_directories(lwip SYSTEM PUBLIC
+  "${LWIP_DIR}/src/include"
+  "${PROJECT_SOURCE_DIR}/port/lwip/include")
+# lwIP is C; its own warnings are not ours to fix.
+target_compile_options(lwip PRIVATE -w)
+set_target_properties(lwip PROPERTIES C_VISIBILITY_PRESET default POSITION_INDEPENDENT_CODE OFF)
+
+# ---- mbedTLS ------------------------------------------------------------------------
+file(GLOB _mbedtls_srcs CONFIGURE_DEPENDS "${MBEDTLS_DIR}/library/*.c")
+add_library(mbedtls STATIC ${_mbedtls_srcs})
+target_include_directories(mbedtls SYSTEM PUBLIC
+  "${MBEDTLS_DIR}/include"
+  "${PROJECT_SOURCE_DIR}/port/mbedtls/include")
+target_include_directories(mbedtls PRIVATE "${MBEDTLS_DIR}/library")
+target_compile_definitions(mbedtls PUBLIC MBEDTLS_CONFIG_FILE="pmu_mbedtls_config.h")
+target_compile_options(mbedtls PRIVATE -w)
