@@ -1,0 +1,22 @@
+// The set of devices a backend hands to the firmware. The backend owns them; they
+// outlive the firmware's Device.
+#pragma once
+
+#include "pmu/hal/clock.h"
+#include "pmu/hal/entropy.h"
+#include "pmu/hal/link.h"
+#include "pmu/hal/log_sink.h"
+#include "pmu/hal/storage.h"
+
+namespace pmu::hal {
+
+struct Board {
+  Link& link;
+  Clock& clock;
+  Entropy& entropy;
+  Storage& storage;
+  LogSink& log_sink;
+  const char* name;  // "linux-tap", "mps2-an385"
+};
+
+}  // namespace pmu::hal

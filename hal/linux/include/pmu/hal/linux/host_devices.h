@@ -1,0 +1,68 @@
+// The simulator's other devices: host clocks, entropy, a storage file and a log file.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "pmu/hal/clock.h"
+#include "pmu/hal/entropy.h"
+#include "pmu/hal/log_sink.h"
+#include "pmu/hal/storage.h"
+
+namespace pmu::hal::linux_host {
+
+// CLOCK_MONOTONIC and CLOCK_REALTIME.
+class HostClock final : public Clock {
+ public:
+  std::uint64_t MonotonicNs() const override;
+  std::int64_t UtcNs() const override;
+};
+
+// getrandom(2) by default; with a seed, a deterministic generator (xoshiro256**
+// seeded through SplitMix64) so that a test can reproduce every random choice the
+// device makes. A seeded source is not suitable for keys; the simulator says so in
+// its log when one is used.
+class HostEntropy final : public Entropy {
+ public:
+  HostEntropy() = default;
+  explicit HostEntropy(std::uint64_t seed);
+  bool seeded() const { return seeded_; }
+  Status Fill(MutableByteSpan out) override;
+
+ private:
+  std::uint64_t Next();
+  bool seeded_ = false;
+  std::uint64_t s_[4] = {};
+};
+
+// A file of a fixed size standing in for flash. Created (filled with 0xFF) when
+// missing; writes are flushed to disk before Write returns.
+class FileStorage final : public Storage {
+ public:
+  FileStorage() = default;
+  ~FileStorage() override;
+  FileStorage(const FileStorage&) = delete;
+  FileStorage& operator=(const FileStorage&) = delete;
+
+  Status Open(const std::string& path, std::size_t size);
+  std::size_t size() const override { return size_; }
+  Status Read(std::size_t offset, MutableByteSpan out) override;
+  Status Write(std::size_t offset, ByteSpan data) override;
+
+ private:
+  int fd_ = -1;
+  std::size_t size_ = 0;
+};
+
+// Writes each log line to a stdio stream and flushes it, so that a test reading the
+// file sees every line the device has logged.
+class StreamLogSink final : public LogSink {
+ public:
+  explicit StreamLogSink(std::FILE* stream) : stream_(stream) {}
+  void WriteLine(std::string_view line) override;
+
+ private:
+  std::FILE* stream_;
+};
+
+}  // namespace pmu::hal::linux_host

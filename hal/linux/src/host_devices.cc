@@ -1,0 +1,119 @@
+#include "pmu/hal/linux/host_devices.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+namespace pmu::hal::linux_host {
+
+std::uint64_t HostClock::MonotonicNs() const {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::int64_t HostClock::UtcNs() const {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+namespace {
+std::uint64_t SplitMix64(std::uint64_t& x) {
+  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+HostEntropy::HostEntropy(std::uint64_t seed) : seeded_(true) {
+  for (auto& s : s_) s = SplitMix64(seed);
+}
+
+std::uint64_t HostEntropy::Next() {
+  const std::uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = Rotl(s_[3], 45);
+  return result;
+}
+
+Status HostEntropy::Fill(MutableByteSpan out) {
+  if (seeded_) {
+    for (std::size_t i = 0; i < out.size(); i += 8) {
+      const std::uint64_t v = Next();
+      const std::size_t n = out.size() - i < 8 ? out.size() - i : 8;
+      std::memcpy(out.data() + i, &v, n);
+    }
+    return Status::Ok();
+  }
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = getrandom(out.data() + done, out.size() - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Unavailable("getrandom failed");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return Status::Ok();
+}
+
+FileStorage::~FileStorage() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Status FileStorage::Open(const std::string& path, std::size_t size) {
+  if (fd_ >= 0) return FailedPrecondition("storage already open");
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) return Unavailable("cannot open the storage file");
+  struct stat st {};
+  if (fstat(fd_, &st) < 0) return Unavailable("cannot stat the storage file");
+  size_ = size;
+  if (static_cast<std::size_t>(st.st_size) < size) {
+    // Extend with erased bytes.
+    std::vector<std::byte> erased(size - static_cast<std::size_t>(st.st_size), std::byte{0xFF});
+    if (pwrite(fd_, erased.data(), erased.size(), st.st_size) != static_cast<ssize_t>(erased.size()) ||
+        fdatasync(fd_) != 0) {
+      return Unavailable("cannot initialise the storage file");
+    }
+  }
+  return Status::Ok();
+}
+
+Status FileStorage::Read(std::size_t offset, MutableByteSpan out) {
+  if (offset > size_ || out.size() > size_ - offset) return OutOfRange("read past the end of storage");
+  if (pread(fd_, out.data(), out.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(out.size())) {
+    return Unavailable("storage read failed");
+  }
+  return Status::Ok();
+}
+
+Status FileStorage::Write(std::size_t offset, ByteSpan data) {
+  if (offset > size_ || data.size() > size_ - offset) return OutOfRange("write past the end of storage");
+  if (pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(data.size()) ||
+      fdatasync(fd_) != 0) {
+    return Unavailable("storage write failed");
+  }
+  return Status::Ok();
+}
+
+void StreamLogSink::WriteLine(std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), stream_);
+  std::fputc('\n', stream_);
+  std::fflush(stream_);
+}
+
+}  // namespace pmu::hal::linux_host

@@ -1,0 +1,66 @@
+// The one glue between any hal::Link and lwIP (STYLE.md: lwIP glued once for every
+// link). Owns the lwIP netif; the main loop calls PollInput() and PollLinkState().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lwip/netif.h"
+#include "pmu/base/ip_address.h"
+#include "pmu/base/status.h"
+#include "pmu/hal/link.h"
+
+namespace pmu::port {
+
+struct NetifAddresses {
+  bool ipv4_enabled = true;
+  Ipv4Address ipv4;
+  unsigned ipv4_prefix = 24;
+  bool has_ipv4_gateway = false;
+  Ipv4Address ipv4_gateway;
+  bool ipv6_enabled = true;
+  Ipv6Address ipv6;  // global address; the link-local one is derived from the MAC
+};
+
+struct LinkCounters {
+  std::uint64_t rx_frames = 0;
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t rx_dropped = 0;  // no pbuf, or oversized
+  std::uint64_t tx_frames = 0;
+  std::uint64_t tx_bytes = 0;
+  std::uint64_t tx_dropped = 0;  // link queue full or down
+};
+
+class LinkNetif {
+ public:
+  LinkNetif() = default;
+  LinkNetif(const LinkNetif&) = delete;
+  LinkNetif& operator=(const LinkNetif&) = delete;
+
+  // Adds the netif to lwIP (after lwip_init()), assigns the addresses, creates the
+  // IPv6 link-local address and starts duplicate address detection, and makes it the
+  // default netif. `hostname` must outlive the netif.
+  Status Start(hal::Link& link, const NetifAddresses& addresses, const char* hostname);
+
+  // Hands up to `max_frames` pending frames to lwIP. Returns how many were handled.
+  std::size_t PollInput(std::size_t max_frames);
+  // Follows the link's carrier into lwIP's link-up state.
+  void PollLinkState();
+
+  netif* raw() { return &netif_; }
+  const LinkCounters& counters() const { return counters_; }
+  // Whether address slot `i` is valid (DAD passed). Slot 0 is the link-local address.
+  bool Ipv6AddressValid(int slot) const;
+
+ private:
+  static err_t InitThunk(netif* nif);
+  static err_t LinkOutputThunk(netif* nif, pbuf* p);
+  err_t LinkOutput(pbuf* p);
+
+  netif netif_ = {};
+  hal::Link* link_ = nullptr;
+  LinkCounters counters_;
+  alignas(8) std::byte tx_frame_[hal::Link::kMaxFrameSize] = {};
+};
+
+}  // namespace pmu::port

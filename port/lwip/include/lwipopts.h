@@ -1,0 +1,146 @@
+/*
+ * lwIP configuration for the PMU firmware (both targets).
+ *
+ * One owner of the stack: NO_SYS=1, the raw/altcp API and a single main loop
+ * (firmware/device). Every option below that differs from lwIP's opt.h default says
+ * why. A board can shrink the memory options by defining the PMU_LWIP_* values on
+ * its compiler command line; the defaults are the simulator's.
+ *
+ * Sizing for at least 8 concurrent TCP connections (see docs/ARCHITECTURE.md):
+ *   - MEMP_NUM_TCP_PCB 24: 8 echo + 8 command sessions, plus room for connections
+ *     being refused beyond capacity and for TIME_WAIT PCBs (lwIP reuses the oldest
+ *     TIME_WAIT PCB when the pool runs out).
+ *   - Send data is copied into PBUF_RAM segments from the MEM_SIZE heap: at
+ *     TCP_SND_BUF (8 MSS) per connection, 64 KiB holds more than five connections'
+ *     full send buffers; beyond that tcp_write returns ERR_MEM and the services wait
+ *     for acknowledgements (back-pressure, not failure).
+ *   - PBUF_POOL 32 x 1536 B for received frames and out-of-order segments.
+ */
+#ifndef PMU_LWIPOPTS_H
+#define PMU_LWIPOPTS_H
+
+/* ---- system ------------------------------------------------------------------ */
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0
+#define LWIP_SOCKET                 0
+#define LWIP_NETCONN                0
+#define LWIP_TIMERS                 1
+
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 8
+#define MEM_ALIGNMENT               8   /* pools hold structs with pointers */
+#else
+#define MEM_ALIGNMENT               4
+#endif
+
+/* Randomness (TCP ports, IPv6 DAD delays) comes from the HAL through the port. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+unsigned int pmu_lwip_rand(void);
+#ifdef __cplusplus
+}
+#endif
+#define LWIP_RAND()                 ((u32_t)pmu_lwip_rand())
+
+/* ---- memory ------------------------------------------------------------------ */
+#ifndef PMU_LWIP_MEM_SIZE
+#define PMU_LWIP_MEM_SIZE           (64 * 1024)
+#endif
+#ifndef PMU_LWIP_PBUF_POOL_SIZE
+#define PMU_LWIP_PBUF_POOL_SIZE     32
+#endif
+#ifndef PMU_LWIP_TCP_PCBS
+#define PMU_LWIP_TCP_PCBS           24
+#endif
+#ifndef PMU_LWIP_APP_TIMEOUTS
+#define PMU_LWIP_APP_TIMEOUTS       32  /* one per service session, see firmware/services */
+#endif
+
+#define MEM_SIZE                    PMU_LWIP_MEM_SIZE
+#define MEMP_NUM_PBUF               16
+#define MEMP_NUM_UDP_PCB            8
+#define MEMP_NUM_TCP_PCB            PMU_LWIP_TCP_PCBS
+#define MEMP_NUM_TCP_PCB_LISTEN     8
+#define MEMP_NUM_TCP_SEG            64
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + PMU_LWIP_APP_TIMEOUTS)
+#define PBUF_POOL_SIZE              PMU_LWIP_PBUF_POOL_SIZE
+/* One pool buffer holds a whole Ethernet frame (1518 with a VLAN tag), so the link
+ * receives straight into it. */
+#define PBUF_POOL_BUFSIZE           1536
+
+/* ---- link layer ---------------------------------------------------------------- */
+#define LWIP_ARP                    1
+#define LWIP_ETHERNET               1
+#define ARP_TABLE_SIZE              16
+#define ARP_QUEUEING                1
+#define ETH_PAD_SIZE                0
+#define LWIP_SINGLE_NETIF           1
+#define LWIP_NETIF_HOSTNAME         1
+#define LWIP_NETIF_STATUS_CALLBACK  1
+#define LWIP_NETIF_LINK_CALLBACK    1
+
+/* ---- IPv4 ---------------------------------------------------------------------- */
+#define LWIP_IPV4                   1
+#define LWIP_ICMP                   1
+#define LWIP_IGMP                   1   /* the multicast bulletin channel joins 224.1.1.1 */
+#define LWIP_DHCP                   0   /* static addresses from the device configuration */
+#define LWIP_AUTOIP                 0
+#define IP_REASSEMBLY               1
+#define IP_FRAG                     1
+
+/* ---- IPv6 ---------------------------------------------------------------------- */
+#define LWIP_IPV6                   1
+#define LWIP_IPV6_NUM_ADDRESSES     3   /* link-local, the configured global, one spare */
+#define LWIP_IPV6_MLD               1   /* the bulletin channel joins ff15::1:5005 */
+#define LWIP_IPV6_AUTOCONFIG        0   /* addresses are static, not SLAAC */
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+#define LWIP_IPV6_DHCP6             0
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 1 /* DAD on every address before using it */
+#define LWIP_IPV6_FRAG              1
+#define LWIP_IPV6_REASS             1
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 8
+#define IPV6_FRAG_COPYHEADER        1   /* 64-bit pointers do not fit in the fragment header */
+#endif
+#define LWIP_ND6_NUM_NEIGHBORS      16
+#define LWIP_ND6_NUM_DESTINATIONS   16
+
+/* ---- transport ------------------------------------------------------------------ */
+#define LWIP_UDP                    1
+#define LWIP_TCP                    1
+#define LWIP_ALTCP                  1   /* services are written once for TCP and TLS */
+#define LWIP_ALTCP_TLS              0   /* enabled with the TLS services */
+#define TCP_MSS                     1460
+#define TCP_WND                     (4 * TCP_MSS)
+#define TCP_SND_BUF                 (8 * TCP_MSS)
+#define TCP_SND_QUEUELEN            ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_QUEUE_OOSEQ             1
+#define TCP_LISTEN_BACKLOG          1   /* bound the connections waiting for accept */
+#define TCP_DEFAULT_LISTEN_BACKLOG  4
+#define LWIP_TCP_KEEPALIVE          1   /* per-PCB keep-alive detects dead peers */
+#define TCP_OVERSIZE                TCP_MSS /* small writes coalesce into one segment */
+#define LWIP_TCP_TIMESTAMPS         0
+#define LWIP_WND_SCALE              0
+#define LWIP_DNS                    0
+#define LWIP_RAW                    0
+
+/* ---- checksums: computed in software on both targets ---------------------------- */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 0
+#define LWIP_CHKSUM_ALGORITHM       3
+
+/* ---- statistics: read by the device's stats report and the tests ---------------- */
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define LINK_STATS                  1
+#define SYS_STATS                   0
+
+/* ---- hooks ---------------------------------------------------------------------- */
+/* RFC 6528 initial sequence numbers (a keyed hash of the connection plus a clock)
+ * instead of lwIP's predictable counter. */
+#define LWIP_HOOK_FILENAME          "pmu_lwip_hooks.h"
+#define LWIP_HOOK_TCP_ISN           pmu_lwip_tcp_isn
+
+/* Diagnostics: LWIP_DEBUG is tested with #ifdef, so it stays undefined here. */
+
+#endif /* PMU_LWIPOPTS_H */

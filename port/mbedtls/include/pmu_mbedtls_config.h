@@ -1,0 +1,96 @@
+/*
+ * mbedTLS 2.28 configuration for the PMU firmware (MBEDTLS_CONFIG_FILE).
+ *
+ * Only what the device uses or is about to use:
+ *   - SHA-256: the CMD_floodme digest;
+ *   - TLS 1.2 server (and client, for host tools) with ECDHE-ECDSA and AEAD suites
+ *     only (AES-GCM, ChaCha20-Poly1305); no CBC suites, no static RSA key exchange, no
+ *     renegotiation, no compression;
+ *   - X.509 certificates, keys and CSRs on P-256 (the development PKI, certs/);
+ *   - SHA-1 and Base64 for the WebSocket handshake; AES-CBC and HMAC-SHA256 for Fernet
+ *     tokens (these are not TLS suites: the suite list below stays AEAD-only);
+ *   - a static allocation arena (MBEDTLS_MEMORY_BUFFER_ALLOC_C), entropy from the HAL
+ *     (MBEDTLS_NO_PLATFORM_ENTROPY) and time from the device clock.
+ */
+#ifndef PMU_MBEDTLS_CONFIG_H
+#define PMU_MBEDTLS_CONFIG_H
+
+/* ---- platform ------------------------------------------------------------------- */
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_HAVE_TIME_DATE
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY          /* calloc/free from the static arena */
+#define MBEDTLS_PLATFORM_TIME_ALT        /* the device's UTC, not the host's */
+#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+#define MBEDTLS_NO_PLATFORM_ENTROPY      /* entropy comes from the HAL */
+#define MBEDTLS_DEPRECATED_REMOVED
+#define MBEDTLS_VERSION_C
+#define MBEDTLS_ERROR_C
+
+/* ---- randomness ----------------------------------------------------------------- */
+#define MBEDTLS_ENTROPY_C
+#define MBEDTLS_CTR_DRBG_C
+#define MBEDTLS_HMAC_DRBG_C
+
+/* ---- hashes, MACs, ciphers -------------------------------------------------------- */
+#define MBEDTLS_MD_C
+#define MBEDTLS_SHA1_C
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA512_C                 /* SHA-384 for the AES-256-GCM suite */
+#define MBEDTLS_AES_C
+#define MBEDTLS_AES_ROM_TABLES           /* tables in flash, not RAM */
+#define MBEDTLS_CIPHER_C
+#define MBEDTLS_CIPHER_MODE_CBC          /* Fernet only; no CBC TLS suite is enabled */
+#define MBEDTLS_CIPHER_PADDING_PKCS7
+#define MBEDTLS_GCM_C
+#define MBEDTLS_CHACHA20_C
+#define MBEDTLS_POLY1305_C
+#define MBEDTLS_CHACHAPOLY_C
+#define MBEDTLS_BASE64_C
+
+/* ---- public keys ------------------------------------------------------------------ */
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#define MBEDTLS_ECP_DP_CURVE25519_ENABLED
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECDH_C
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ECDSA_DETERMINISTIC      /* signatures do not depend on the RNG's quality */
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+#define MBEDTLS_OID_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_PK_WRITE_C
+#define MBEDTLS_PEM_PARSE_C
+#define MBEDTLS_PEM_WRITE_C
+
+/* ---- X.509 ------------------------------------------------------------------------ */
+#define MBEDTLS_X509_USE_C
+#define MBEDTLS_X509_CRT_PARSE_C
+#define MBEDTLS_X509_CREATE_C
+#define MBEDTLS_X509_CSR_WRITE_C
+
+/* ---- TLS 1.2 ---------------------------------------------------------------------- */
+#define MBEDTLS_SSL_TLS_C
+#define MBEDTLS_SSL_SRV_C
+#define MBEDTLS_SSL_CLI_C
+#define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* the console logs the client's name */
+#define MBEDTLS_SSL_CIPHERSUITES                         \
+  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       \
+  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       \
+  MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+/* Records are small on every service; 4 KiB each way keeps two sessions in the arena. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN  4096
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+
+#include "mbedtls/check_config.h"
+
+#endif /* PMU_MBEDTLS_CONFIG_H */
