@@ -1,0 +1,81 @@
+// The device configuration: one validated structure (STYLE.md rule 12). The simulator
+// reads it from a text file and --set flags; the board from its storage; the console
+// (later) shows and sets it. The text form is one "key = value" per line, '#' starts
+// a comment. Every key is listed in docs/CONFIGURATION.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "pmu/base/fixed_string.h"
+#include "pmu/base/ip_address.h"
+#include "pmu/firmware/log.h"
+
+namespace pmu::firmware {
+
+// Compile-time capacities (the lwIP pools in port/lwip/include/lwipopts.h are sized for
+// them); the run-time limits in DeviceConfig may only lower them.
+inline constexpr std::uint8_t kMaxEchoSessions = 8;
+inline constexpr std::uint8_t kMaxCommandSessions = 8;
+
+struct DeviceConfig {
+  FixedString<63> hostname{std::string_view("pmu1")};
+  MacAddress mac{{0x02, 0x50, 0x4D, 0x55, 0x00, 0x01}};
+
+  bool ipv4_enabled = true;
+  Ipv4Address ipv4{{192, 0, 2, 2}};
+  std::uint8_t ipv4_prefix = 24;
+  bool has_ipv4_gateway = false;
+  Ipv4Address ipv4_gateway;
+
+  bool ipv6_enabled = true;
+  Ipv6Address ipv6{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02}};
+  std::uint8_t ipv6_prefix = 64;
+
+  std::uint16_t sink_port = 5001;
+  std::uint16_t echo_port = 5002;
+  std::uint16_t command_port = 5003;
+
+  std::uint8_t echo_max_clients = kMaxEchoSessions;
+  std::uint8_t command_max_clients = kMaxCommandSessions;
+  std::uint32_t short_count = 10;
+  std::uint64_t floodme_size = 1u << 20;
+  std::uint64_t floodme_max = 1ull << 30;
+  std::uint32_t idle_timeout_s = 30;
+
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// What is wrong, and where. `key` is the configuration key (nullptr for a line that is
+// not "key = value"); `reason` says why; `line` is the 1-based line of a text input
+// (0 when not from text). All strings are static.
+struct ConfigError {
+  const char* key = nullptr;
+  const char* reason = nullptr;
+  unsigned line = 0;
+  bool ok() const { return reason == nullptr; }
+};
+
+// Sets one key from its text value.
+ConfigError SetConfigValue(DeviceConfig& config, std::string_view key, std::string_view value);
+
+// Applies every "key = value" line of `text` in order; stops at the first error.
+ConfigError ParseConfigText(std::string_view text, DeviceConfig& config);
+
+// Checks the rules between fields (distinct ports, gateway on-link, at least one
+// address family ...). Every single value was already range-checked when it was set.
+ConfigError ValidateConfig(const DeviceConfig& config);
+
+using ConfigValueText = FixedString<64>;
+
+// Calls fn(key, value_text) for every key, in the documented order (for "config show"
+// and for saving the configuration as text).
+void ForEachConfigValue(const DeviceConfig& config,
+                        void (*fn)(void* context, const char* key, std::string_view value),
+                        void* context);
+
+// A one-line description of each key's allowed values, or nullptr for an unknown key.
+const char* ConfigKeyHelp(std::string_view key);
+
+}  // namespace pmu::firmware

@@ -1,0 +1,73 @@
+// SessionPool<T, N>: N slots for service sessions in static storage (no heap,
+// STYLE.md rule 8), with a run-time limit at or below N.
+#pragma once
+
+#include <cstddef>
+#include <new>
+#include <utility>
+
+namespace pmu::firmware {
+
+template <typename T, std::size_t N>
+class SessionPool {
+ public:
+  SessionPool() = default;
+  SessionPool(const SessionPool&) = delete;
+  SessionPool& operator=(const SessionPool&) = delete;
+  ~SessionPool() {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (used_[i]) Slot(i)->~T();
+    }
+  }
+
+  static constexpr std::size_t capacity() { return N; }
+  void set_limit(std::size_t limit) { limit_ = limit < N ? limit : N; }
+  std::size_t limit() const { return limit_; }
+  std::size_t in_use() const { return in_use_; }
+  std::size_t high_water() const { return high_water_; }
+
+  // Constructs a session in a free slot; nullptr when the limit is reached.
+  template <typename... Args>
+  T* Acquire(Args&&... args) {
+    if (in_use_ >= limit_) return nullptr;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!used_[i]) {
+        used_[i] = true;
+        ++in_use_;
+        if (in_use_ > high_water_) high_water_ = in_use_;
+        return new (storage_[i]) T(std::forward<Args>(args)...);
+      }
+    }
+    return nullptr;
+  }
+
+  // Destroys a session acquired from this pool.
+  void Release(T* session) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (used_[i] && Slot(i) == session) {
+        session->~T();
+        used_[i] = false;
+        --in_use_;
+        return;
+      }
+    }
+  }
+
+  template <typename Fn>
+  void ForEach(Fn&& fn) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (used_[i]) fn(*Slot(i));
+    }
+  }
+
+ private:
+  T* Slot(std::size_t i) { return std::launder(reinterpret_cast<T*>(storage_[i])); }
+
+  alignas(T) unsigned char storage_[N][sizeof(T)];
+  bool used_[N] = {};
+  std::size_t limit_ = N;
+  std::size_t in_use_ = 0;
+  std::size_t high_water_ = 0;
+};
+
+}  // namespace pmu::firmware

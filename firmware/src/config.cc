@@ -1,0 +1,255 @@
+#include "pmu/firmware/config.h"
+
+namespace pmu::firmware {
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (max - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseBool(std::string_view s, bool* out) {
+  if (s == "true" || s == "yes" || s == "on" || s == "1") {
+    *out = true;
+    return true;
+  }
+  if (s == "false" || s == "no" || s == "off" || s == "0") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+bool ValidHostname(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+using Setter = const char* (*)(DeviceConfig&, std::string_view);
+using Getter = void (*)(const DeviceConfig&, ConfigValueText&);
+
+struct Key {
+  const char* name;
+  const char* help;
+  Setter set;
+  Getter get;
+};
+
+// Generates a setter for an unsigned field with an inclusive range.
+template <typename T, T DeviceConfig::*Field, std::uint64_t Min, std::uint64_t Max>
+const char* SetUnsigned(DeviceConfig& c, std::string_view v) {
+  std::uint64_t n = 0;
+  if (!ParseUnsigned(v, UINT64_MAX, &n)) return "must be a whole number";
+  if (n < Min || n > Max) return "out of range";
+  c.*Field = static_cast<T>(n);
+  return nullptr;
+}
+template <typename T, T DeviceConfig::*Field>
+void GetUnsigned(const DeviceConfig& c, ConfigValueText& out) {
+  out.Format("%llu", static_cast<unsigned long long>(c.*Field));
+}
+template <bool DeviceConfig::*Field>
+const char* SetBool(DeviceConfig& c, std::string_view v) {
+  return ParseBool(v, &(c.*Field)) ? nullptr : "must be true or false";
+}
+template <bool DeviceConfig::*Field>
+void GetBool(const DeviceConfig& c, ConfigValueText& out) {
+  out.Append(c.*Field ? "true" : "false");
+}
+
+const Key kKeys[] = {
+    {"hostname", "the device's host name: 1 to 63 letters, digits and '-', not at either end",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (!ValidHostname(v)) return "must be 1 to 63 letters, digits and '-' (not at either end)";
+       c.hostname.clear();
+       c.hostname.Append(v);
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.hostname.view()); }},
+    {"mac", "Ethernet address, six hex pairs (a unicast address, not all zeros)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       auto m = ParseMac(v);
+       if (!m.ok()) return "must be six hex pairs like 02:50:4d:55:00:01";
+       if (m->IsMulticast()) return "must be a unicast address (lowest bit of the first octet clear)";
+       if (m->IsZero()) return "must not be all zeros";
+       c.mac = *m;
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatMac(c.mac).view()); }},
+    {"ipv4.enabled", "true or false: whether the device has an IPv4 address",
+     SetBool<&DeviceConfig::ipv4_enabled>, GetBool<&DeviceConfig::ipv4_enabled>},
+    {"ipv4.address", "the device's IPv4 address (unicast)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       auto a = ParseIpv4(v);
+       if (!a.ok()) return "must be a dotted-quad IPv4 address";
+       if (a->IsUnspecified() || a->IsLoopback() || a->IsMulticast() || a->IsBroadcast() || a->octets[0] == 0 ||
+           a->octets[0] >= 240) {
+         return "must be a unicast address (not 0.x, 127.x, multicast or reserved)";
+       }
+       c.ipv4 = *a;
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatIpv4(c.ipv4).view()); }},
+    {"ipv4.prefix", "IPv4 prefix length, 1 to 30",
+     SetUnsigned<std::uint8_t, &DeviceConfig::ipv4_prefix, 1, 30>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::ipv4_prefix>},
+    {"ipv4.gateway", "IPv4 default gateway on the device's subnet, or 'none'",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v.empty() || v == "none") {
+         c.has_ipv4_gateway = false;
+         c.ipv4_gateway = {};
+         return nullptr;
+       }
+       auto a = ParseIpv4(v);
+       if (!a.ok()) return "must be a dotted-quad IPv4 address or 'none'";
+       c.has_ipv4_gateway = true;
+       c.ipv4_gateway = *a;
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) {
+       o.Append(c.has_ipv4_gateway ? FormatIpv4(c.ipv4_gateway).view() : std::string_view("none"));
+     }},
+    {"ipv6.enabled", "true or false: whether the device has IPv6 addresses",
+     SetBool<&DeviceConfig::ipv6_enabled>, GetBool<&DeviceConfig::ipv6_enabled>},
+    {"ipv6.address", "the device's global IPv6 address (unicast, not link-local)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       auto a = ParseIpv6(v);
+       if (!a.ok()) return "must be an IPv6 address";
+       if (a->IsUnspecified() || a->IsLoopback() || a->IsMulticast() || a->IsLinkLocal() || a->IsV4Mapped()) {
+         return "must be a global unicast address (the link-local address is derived from the MAC)";
+       }
+       c.ipv6 = *a;
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatIpv6(c.ipv6).view()); }},
+    {"ipv6.prefix", "IPv6 prefix length; 64 (lwIP 2.1 treats interface addresses as /64)",
+     SetUnsigned<std::uint8_t, &DeviceConfig::ipv6_prefix, 64, 64>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::ipv6_prefix>},
+    {"sink.port", "UDP port of the datagram sink, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::sink_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::sink_port>},
+    {"echo.port", "TCP port of the echo service, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::echo_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::echo_port>},
+    {"echo.max_clients", "echo connections served at once, 1 to 8",
+     SetUnsigned<std::uint8_t, &DeviceConfig::echo_max_clients, 1, kMaxEchoSessions>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::echo_max_clients>},
+    {"command.port", "TCP port of the command service, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::command_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::command_port>},
+    {"command.max_clients", "command connections served at once, 1 to 8",
+     SetUnsigned<std::uint8_t, &DeviceConfig::command_max_clients, 1, kMaxCommandSessions>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::command_max_clients>},
+    {"command.short_count", "messages CMD_short sends, 1 to 1000",
+     SetUnsigned<std::uint32_t, &DeviceConfig::short_count, 1, 1000>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::short_count>},
+    {"command.floodme_size", "bytes CMD_floodme sends, 1 to command.floodme_max",
+     SetUnsigned<std::uint64_t, &DeviceConfig::floodme_size, 1, 1ull << 32>,
+     GetUnsigned<std::uint64_t, &DeviceConfig::floodme_size>},
+    {"command.floodme_max", "largest N accepted in CMD_floodme:N, 1 to 4294967296",
+     SetUnsigned<std::uint64_t, &DeviceConfig::floodme_max, 1, 1ull << 32>,
+     GetUnsigned<std::uint64_t, &DeviceConfig::floodme_max>},
+    {"tcp.idle_timeout_s", "seconds without progress before a TCP session is dropped, 1 to 3600",
+     SetUnsigned<std::uint32_t, &DeviceConfig::idle_timeout_s, 1, 3600>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::idle_timeout_s>},
+    {"log.level", "error, warn, info or debug",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       return ParseLogLevel(v, &c.log_level) ? nullptr : "must be error, warn, info or debug";
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(LogLevelName(c.log_level)); }},
+};
+
+const Key* FindKey(std::string_view name) {
+  for (const Key& k : kKeys) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ConfigError SetConfigValue(DeviceConfig& config, std::string_view key, std::string_view value) {
+  const Key* k = FindKey(key);
+  if (k == nullptr) return {nullptr, "unknown key", 0};
+  if (const char* why = k->set(config, value)) return {k->name, why, 0};
+  return {};
+}
+
+ConfigError ParseConfigText(std::string_view text, DeviceConfig& config) {
+  unsigned line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    line = Trim(line);
+    if (line.empty()) continue;
+    const std::size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return {nullptr, "expected 'key = value'", line_no};
+    const std::string_view key = Trim(line.substr(0, eq));
+    const std::string_view value = Trim(line.substr(eq + 1));
+    ConfigError e = SetConfigValue(config, key, value);
+    if (!e.ok()) {
+      e.line = line_no;
+      return e;
+    }
+  }
+  return {};
+}
+
+ConfigError ValidateConfig(const DeviceConfig& c) {
+  if (!c.ipv4_enabled && !c.ipv6_enabled) return {"ipv4.enabled", "IPv4 and IPv6 are both disabled", 0};
+  if (c.ipv4_enabled) {
+    const std::uint32_t host_bits = ~Ipv4Netmask(c.ipv4_prefix).ToHostOrder();
+    const std::uint32_t a = c.ipv4.ToHostOrder();
+    if ((a & host_bits) == 0) return {"ipv4.address", "is the network address of its prefix", 0};
+    if ((a & host_bits) == host_bits) return {"ipv4.address", "is the broadcast address of its prefix", 0};
+    if (c.has_ipv4_gateway) {
+      if (!SameIpv4Subnet(c.ipv4, c.ipv4_gateway, c.ipv4_prefix)) {
+        return {"ipv4.gateway", "is not on the device's subnet", 0};
+      }
+      if (c.ipv4_gateway == c.ipv4) return {"ipv4.gateway", "is the device's own address", 0};
+    }
+  }
+  // TCP and UDP ports are separate spaces; only a clash within one transport matters.
+  if (c.echo_port == c.command_port) return {"command.port", "is the same TCP port as echo.port", 0};
+  if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
+  return {};
+}
+
+void ForEachConfigValue(const DeviceConfig& config,
+                        void (*fn)(void* context, const char* key, std::string_view value), void* context) {
+  for (const Key& k : kKeys) {
+    ConfigValueText text;
+    k.get(config, text);
+    fn(context, k.name, text.view());
+  }
+}
+
+const char* ConfigKeyHelp(std::string_view key) {
+  const Key* k = FindKey(key);
+  return k ? k->help : nullptr;
+}
+
+}  // namespace pmu::firmware

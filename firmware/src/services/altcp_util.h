@@ -1,0 +1,23 @@
+// Small helpers shared by the TCP services: listening on both families, naming the
+// peer in log lines.
+#pragma once
+
+#include <cstdint>
+
+#include "lwip/altcp.h"
+#include "pmu/base/fixed_string.h"
+#include "pmu/base/result.h"
+
+namespace pmu::firmware {
+
+using PeerText = FixedString<56>;  // "[2001:db8::1]:65535" or "192.0.2.1:65535"
+
+PeerText FormatPeer(const ip_addr_t* addr, std::uint16_t port);
+PeerText RemotePeer(altcp_pcb* pcb);
+
+// Creates a listening connection on `port` for IPv4 and IPv6 with `allocator`
+// (nullptr: plain TCP), with `arg` and `accept` as its callbacks.
+Result<altcp_pcb*> ListenDualStack(altcp_allocator_t* allocator, std::uint16_t port, void* arg,
+                                   altcp_accept_fn accept);
+
+}  // namespace pmu::firmware
