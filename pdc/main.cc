@@ -1,0 +1,40 @@
+// pdc: the phasor data concentrator's host tools, one subcommand per device service.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+
+#include "lab.h"
+#include "net.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pdc: talk to PMU devices from the shell (PROTOCOLS.md).", "pdc"};
+  app.require_subcommand(1);
+  app.footer(
+      "Run 'pdc SUBCOMMAND --help' for the options of each.\n"
+      "Exit status: 0 ok, 1 local failure, 2 bad usage, 3 network error (name, connection,\n"
+      "timeout), 4 protocol error (the device answered ERROR or broke the protocol).");
+  std::function<int()> run;
+  pmu::pdc::AddLabCommands(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : pmu::pdc::kExitUsage;
+  }
+  const std::string name = app.get_subcommands().empty() ? "pdc" : "pdc " + app.get_subcommands().front()->get_name();
+  try {
+    return run ? run() : pmu::pdc::kExitUsage;
+  } catch (const pmu::pdc::NetError& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return pmu::pdc::kExitNetwork;
+  } catch (const pmu::pdc::ProtocolError& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return pmu::pdc::kExitProtocol;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return pmu::pdc::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return pmu::pdc::kExitFailure;
+  }
+}

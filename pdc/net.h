@@ -1,0 +1,75 @@
+// Socket helpers for the PDC tools: name resolution, connecting with a deadline,
+// reading with an inactivity timeout. Errors are reported as NetError exceptions that
+// carry a message for the user (the tools print it and exit with status 3).
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pmu::pdc {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // unexpected local failure
+inline constexpr int kExitUsage = 2;     // bad command line
+inline constexpr int kExitNetwork = 3;   // name, connection, timeout, reset
+inline constexpr int kExitProtocol = 4;  // the device answered ERROR or broke the protocol
+
+struct NetError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct ProtocolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Family { kAny, kIpv4, kIpv6 };
+
+struct Endpoint {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  int family() const { return addr.ss_family; }
+  std::string ToString() const;  // "192.0.2.2:5003" or "[2001:db8::2]:5003"
+  const char* FamilyName() const { return family() == AF_INET6 ? "ipv6" : "ipv4"; }
+};
+
+// Resolves host (name or literal, IPv6 with an optional %zone) for a TCP or UDP port.
+std::vector<Endpoint> Resolve(const std::string& host, unsigned port, Family family, int socktype);
+
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket();
+  Socket(Socket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Socket& operator=(Socket&& o) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+using Clock = std::chrono::steady_clock;
+
+// Connects to the first endpoint that accepts within `timeout`, trying them in
+// order; `connected` receives the one used.
+Socket ConnectTcp(const std::vector<Endpoint>& endpoints, std::chrono::milliseconds timeout,
+                  Endpoint* connected);
+
+// Sends everything (blocking socket with a send timeout).
+void SendAll(const Socket& s, const void* data, std::size_t size, std::chrono::milliseconds timeout);
+
+// One recv(); waits at most `timeout` for data. Returns bytes read, 0 at end of stream.
+std::size_t RecvSome(const Socket& s, void* buffer, std::size_t size, std::chrono::milliseconds timeout);
+
+// Parses "1.5", "30", "250ms" into milliseconds.
+std::chrono::milliseconds ParseDuration(const std::string& text);
+
+}  // namespace pmu::pdc

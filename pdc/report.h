@@ -1,0 +1,32 @@
+// The summary a PDC subcommand prints when it is done: one human-readable line on
+// standard error, or (with --json) one JSON object on standard output, so scripts get
+// machine-readable results and the data itself stays alone on standard output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace pmu::pdc {
+
+class Report {
+ public:
+  using Value = std::variant<std::string, std::int64_t, std::uint64_t, double, bool>;
+
+  Report& Add(const std::string& key, Value value) {
+    fields_.emplace_back(key, std::move(value));
+    return *this;
+  }
+  // Prints `human` (a sentence built by the caller) to stderr, or every field as JSON
+  // to stdout.
+  void Print(bool json, const std::string& human) const;
+
+  static std::string JsonEscape(const std::string& s);
+
+ private:
+  std::vector<std::pair<std::string, Value>> fields_;
+};
+
+}  // namespace pmu::pdc

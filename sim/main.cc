@@ -1,0 +1,239 @@
+// pmu-sim: the PMU firmware on a Linux TAP interface. The simulator is just another
+// board: it builds a hal::Board from host devices and runs the firmware's main loop,
+// sleeping in poll(2) until a frame arrives, a timer is due or a signal comes.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pcap_link.h"
+#include "pmu/firmware/config.h"
+#include "pmu/firmware/device.h"
+#include "pmu/hal/linux/host_devices.h"
+#include "pmu/hal/linux/memory_storage.h"
+#include "pmu/hal/linux/tap_link.h"
+
+namespace {
+
+using pmu::firmware::ConfigError;
+using pmu::firmware::DeviceConfig;
+
+constexpr int kExitUsage = 2;    // bad flags or configuration
+constexpr int kExitFailure = 1;  // could not start (TAP, files)
+constexpr std::size_t kStorageSize = 64 * 1024;
+
+void PrintConfigError(const ConfigError& e, const std::string& origin, const std::string& value) {
+  std::cerr << "pmu-sim: invalid configuration";
+  if (!origin.empty()) std::cerr << " in " << origin;
+  if (e.line != 0) std::cerr << " line " << e.line;
+  std::cerr << ": ";
+  if (e.key != nullptr) {
+    std::cerr << e.key;
+    if (!value.empty()) std::cerr << " = '" << value << "'";
+    std::cerr << ": " << e.reason;
+    if (const char* help = pmu::firmware::ConfigKeyHelp(e.key)) std::cerr << " (expected " << help << ")";
+  } else {
+    std::cerr << e.reason;
+    if (!value.empty()) std::cerr << " '" << value << "'";
+  }
+  std::cerr << "\n";
+}
+
+// Returns the value text of `key` in `text` at `line` (for the error message).
+std::string LineValue(const std::string& text, unsigned line) {
+  std::istringstream in(text);
+  std::string l;
+  for (unsigned i = 1; std::getline(in, l); ++i) {
+    if (i == line) {
+      const auto eq = l.find('=');
+      std::string v = eq == std::string::npos ? l : l.substr(eq + 1);
+      const auto hash = v.find('#');
+      if (hash != std::string::npos) v = v.substr(0, hash);
+      const auto b = v.find_first_not_of(" \t");
+      const auto e = v.find_last_not_of(" \t\r");
+      return b == std::string::npos ? "" : v.substr(b, e - b + 1);
+    }
+  }
+  return "";
+}
+
+void PrintConfig(const DeviceConfig& config) {
+  pmu::firmware::ForEachConfigValue(
+      config,
+      [](void*, const char* key, std::string_view value) {
+        std::cout << key << " = " << value << "\n";
+      },
+      nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "pmu-sim: run the PMU firmware on a Linux TAP interface.\n\n"
+      "The device answers on the TAP link with the addresses of its configuration\n"
+      "(defaults: 192.0.2.2/24 and 2001:db8::2/64). Normally started by sim/pmu-netns,\n"
+      "which makes the TAP link inside a private network namespace.\n\n"
+      "Signals: SIGINT/SIGTERM stop the device (final statistics go to the log);\n"
+      "SIGUSR1 writes a statistics report to the log.",
+      "pmu-sim"};
+  std::string tap, config_file, log_file, pcap_file, storage_file;
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  bool print_config = false, check_only = false;
+  app.add_option("--tap", tap, "TAP interface to attach to (created if missing and permitted)");
+  app.add_option("--config", config_file, "configuration file: 'key = value' lines (see docs/CONFIGURATION.md)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--set", sets, "override one configuration value, key=value (repeatable, applied after --config)");
+  app.add_option("--log", log_file, "write the device log to FILE (default: standard error)");
+  app.add_option("--pcap", pcap_file, "record every frame the device sends and receives in FILE (pcap)");
+  app.add_option("--storage", storage_file,
+                 "persistent storage file (default: in memory, lost at exit)");
+  app.add_option("--seed", seed,
+                 "seed the device's random source for reproducible runs (not for keys)");
+  app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  app.add_flag("--check-config", check_only, "validate the configuration and exit (status 0 when valid)");
+  app.footer("Exit status: 0 stopped by a signal or config printed, 1 could not start, 2 bad usage or configuration.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+
+  // ---- configuration: defaults, then the file, then --set, then cross-field rules --
+  DeviceConfig config;
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    const std::string text = buf.str();
+    const ConfigError e = pmu::firmware::ParseConfigText(text, config);
+    if (!e.ok()) {
+      PrintConfigError(e, config_file, LineValue(text, e.line));
+      return kExitUsage;
+    }
+  }
+  for (const std::string& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "pmu-sim: --set needs key=value, got '" << s << "'\n";
+      return kExitUsage;
+    }
+    const std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+    const ConfigError e = pmu::firmware::SetConfigValue(config, key, value);
+    if (!e.ok()) {
+      if (e.key == nullptr) {
+        std::cerr << "pmu-sim: invalid configuration: unknown key '" << key << "' (see docs/CONFIGURATION.md)\n";
+      } else {
+        PrintConfigError(e, "--set", value);
+      }
+      return kExitUsage;
+    }
+  }
+  if (const ConfigError e = pmu::firmware::ValidateConfig(config); !e.ok()) {
+    PrintConfigError(e, "", "");
+    return kExitUsage;
+  }
+  if (print_config) {
+    PrintConfig(config);
+    return 0;
+  }
+  if (check_only) return 0;
+  if (tap.empty()) {
+    std::cerr << "pmu-sim: --tap is required (the TAP interface the device is attached to)\n";
+    return kExitUsage;
+  }
+
+  // ---- the board ------------------------------------------------------------------
+  std::FILE* log_stream = stderr;
+  if (!log_file.empty()) {
+    log_stream = std::fopen(log_file.c_str(), "w");
+    if (log_stream == nullptr) {
+      std::cerr << "pmu-sim: cannot write the log file " << log_file << ": " << std::strerror(errno) << "\n";
+      return kExitFailure;
+    }
+  }
+  pmu::hal::linux_host::TapLink tap_link;
+  if (const pmu::Status s = tap_link.Open(tap, config.mac); !s.ok()) {
+    std::cerr << "pmu-sim: " << tap << ": " << s.message() << "\n";
+    return kExitFailure;
+  }
+  pmu::sim::PcapLink pcap_link(tap_link);
+  pmu::hal::Link* link = &tap_link;
+  if (!pcap_file.empty()) {
+    if (const pmu::Status s = pcap_link.Open(pcap_file); !s.ok()) {
+      std::cerr << "pmu-sim: " << pcap_file << ": " << s.message() << "\n";
+      return kExitFailure;
+    }
+    link = &pcap_link;
+  }
+  pmu::hal::linux_host::HostClock clock;
+  auto entropy = seed ? pmu::hal::linux_host::HostEntropy(*seed) : pmu::hal::linux_host::HostEntropy();
+  pmu::hal::linux_host::MemoryStorage memory_storage(kStorageSize);
+  pmu::hal::linux_host::FileStorage file_storage;
+  pmu::hal::Storage* storage = &memory_storage;
+  if (!storage_file.empty()) {
+    if (const pmu::Status s = file_storage.Open(storage_file, kStorageSize); !s.ok()) {
+      std::cerr << "pmu-sim: " << storage_file << ": " << s.message() << "\n";
+      return kExitFailure;
+    }
+    storage = &file_storage;
+  }
+  pmu::hal::linux_host::StreamLogSink log_sink(log_stream);
+  pmu::hal::Board board{*link, clock, entropy, *storage, log_sink, "linux-tap"};
+
+  // Signals arrive through a descriptor the main loop polls, never asynchronously.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  const int sig_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+
+  auto device = std::make_unique<pmu::firmware::Device>(board, config);
+  if (entropy.seeded()) {
+    PMU_LOG_WARN(device->logger(), "sim", "random source seeded with %llu: reproducible, not for keys",
+                 static_cast<unsigned long long>(*seed));
+  }
+  if (!device->Start().ok()) return kExitFailure;
+
+  bool running = true;
+  while (running) {
+    const std::size_t frames = device->Poll();
+    // Sleep only when the link is drained; at most 500 ms so the link state is
+    // followed even when lwIP has no timer due.
+    int timeout = frames > 0 ? 0 : static_cast<int>(std::min<std::uint32_t>(device->MsUntilNextTimer(), 500));
+    pollfd fds[2] = {{tap_link.fd(), POLLIN, 0}, {sig_fd, POLLIN, 0}};
+    if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+      PMU_LOG_ERROR(device->logger(), "sim", "poll failed: %s", std::strerror(errno));
+      break;
+    }
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo info{};
+      while (read(sig_fd, &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo == SIGUSR1) {
+          device->LogStats();
+        } else {
+          PMU_LOG_INFO(device->logger(), "sim", "signal %u: stopping", info.ssi_signo);
+          running = false;
+        }
+      }
+    }
+  }
+  device->Shutdown();
+  if (log_stream != stderr) std::fclose(log_stream);
+  return 0;
+}
