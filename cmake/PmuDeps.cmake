@@ -21,9 +21,11 @@ foreach(_dir IN ITEMS "${LWIP_DIR}/src/core/tcp.c" "${MBEDTLS_DIR}/library/ssl_t
 endforeach()
 
 # ---- lwIP ---------------------------------------------------------------------------
-include("${LWIP_DIR}/src/Filelists.cmake")
-add_library(lwip STATIC ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS}
-                        ${LWIP_DIR}/src/netif/ethernet.c)
+# The core, IPv4, IPv6 and Ethernet. (lwIP's own Filelists.cmake is not included: it
+# also rewrites files in the source tree and adds documentation targets.)
+file(GLOB _lwip_srcs CONFIGURE_DEPENDS
+  "${LWIP_DIR}/src/core/*.c" "${LWIP_DIR}/src/core/ipv4/*.c" "${LWIP_DIR}/src/core/ipv6/*.c")
+add_library(lwip STATIC ${_lwip_srcs} "${LWIP_DIR}/src/netif/ethernet.c")
 target_include_directories(lwip SYSTEM PUBLIC
   "${LWIP_DIR}/src/include"
   "${PROJECT_SOURCE_DIR}/port/lwip/include")
