@@ -49,7 +49,8 @@ class Logger {
   // The most recent records, oldest first (at most kRingRecords).
   template <typename Fn>
   void ForEachRecent(std::size_t max, Fn&& fn) const {
-    const std::size_t n = count_ < max ? count_ : max;
+    std::size_t n = count_ < kRingRecords ? count_ : kRingRecords;
+    if (max < n) n = max;
     for (std::size_t i = count_ - n; i < count_; ++i) fn(ring_[i % kRingRecords]);
   }
   std::uint32_t records_logged() const { return static_cast<std::uint32_t>(count_); }

@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "pmu/firmware/config.h"
+
+namespace pmu::firmware {
+namespace {
+
+std::map<std::string, std::string> Show(const DeviceConfig& c) {
+  std::map<std::string, std::string> out;
+  ForEachConfigValue(
+      c,
+      [](void* ctx, const char* key, std::string_view value) {
+        (*static_cast<std::map<std::string, std::string>*>(ctx))[key] = std::string(value);
+      },
+      &out);
+  return out;
+}
+
+TEST(Config, DefaultsAreValidAndDocumented) {
+  DeviceConfig c;
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  const auto shown = Show(c);
+  EXPECT_EQ(shown.at("hostname"), "pmu1");
+  EXPECT_EQ(shown.at("ipv4.address"), "192.0.2.2");
+  EXPECT_EQ(shown.at("ipv6.address"), "2001:db8::2");
+  EXPECT_EQ(shown.at("ipv4.gateway"), "none");
+  EXPECT_EQ(shown.at("command.port"), "5003");
+  EXPECT_EQ(shown.at("command.short_count"), "10");
+  EXPECT_EQ(shown.at("command.floodme_size"), "1048576");
+  EXPECT_EQ(shown.at("log.level"), "info");
+  for (const auto& [key, value] : shown) EXPECT_NE(ConfigKeyHelp(key), nullptr) << key;
+}
+
+TEST(Config, ShowThenParseRoundTrips) {
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "hostname", "feeder-7").ok());
+  ASSERT_TRUE(SetConfigValue(c, "ipv4.gateway", "192.0.2.254").ok());
+  ASSERT_TRUE(SetConfigValue(c, "ipv6.address", "2001:db8:0:1::42").ok());
+  ASSERT_TRUE(SetConfigValue(c, "log.level", "debug").ok());
+  std::string text;
+  for (const auto& [k, v] : Show(c)) text += k + " = " + v + "\n";
+  DeviceConfig d;
+  ASSERT_TRUE(ParseConfigText(text, d).ok());
+  EXPECT_EQ(Show(d), Show(c));
+}
+
+TEST(Config, TextWithCommentsAndBlankLines) {
+  DeviceConfig c;
+  const ConfigError e = ParseConfigText(
+      "# a PMU on feeder 7\n\n  hostname = feeder7   # trailing comment\r\ncommand.short_count=3\n", c);
+  ASSERT_TRUE(e.ok()) << e.reason;
+  EXPECT_EQ(c.hostname.view(), "feeder7");
+  EXPECT_EQ(c.short_count, 3u);
+}
+
+struct Bad {
+  const char* key;
+  const char* value;
+};
+
+TEST(Config, EveryBadValueNamesItsKey) {
+  const Bad cases[] = {
+      {"hostname", ""},           {"hostname", "-pmu"},          {"hostname", "pmu_1"},
+      {"hostname", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},  // 64
+      {"mac", "01:00:5e:00:00:01"}, {"mac", "00:00:00:00:00:00"}, {"mac", "zz"},
+      {"ipv4.enabled", "maybe"},  {"ipv4.address", "127.0.0.1"}, {"ipv4.address", "224.1.1.1"},
+      {"ipv4.address", "0.1.2.3"}, {"ipv4.address", "1.2.3"},    {"ipv4.prefix", "0"},
+      {"ipv4.prefix", "31"},      {"ipv4.prefix", "x"},          {"ipv4.gateway", "1.2.3.4.5"},
+      {"ipv6.address", "fe80::1"}, {"ipv6.address", "ff02::1"},  {"ipv6.address", "::1"},
+      {"ipv6.address", "::ffff:1.2.3.4"}, {"ipv6.prefix", "48"}, {"sink.port", "0"},
+      {"echo.port", "65536"},     {"command.max_clients", "9"},  {"command.max_clients", "0"},
+      {"echo.max_clients", "-1"}, {"command.short_count", "0"},  {"command.floodme_size", "0"},
+      {"command.floodme_max", "99999999999999999999999"},        {"tcp.idle_timeout_s", "0"},
+      {"log.level", "verbose"},
+  };
+  for (const Bad& b : cases) {
+    DeviceConfig c;
+    const ConfigError e = SetConfigValue(c, b.key, b.value);
+    ASSERT_FALSE(e.ok()) << b.key << " = " << b.value;
+    ASSERT_NE(e.key, nullptr);
+    EXPECT_STREQ(e.key, b.key);
+    EXPECT_NE(e.reason, nullptr);
+  }
+}
+
+TEST(Config, UnknownKeyAndSyntax) {
+  DeviceConfig c;
+  ConfigError e = SetConfigValue(c, "ipv4.adress", "1.2.3.4");
+  EXPECT_EQ(e.key, nullptr);
+  EXPECT_STREQ(e.reason, "unknown key");
+  e = ParseConfigText("hostname = a\nnot a setting\n", c);
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_STREQ(e.reason, "expected 'key = value'");
+  e = ParseConfigText("hostname = a\n\nipv4.prefix = 40\n", c);
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_STREQ(e.key, "ipv4.prefix");
+}
+
+TEST(Config, CrossFieldRules) {
+  struct Case {
+    std::vector<std::pair<const char*, const char*>> sets;
+    const char* key;
+  } cases[] = {
+      {{{"ipv4.enabled", "false"}, {"ipv6.enabled", "no"}}, "ipv4.enabled"},
+      {{{"ipv4.address", "192.0.2.0"}}, "ipv4.address"},
+      {{{"ipv4.address", "192.0.2.255"}}, "ipv4.address"},
+      {{{"ipv4.gateway", "198.51.100.1"}}, "ipv4.gateway"},
+      {{{"ipv4.gateway", "192.0.2.2"}}, "ipv4.gateway"},
+      {{{"command.port", "5002"}}, "command.port"},
+      {{{"command.floodme_max", "1000"}}, "command.floodme_size"},
+  };
+  for (const Case& c : cases) {
+    DeviceConfig d;
+    for (const auto& [k, v] : c.sets) ASSERT_TRUE(SetConfigValue(d, k, v).ok()) << k;
+    const ConfigError e = ValidateConfig(d);
+    ASSERT_FALSE(e.ok()) << c.key;
+    EXPECT_STREQ(e.key, c.key);
+  }
+  // The UDP sink and the TCP echo may share a number: different transports.
+  DeviceConfig ok;
+  ASSERT_TRUE(SetConfigValue(ok, "sink.port", "5002").ok());
+  EXPECT_TRUE(ValidateConfig(ok).ok());
+  // IPv4 off: its address rules do not apply.
+  DeviceConfig v6only;
+  ASSERT_TRUE(SetConfigValue(v6only, "ipv4.enabled", "false").ok());
+  ASSERT_TRUE(SetConfigValue(v6only, "ipv4.gateway", "198.51.100.1").ok());
+  EXPECT_TRUE(ValidateConfig(v6only).ok());
+}
+
+}  // namespace
+}  // namespace pmu::firmware

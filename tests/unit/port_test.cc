@@ -1,0 +1,35 @@
+#include <gtest/gtest.h>
+
+#include "pmu/port/lwip_status.h"
+#include "pmu/port/sha256.h"
+#include "siphash.h"
+
+namespace pmu::port {
+namespace {
+
+TEST(SipHash, ReferenceVector) {
+  // The reference vector of the SipHash paper (appendix A): key 00..0f, message 00..0e.
+  std::uint8_t key[16], msg[15];
+  for (int i = 0; i < 16; ++i) key[i] = static_cast<std::uint8_t>(i);
+  for (int i = 0; i < 15; ++i) msg[i] = static_cast<std::uint8_t>(i);
+  EXPECT_EQ(SipHash24(key, msg, sizeof(msg)), 0xa129ca6149be45e5ull);
+}
+
+TEST(Sha256, NistVectors) {
+  Sha256 h;
+  h.Update(AsBytes("abc"));
+  EXPECT_EQ(Sha256::ToHex(h.Finish()).view(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // Finish() starts over: the empty string next.
+  EXPECT_EQ(Sha256::ToHex(h.Finish()).view(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(LwipStatus, TranslatesOnce) {
+  EXPECT_TRUE(FromLwipErr(ERR_OK).ok());
+  EXPECT_EQ(FromLwipErr(ERR_MEM).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(FromLwipErr(ERR_RST).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(FromLwipErr(ERR_USE).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(FromLwipErr(static_cast<err_t>(-99)).code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace pmu::port
