@@ -2,6 +2,7 @@
 
 #include "lwip/altcp_tcp.h"
 #include "lwip/ip_addr.h"
+#include "lwip/tcp.h"
 #include "pmu/base/ip_address.h"
 #include "pmu/port/lwip_status.h"
 
@@ -30,6 +31,16 @@ PeerText RemotePeer(altcp_pcb* pcb) {
   u16_t port = 0;
   if (altcp_get_tcp_addrinfo(pcb, 0, &addr, &port) != ERR_OK) return PeerText(std::string_view("?"));
   return FormatPeer(&addr, port);
+}
+
+void AckNow(altcp_pcb* pcb) {
+  // The innermost connection of an altcp stack is altcp_tcp, whose state is the
+  // tcp_pcb (lwIP's altcp_tcp.c); altcp has no call of its own for this.
+  while (pcb != nullptr && pcb->inner_conn != nullptr) pcb = pcb->inner_conn;
+  if (pcb == nullptr || pcb->state == nullptr) return;
+  auto* tpcb = static_cast<tcp_pcb*>(pcb->state);
+  tcp_set_flags(tpcb, TF_ACK_NOW);
+  tcp_output(tpcb);
 }
 
 Result<altcp_pcb*> ListenDualStack(altcp_allocator_t* allocator, std::uint16_t port, void* arg,

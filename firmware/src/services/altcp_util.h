@@ -15,6 +15,13 @@ using PeerText = FixedString<56>;  // "[2001:db8::1]:65535" or "192.0.2.1:65535"
 PeerText FormatPeer(const ip_addr_t* addr, std::uint16_t port);
 PeerText RemotePeer(altcp_pcb* pcb);
 
+// Sends an ACK for everything received so far, now, instead of at lwIP's delayed-ACK
+// tick (up to 250 ms). The command service does this while it reads a command: a
+// client with Nagle's algorithm sends the next piece of a command only once the first
+// is acknowledged, and a bare command ends after 50 ms of silence, so a delayed ACK
+// would cut such a command in two. Works through wrapped connections (TLS).
+void AckNow(altcp_pcb* pcb);
+
 // Creates a listening connection on `port` for IPv4 and IPv6 with `allocator`
 // (nullptr: plain TCP), with `arg` and `accept` as its callbacks.
 Result<altcp_pcb*> ListenDualStack(altcp_allocator_t* allocator, std::uint16_t port, void* arg,

@@ -146,7 +146,9 @@ err_t CommandSession::OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err) {
                    self->peer_.c_str(), static_cast<unsigned>(proto::kMaxCommandLength));
       return ToErr(self->Pump());
     case proto::CommandReader::State::kReading:
-      // A bare command ends after a short silence.
+      // A bare command ends after a short silence; acknowledge at once so that a
+      // client holding the rest back for our ACK (Nagle) is not taken for silent.
+      AckNow(pcb);
       self->ArmTimer(proto::kCommandIdleEndMs);
       return ERR_OK;
   }
