@@ -1,0 +1,180 @@
+"""Helpers for the system tests.
+
+Every test runs inside the private network namespace that sim/pmu-netns makes, next
+to a real pmu-sim, and drives it with the real pdc binary and with raw sockets written
+only from PROTOCOLS.md. Waits are on conditions (a log line, a socket event) with a
+deadline, never bare sleeps.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HOST = os.environ.get("PMU_HOST", "pmu1")
+IPV4 = os.environ.get("PMU_IPV4", "")
+IPV6 = os.environ.get("PMU_IPV6", "")
+LOG = os.environ.get("PMU_LOG", "")
+PCAP = os.environ.get("PMU_PCAP", "")
+SIM_PID = int(os.environ.get("PMU_SIM_PID", "0") or 0)
+PDC = shutil.which("pdc")
+
+PORT_SINK, PORT_ECHO, PORT_CMD = 5001, 5002, 5003
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def family_from_argv():
+    fam = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+    check(fam in (4, 6), "family must be 4 or 6")
+    return fam
+
+
+def address(fam):
+    addr = IPV4 if fam == 4 else IPV6
+    check(addr, f"the device has no IPv{fam} address in this run")
+    return addr
+
+
+def af(fam):
+    return socket.AF_INET if fam == 4 else socket.AF_INET6
+
+
+# ---- pdc ------------------------------------------------------------------------------
+
+def pdc(*args, stdin=None, timeout=120):
+    """Runs pdc; returns CompletedProcess with text stdout/stderr."""
+    check(PDC, "pdc is not on PATH")
+    return subprocess.run([PDC, *map(str, args)], input=stdin, capture_output=True, timeout=timeout)
+
+
+def pdc_json(*args, expect_rc=0, **kw):
+    """Runs pdc with --json; returns (summary dict, other stdout lines)."""
+    r = pdc(*args, "--json", **kw)
+    out = r.stdout.decode(errors="replace").splitlines()
+    check(r.returncode == expect_rc,
+          f"pdc {' '.join(map(str, args))}: exit {r.returncode}, expected {expect_rc}\n"
+          f"stdout: {out[-5:]}\nstderr: {r.stderr.decode(errors='replace')}")
+    check(out and out[-1].startswith("{"), f"pdc printed no JSON summary: {out[-3:]}")
+    return json.loads(out[-1]), out[:-1]
+
+
+# ---- raw sockets -------------------------------------------------------------------------
+
+def connect(fam, port, timeout=10):
+    s = socket.socket(af(fam), socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((address(fam), port))
+    return s
+
+
+def recv_until_close(s, timeout=30):
+    """Reads until the peer closes. Returns (data, number of recv calls that returned data)."""
+    s.settimeout(timeout)
+    chunks, calls = [], 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        chunks.append(b)
+        calls += 1
+    return b"".join(chunks), calls
+
+
+def command(fam, text, newline=True, timeout=30):
+    """One command on the command service with a raw socket; returns the whole answer."""
+    with connect(fam, PORT_CMD) as s:
+        s.sendall(text + (b"\n" if newline else b""))
+        data, _ = recv_until_close(s, timeout)
+        return data
+
+
+# ---- the device log ----------------------------------------------------------------------
+
+def log_size():
+    return os.path.getsize(LOG)
+
+
+def wait_log(pattern, since=0, timeout=15):
+    """Waits until a log line after byte offset `since` matches `pattern`; returns the match."""
+    rx = re.compile(pattern)
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(LOG, "rb") as f:
+            f.seek(since)
+            for line in f.read().decode(errors="replace").splitlines():
+                m = rx.search(line)
+                if m:
+                    return m
+        if time.monotonic() > deadline:
+            raise TestFailure(f"no device log line matching /{pattern}/ within {timeout}s")
+        time.sleep(0.05)
+
+
+def log_lines(pattern, since=0):
+    rx = re.compile(pattern)
+    with open(LOG, "rb") as f:
+        f.seek(since)
+        return [m for m in (rx.search(l) for l in f.read().decode(errors="replace").splitlines()) if m]
+
+
+def device_stats():
+    """Asks the simulator for a statistics report (SIGUSR1) and returns
+    {pool name: (used, peak, size, failures)} plus 'heap'."""
+    since = log_size()
+    os.kill(SIM_PID, signal.SIGUSR1)
+    wait_log(r"stats: cmd accepted=", since)
+    stats = {}
+    for m in log_lines(r"stats: pool (\S+) used=(\d+) peak=(\d+) size=(\d+) failures=(\d+)", since):
+        stats[m.group(1)] = tuple(int(x) for x in m.groups()[1:])
+    m = log_lines(r"stats: heap used=(\d+) peak=(\d+) size=(\d+) failures=(\d+)", since)[0]
+    stats["heap"] = tuple(int(x) for x in m.groups())
+    return stats
+
+
+def check_pools_drained(context):
+    """After a scenario, everything transient is back: no received frame held, no
+    queued segment, no heap in use, no allocation failure anywhere."""
+    deadline = time.monotonic() + 10
+    while True:
+        st = device_stats()
+        busy = {k: v for k, v in st.items() if k in ("PBUF_POOL", "TCP_SEG", "PBUF", "heap") and v[0] != 0}
+        if not busy:
+            break
+        check(time.monotonic() < deadline, f"{context}: pools still in use after the scenario: {busy}")
+        time.sleep(0.2)
+    failures = {k: v[3] for k, v in st.items() if v[3] != 0}
+    check(not failures, f"{context}: allocation failures: {failures}")
+
+
+# ---- captures ------------------------------------------------------------------------------
+
+def tshark_fields(pcap, display_filter, fields):
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", display_filter, "-T", "fields"]
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, capture_output=True, timeout=120)
+    check(r.returncode == 0, f"tshark failed: {r.stderr.decode(errors='replace')}")
+    return [line.split("\t") for line in r.stdout.decode().splitlines() if line]
+
+
+def run(main):
+    """Runs a test body; prints PASS/FAIL and exits with a meaningful status."""
+    name = os.path.basename(sys.argv[0])
+    try:
+        main()
+    except TestFailure as e:
+        print(f"FAIL {name} {' '.join(sys.argv[1:])}: {e}", file=sys.stderr)
+        sys.exit(1)
+    print(f"PASS {name} {' '.join(sys.argv[1:])}")
