@@ -28,7 +28,7 @@ fi
 packages=(
   # build
   build-essential cmake ninja-build pkg-config clang lld libclang-rt-14-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libssl-dev openssl
   # third-party sources
   dpkg-dev xz-utils
   # system tests: namespaces, TAP, ping, captures, independent peers

@@ -1,39 +1,46 @@
+// SHA-256 from mbedTLS (the board's backend).
+#include <cstdlib>
+#include <new>
+
+#include "mbedtls/sha256.h"
 #include "pmu/port/sha256.h"
 
-#include <cstdlib>
-
 namespace pmu::port {
+namespace {
 
-// With the hardware-independent implementation these calls only fail on bad
-// arguments, which would be a bug here: trap rather than return a wrong digest.
-#define PMU_MBEDTLS_MUST(call) \
-  do {                         \
-    if ((call) != 0) std::abort(); \
-  } while (0)
+static_assert(sizeof(mbedtls_sha256_context) <= 256, "Sha256::context_ too small");
 
-Sha256::Sha256() {
-  mbedtls_sha256_init(&context_);
-  PMU_MBEDTLS_MUST(mbedtls_sha256_starts_ret(&context_, 0));
+mbedtls_sha256_context* Ctx(unsigned char* storage) {
+  return std::launder(reinterpret_cast<mbedtls_sha256_context*>(storage));
 }
 
-Sha256::~Sha256() { mbedtls_sha256_free(&context_); }
+// With the portable implementation these calls fail only on bad arguments, which
+// would be a bug here: trap rather than return a wrong digest.
+void Must(int rc) {
+  if (rc != 0) std::abort();
+}
+
+}  // namespace
+
+Sha256::Sha256() {
+  auto* c = new (context_) mbedtls_sha256_context;
+  mbedtls_sha256_init(c);
+  Must(mbedtls_sha256_starts_ret(c, 0));
+}
+
+Sha256::~Sha256() { mbedtls_sha256_free(Ctx(context_)); }
 
 void Sha256::Update(ByteSpan data) {
-  PMU_MBEDTLS_MUST(mbedtls_sha256_update_ret(
-      &context_, reinterpret_cast<const unsigned char*>(data.data()), data.size()));
+  Must(mbedtls_sha256_update_ret(Ctx(context_), reinterpret_cast<const unsigned char*>(data.data()), data.size()));
 }
 
 Sha256::Digest Sha256::Finish() {
   Digest d{};
-  PMU_MBEDTLS_MUST(mbedtls_sha256_finish_ret(&context_, d.data()));
-  PMU_MBEDTLS_MUST(mbedtls_sha256_starts_ret(&context_, 0));
+  Must(mbedtls_sha256_finish_ret(Ctx(context_), d.data()));
+  Must(mbedtls_sha256_starts_ret(Ctx(context_), 0));
   return d;
 }
 
-FixedString<64> Sha256::ToHex(const Digest& digest) {
-  FixedString<64> hex;
-  for (std::uint8_t b : digest) hex.Format("%02x", b);
-  return hex;
-}
+const char* Sha256::Backend() { return "mbedtls"; }
 
 }  // namespace pmu::port

@@ -6,9 +6,12 @@
 namespace pmu::proto {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-constexpr std::size_t kAlphabetSize = sizeof(kAlphabet) - 1;
-static_assert(kAlphabetSize == 62);
+// The alphabet twice over, so that 44 characters from any start are one copy.
+constexpr char kAlphabet2[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::size_t kAlphabetSize = 62;
+static_assert(sizeof(kAlphabet2) - 1 == 2 * kAlphabetSize);
 
 void MakeLine(std::uint64_t k, char (&line)[kFloodmeLineLength]) {
   std::memcpy(line, "floodme ", 8);
@@ -19,7 +22,7 @@ void MakeLine(std::uint64_t k, char (&line)[kFloodmeLineLength]) {
   }
   line[18] = ' ';
   const std::size_t start = static_cast<std::size_t>(k % kAlphabetSize);
-  for (std::size_t i = 0; i < 44; ++i) line[19 + i] = kAlphabet[(start + i) % kAlphabetSize];
+  std::memcpy(line + 19, kAlphabet2 + start, 44);
   line[63] = '\n';
 }
 

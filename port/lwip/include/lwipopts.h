@@ -10,10 +10,11 @@
  *   - MEMP_NUM_TCP_PCB 24: 8 echo + 8 command sessions, plus room for connections
  *     being refused beyond capacity and for TIME_WAIT PCBs (lwIP reuses the oldest
  *     TIME_WAIT PCB when the pool runs out).
- *   - Send data is copied into PBUF_RAM segments from the MEM_SIZE heap: at
- *     TCP_SND_BUF (8 MSS) per connection, 64 KiB holds more than five connections'
- *     full send buffers; beyond that tcp_write returns ERR_MEM and the services wait
- *     for acknowledgements (back-pressure, not failure).
+ *   - Send data is copied into PBUF_RAM segments from the MEM_SIZE heap. Each
+ *     connection may queue up to TCP_SND_BUF (16 MSS, 23 KiB: measured in
+ *     docs/BENCHMARKS.md, 8 MSS cost 10% of floodme throughput); the shared 64 KiB
+ *     heap bounds the total, and beyond it tcp_write returns ERR_MEM and the services
+ *     wait for acknowledgements (back-pressure, not failure).
  *   - PBUF_POOL 32 x 1536 B for received frames and out-of-order segments.
  */
 #ifndef PMU_LWIPOPTS_H
@@ -52,6 +53,9 @@ unsigned int pmu_lwip_rand(void);
 #ifndef PMU_LWIP_TCP_PCBS
 #define PMU_LWIP_TCP_PCBS           24
 #endif
+#ifndef PMU_LWIP_SND_BUF_MSS
+#define PMU_LWIP_SND_BUF_MSS        16  /* send buffer per connection, in segments */
+#endif
 #ifndef PMU_LWIP_APP_TIMEOUTS
 #define PMU_LWIP_APP_TIMEOUTS       32  /* one per service session, see firmware/services */
 #endif
@@ -61,7 +65,7 @@ unsigned int pmu_lwip_rand(void);
 #define MEMP_NUM_UDP_PCB            8
 #define MEMP_NUM_TCP_PCB            PMU_LWIP_TCP_PCBS
 #define MEMP_NUM_TCP_PCB_LISTEN     8
-#define MEMP_NUM_TCP_SEG            64
+#define MEMP_NUM_TCP_SEG            128 /* 8 busy senders x TCP_SND_QUEUELEN / 2 */
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + PMU_LWIP_APP_TIMEOUTS)
 #define PBUF_POOL_SIZE              PMU_LWIP_PBUF_POOL_SIZE
 /* One pool buffer holds a whole Ethernet frame (1518 with a VLAN tag), so the link
@@ -111,8 +115,8 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_ALTCP_TLS              0   /* enabled with the TLS services */
 #define TCP_MSS                     1460
 #define TCP_WND                     (4 * TCP_MSS)
-#define TCP_SND_BUF                 (8 * TCP_MSS)
-#define TCP_SND_QUEUELEN            ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_SND_BUF                 (PMU_LWIP_SND_BUF_MSS * TCP_MSS)
+#define TCP_SND_QUEUELEN            (2 * PMU_LWIP_SND_BUF_MSS)
 #define TCP_QUEUE_OOSEQ             1
 #define TCP_LISTEN_BACKLOG          1   /* bound the connections waiting for accept */
 #define TCP_DEFAULT_LISTEN_BACKLOG  4

@@ -1,10 +1,14 @@
-// SHA-256 from mbedTLS behind a small value type (mbedTLS return codes stay in port/).
+// SHA-256 behind a small value type, with a backend chosen at build time (STYLE.md:
+// a facade chosen at build time):
+//   - mbedTLS's portable C code on the board (port/src/sha256_mbedtls.cc);
+//   - on host builds, libcrypto (port/src/sha256_openssl.cc), which uses the CPU's SHA
+//     instructions: the simulated board's "hash accelerator", as a real MCU port would
+//     plug in its hash engine. See docs/BENCHMARKS.md for what this changes.
 #pragma once
 
 #include <array>
 #include <cstdint>
 
-#include "mbedtls/sha256.h"
 #include "pmu/base/bytes.h"
 #include "pmu/base/fixed_string.h"
 
@@ -24,9 +28,12 @@ class Sha256 {
   Digest Finish();
 
   static FixedString<64> ToHex(const Digest& digest);
+  // Which implementation this build uses ("mbedtls" or "openssl").
+  static const char* Backend();
 
  private:
-  mbedtls_sha256_context context_;
+  // Room for either backend's context (static storage, no heap on the device).
+  alignas(16) unsigned char context_[256];
 };
 
 }  // namespace pmu::port
