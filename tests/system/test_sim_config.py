@@ -50,6 +50,12 @@ def main():
     finally:
         os.unlink(path)
 
+    # docs/CONFIGURATION.md documents every key the device has, with its default.
+    docs = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "CONFIGURATION.md")).read()
+    for line in sim("--print-config").stdout.splitlines():
+        key, value = line.split(" = ", 1)
+        check(f"| `{key}` | `{value}` |" in docs, f"docs/CONFIGURATION.md lacks the row for {key} = {value}")
+
     r = sim()
     check(r.returncode == 2 and "--tap" in r.stderr, "missing --tap not reported")
     r = sim("--help")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job: a simulated PMU up and reachable, with a shell next to it.
+#
+#   scripts/run.sh                  set up, build, start the device in a private
+#                                   network namespace, open a shell there
+#   scripts/run.sh -- CMD ARGS...   run CMD next to the device instead of a shell
+#   scripts/run.sh --set KEY=VALUE  ...and any other sim/pmu-netns option before --
+#
+# Without a terminal (and without a command) it runs a short demonstration: the
+# ten PMU messages and a checked CMD_floodme.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+deps=$(scripts/setup.sh)
+export PMU_DEPS_DIR=$deps
+cmake --preset sim >/dev/null
+cmake --build --preset sim >/dev/null
+
+launcher_args=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do launcher_args+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+
+if [ $# -eq 0 ] && [ ! -t 0 ]; then
+  set -- sh -c 'set -x; pdc short "$PMU_HOST" 0 && pdc floodme "$PMU_HOST" && pdc echo -6 "$PMU_HOST" hello PMU'
+fi
+exec build/sim/sim/pmu-netns "${launcher_args[@]}" -- "$@"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up (packages and third-party sources), then build and
+# ctest in the simulator preset and in the AddressSanitizer+UBSan preset. CI runs this
+# (.ci/run). The output ends with ctest's own summary of the last preset.
+#
+#   scripts/test.sh                 both presets, every test
+#   scripts/test.sh --preset sim    one preset
+#   scripts/test.sh -- -L unit      extra ctest arguments after --
+#
+# System tests make private network namespaces, so they need root (sudo is used
+# when available).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+presets=(sim asan)
+ctest_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) presets=("$2"); shift 2 ;;
+    --) shift; ctest_args=("$@"); break ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+deps=$(scripts/setup.sh)
+export PMU_DEPS_DIR=$deps
+
+for preset in "${presets[@]}"; do
+  echo "== preset $preset: configure and build" >&2
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  echo "== preset $preset: test" >&2
+  ctest --preset "$preset" "${ctest_args[@]}"
+done
