@@ -1,5 +1,7 @@
 #include "pmu/firmware/config.h"
 
+#include "pmu/proto/bulletin.h"
+
 namespace pmu::firmware {
 namespace {
 
@@ -42,6 +44,33 @@ bool ValidHostname(std::string_view s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
   }
+  return true;
+}
+
+// "0", "1", "0.6", ".25", "1.0": a probability with at most 6 decimals, in ppm.
+bool ParseProbabilityPpm(std::string_view s, std::uint32_t* ppm) {
+  std::uint64_t whole = 0, frac = 0;
+  std::size_t i = 0, int_digits = 0, frac_digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    whole = whole * 10 + static_cast<unsigned>(s[i++] - '0');
+    if (++int_digits > 1) return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (frac_digits == 6) return false;
+      frac = frac * 10 + static_cast<unsigned>(s[i++] - '0');
+      ++frac_digits;
+    }
+  }
+  if (i != s.size() || int_digits + frac_digits == 0) return false;
+  while (frac_digits < 6) {
+    frac *= 10;
+    ++frac_digits;
+  }
+  const std::uint64_t v = whole * 1'000'000 + frac;
+  if (v > 1'000'000) return false;
+  *ppm = static_cast<std::uint32_t>(v);
   return true;
 }
 
@@ -172,6 +201,73 @@ const Key kKeys[] = {
     {"tcp.idle_timeout_s", "seconds without progress before a TCP session is dropped, 1 to 3600",
      SetUnsigned<std::uint32_t, &DeviceConfig::idle_timeout_s, 1, 3600>,
      GetUnsigned<std::uint32_t, &DeviceConfig::idle_timeout_s>},
+    {"reset.port", "UDP port of the clock reset service, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::reset_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::reset_port>},
+    {"reset.loss", "probability that a reset request is discarded, 0 to 1 (at most 6 decimals)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       return ParseProbabilityPpm(v, &c.reset_loss_ppm) ? nullptr : "must be a probability from 0 to 1, like 0.6";
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) {
+       const std::uint32_t p = c.reset_loss_ppm;
+       if (p % 1'000'000 == 0) {
+         o.Format("%u", p / 1'000'000);
+       } else {
+         ConfigValueText frac;
+         frac.Format("%06u", p % 1'000'000);
+         std::string_view f = frac.view();
+         while (f.back() == '0') f.remove_suffix(1);
+         o.Format("%u.%.*s", p / 1'000'000, static_cast<int>(f.size()), f.data());
+       }
+     }},
+    {"reset.families", "families the reset service answers on: both, ipv4, ipv6 or alternate",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       for (ResetFamilies f : {ResetFamilies::kBoth, ResetFamilies::kIpv4, ResetFamilies::kIpv6,
+                               ResetFamilies::kAlternate}) {
+         if (v == ResetFamiliesName(f)) {
+           c.reset_families = f;
+           return nullptr;
+         }
+       }
+       return "must be both, ipv4, ipv6 or alternate";
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(ResetFamiliesName(c.reset_families)); }},
+    {"reset.alternate_s", "seconds each family answers in turn in alternate mode, 1 to 3600",
+     SetUnsigned<std::uint32_t, &DeviceConfig::reset_alternate_s, 1, 3600>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::reset_alternate_s>},
+    {"bulletin.port", "UDP port of the multicast bulletin channel, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::bulletin_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::bulletin_port>},
+    {"bulletin.id", "the device's bulletin identifier: 1 to 6 printable ASCII characters, no space",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (!proto::IsValidBulletinId(v)) return "must be 1 to 6 printable ASCII characters without spaces";
+       c.bulletin_id.clear();
+       c.bulletin_id.Append(v);
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.bulletin_id.view()); }},
+    {"bulletin.group4", "IPv4 multicast group of the bulletin channel",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       auto a = ParseIpv4(v);
+       if (!a.ok() || !a->IsMulticast()) return "must be an IPv4 multicast address (224.0.0.0/4)";
+       c.bulletin_group4 = *a;
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatIpv4(c.bulletin_group4).view()); }},
+    {"bulletin.group6", "IPv6 multicast group of the bulletin channel",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       auto a = ParseIpv6(v);
+       if (!a.ok() || !a->IsMulticast()) return "must be an IPv6 multicast address (ff00::/8)";
+       c.bulletin_group6 = *a;
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatIpv6(c.bulletin_group6).view()); }},
+    {"bulletin.period_s", "seconds between the device's bulletins, 1 to 3600",
+     SetUnsigned<std::uint32_t, &DeviceConfig::bulletin_period_s, 1, 3600>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::bulletin_period_s>},
+    {"bulletin.ttl", "multicast TTL and hop limit of the bulletins, 1 to 255 (1: this link only)",
+     SetUnsigned<std::uint8_t, &DeviceConfig::bulletin_ttl, 1, 255>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::bulletin_ttl>},
     {"log.level", "error, warn, info or debug",
      [](DeviceConfig& c, std::string_view v) -> const char* {
        return ParseLogLevel(v, &c.log_level) ? nullptr : "must be error, warn, info or debug";
@@ -234,6 +330,18 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
   }
   // TCP and UDP ports are separate spaces; only a clash within one transport matters.
   if (c.echo_port == c.command_port) return {"command.port", "is the same TCP port as echo.port", 0};
+  if (c.reset_port == c.sink_port) return {"reset.port", "is the same UDP port as sink.port", 0};
+  if (c.bulletin_port == c.sink_port) return {"bulletin.port", "is the same UDP port as sink.port", 0};
+  if (c.bulletin_port == c.reset_port) return {"bulletin.port", "is the same UDP port as reset.port", 0};
+  if (c.reset_families == ResetFamilies::kIpv4 && !c.ipv4_enabled) {
+    return {"reset.families", "is ipv4 but IPv4 is disabled", 0};
+  }
+  if (c.reset_families == ResetFamilies::kIpv6 && !c.ipv6_enabled) {
+    return {"reset.families", "is ipv6 but IPv6 is disabled", 0};
+  }
+  if (c.reset_families == ResetFamilies::kAlternate && !(c.ipv4_enabled && c.ipv6_enabled)) {
+    return {"reset.families", "is alternate but only one family is enabled", 0};
+  }
   if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
   return {};
 }
@@ -245,6 +353,16 @@ void ForEachConfigValue(const DeviceConfig& config,
     k.get(config, text);
     fn(context, k.name, text.view());
   }
+}
+
+const char* ResetFamiliesName(ResetFamilies f) {
+  switch (f) {
+    case ResetFamilies::kBoth: return "both";
+    case ResetFamilies::kIpv4: return "ipv4";
+    case ResetFamilies::kIpv6: return "ipv6";
+    case ResetFamilies::kAlternate: return "alternate";
+  }
+  return "?";
 }
 
 const char* ConfigKeyHelp(std::string_view key) {

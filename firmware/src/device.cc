@@ -8,6 +8,7 @@
 #include "lwip/stats.h"
 #include "lwip/timeouts.h"
 #include "mbedtls/version.h"
+#include "pmu/base/civil_time.h"
 #include "pmu/port/lwip_port.h"
 
 namespace pmu::firmware {
@@ -61,7 +62,9 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       context_{log_, clock_, config_},
       sink_(context_),
       echo_(context_),
-      command_(context_) {
+      command_(context_),
+      reset_(context_, prng_),
+      bulletin_(context_) {
   log_.set_level(config_.log_level);
 }
 
@@ -76,7 +79,13 @@ Status Device::Start() {
     PMU_LOG_ERROR(log_, "boot", "entropy source failed: %s", s.message());
     return s;
   }
+  s = prng_.Seed(board_.entropy);
+  if (!s.ok()) {
+    PMU_LOG_ERROR(log_, "boot", "entropy source failed: %s", s.message());
+    return s;
+  }
   lwip_init();
+  started_ms_ = clock_.MonotonicMs();
 
   s = netif_.Start(board_.link, AddressesFrom(config_), config_.hostname.c_str());
   if (!s.ok()) {
@@ -103,6 +112,10 @@ Status Device::Start() {
   if (s = command_.Start(config_.command_port, nullptr, limits, config_.command_max_clients, "cmd"); !s.ok()) {
     return StartFailed("command service", s);
   }
+  if (s = reset_.Start(config_.reset_port); !s.ok()) return StartFailed("clock reset service", s);
+  if (s = bulletin_.Start(netif_.raw(), &Device::DescribeState, this); !s.ok()) {
+    return StartFailed("bulletin channel", s);
+  }
   PMU_LOG_INFO(log_, "boot", "ready");
   return Status::Ok();
 }
@@ -128,6 +141,19 @@ void Device::UpdateBootRecord() {
     return;
   }
   PMU_LOG_INFO(log_, "boot", "boot number %u", boot_count_);
+}
+
+void Device::DescribeState(void* context, BulletinText& text) {
+  auto* self = static_cast<Device*>(context);
+  const std::uint64_t up_s = (self->clock_.MonotonicMs() - self->started_ms_) / 1000;
+  text.Format("%s up %llu s, boot %u, UTC %s, clock offset %+lld s; sessions: command %u/%u, echo %u/%u; "
+              "resets answered %u",
+              self->config_.hostname.c_str(), static_cast<unsigned long long>(up_s), self->boot_count_,
+              FormatIso8601(self->clock_.UtcNs(), 0).c_str(),
+              static_cast<long long>(self->clock_.offset_ns() / 1'000'000'000),
+              static_cast<unsigned>(self->command_.active_sessions()), self->config_.command_max_clients,
+              static_cast<unsigned>(self->echo_.active_sessions()), self->config_.echo_max_clients,
+              self->reset_.counters().answered);
 }
 
 std::size_t Device::Poll() {
@@ -190,6 +216,14 @@ void Device::LogStats() {
   PMU_LOG_INFO(log_, "stats", "echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", e.accepted, e.refused,
                e.timeouts, static_cast<unsigned>(echo_.active_sessions()),
                static_cast<unsigned long long>(e.bytes_echoed));
+  const ResetCounters& r = reset_.counters();
+  PMU_LOG_INFO(log_, "stats",
+               "reset received=%u inactive_family=%u lost=%u malformed=%u answered=%u duplicates=%u advanced_s=%llu",
+               r.received, r.inactive_family, r.lost, r.malformed, r.answered, r.duplicates,
+               static_cast<unsigned long long>(r.advanced_s));
+  const BulletinCounters& b = bulletin_.counters();
+  PMU_LOG_INFO(log_, "stats", "mcast sent=%u received=%u dropped=%u answers=%u suppressed=%u", b.sent, b.received,
+               b.dropped, b.answers, b.suppressed);
   const CommandServiceCounters& c = command_.counters();
   PMU_LOG_INFO(log_, "stats",
                "cmd accepted=%u refused=%u completed=%u errors=%u timeouts=%u resets=%u active=%u peak=%u bytes=%llu",

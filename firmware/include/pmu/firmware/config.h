@@ -19,6 +19,10 @@ namespace pmu::firmware {
 inline constexpr std::uint8_t kMaxEchoSessions = 8;
 inline constexpr std::uint8_t kMaxCommandSessions = 8;
 
+// Which families the clock reset service answers on (PROTOCOLS.md).
+enum class ResetFamilies : std::uint8_t { kBoth, kIpv4, kIpv6, kAlternate };
+const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alternate"
+
 struct DeviceConfig {
   FixedString<63> hostname{std::string_view("pmu1")};
   MacAddress mac{{0x02, 0x50, 0x4D, 0x55, 0x00, 0x01}};
@@ -43,6 +47,18 @@ struct DeviceConfig {
   std::uint64_t floodme_size = 1u << 20;
   std::uint64_t floodme_max = 1ull << 30;
   std::uint32_t idle_timeout_s = 30;
+
+  std::uint16_t reset_port = 5004;
+  std::uint32_t reset_loss_ppm = 600'000;  // probability of discarding a request, in 1e-6
+  ResetFamilies reset_families = ResetFamilies::kBoth;
+  std::uint32_t reset_alternate_s = 10;    // period of the alternate mode
+
+  std::uint16_t bulletin_port = 5005;
+  FixedString<6> bulletin_id{std::string_view("PMU001")};
+  Ipv4Address bulletin_group4{{224, 1, 1, 1}};
+  Ipv6Address bulletin_group6{{0xff, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x50, 0x05}};
+  std::uint32_t bulletin_period_s = 5;
+  std::uint8_t bulletin_ttl = 1;           // multicast TTL / hop limit: stays on the link
 
   LogLevel log_level = LogLevel::kInfo;
 };

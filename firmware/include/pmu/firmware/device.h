@@ -14,7 +14,10 @@
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/log.h"
+#include "pmu/firmware/random.h"
+#include "pmu/firmware/services/bulletin_service.h"
 #include "pmu/firmware/services/command_service.h"
+#include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/tcp_echo.h"
 #include "pmu/firmware/services/udp_sink.h"
 #include "pmu/hal/board.h"
@@ -55,6 +58,8 @@ class Device {
 
  private:
   Status StartFailed(const char* what, Status status);
+  // The state line of the periodic bulletin.
+  static void DescribeState(void* self, BulletinText& text);
   void UpdateBootRecord();
   void WatchAddresses();
 
@@ -67,6 +72,10 @@ class Device {
   UdpSink sink_;
   EchoService echo_;
   CommandService command_;
+  DevicePrng prng_;
+  ResetService reset_;
+  BulletinService bulletin_;
+  std::uint64_t started_ms_ = 0;
   std::uint8_t ipv6_state_[3] = {};
   std::uint64_t next_link_check_ms_ = 0;
   std::uint32_t boot_count_ = 0;

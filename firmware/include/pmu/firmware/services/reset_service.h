@@ -1,0 +1,52 @@
+// The clock reset service (PROTOCOLS.md "Clock reset service", UDP 5004).
+//
+// For each datagram, in this order:
+//   1. over a family that is not answering now (reset.families): ignored;
+//   2. the lossy path: discarded with probability reset.loss, before anything else;
+//   3. parsed (proto/reset.h); malformed, out-of-range or oversized: logged, ignored;
+//   4. RESET:n;id=T seen before (ResetIdCache): the first answer again, clock untouched;
+//   5. otherwise X uniform in 0..n, the device clock advances X s, answer OFFSET=X.
+// Random choices come from the device's PRNG (seeded from the HAL entropy).
+#pragma once
+
+#include <cstdint>
+
+#include "lwip/udp.h"
+#include "pmu/base/status.h"
+#include "pmu/firmware/random.h"
+#include "pmu/firmware/services/reset_id_cache.h"
+#include "pmu/firmware/services/service_context.h"
+
+namespace pmu::firmware {
+
+struct ResetCounters {
+  std::uint32_t received = 0;
+  std::uint32_t inactive_family = 0;  // ignored: that family is not answering now
+  std::uint32_t lost = 0;             // discarded by the loss emulation
+  std::uint32_t malformed = 0;
+  std::uint32_t answered = 0;         // new requests: the clock moved
+  std::uint32_t duplicates = 0;       // repeated identifiers: first answer again
+  std::uint64_t advanced_s = 0;       // total seconds the clock was moved
+};
+
+class ResetService {
+ public:
+  ResetService(const ServiceContext& context, DevicePrng& prng) : ctx_(context), prng_(prng) {}
+  Status Start(std::uint16_t port);
+  const ResetCounters& counters() const { return counters_; }
+  // Whether the service answers requests over IPv6 (else IPv4) at this moment.
+  bool Answers(bool ipv6, std::uint64_t now_ms) const;
+
+ private:
+  static void OnRecv(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
+  void Handle(ByteSpan datagram, std::size_t total_size, const ip_addr_t* addr, u16_t port);
+  void Answer(std::uint32_t offset, const ip_addr_t* addr, u16_t port);
+
+  ServiceContext ctx_;
+  DevicePrng& prng_;
+  udp_pcb* pcb_ = nullptr;
+  ResetIdCache cache_;
+  ResetCounters counters_;
+};
+
+}  // namespace pmu::firmware
