@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "lab.h"
+#include "mcast.h"
+#include "reset.h"
 #include "net.h"
 
 int main(int argc, char** argv) {
@@ -15,13 +17,18 @@ int main(int argc, char** argv) {
       "timeout), 4 protocol error (the device answered ERROR or broke the protocol).");
   std::function<int()> run;
   pmu::pdc::AddLabCommands(app, run);
+  pmu::pdc::AddResetCommand(app, run);
+  pmu::pdc::AddMcastCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : pmu::pdc::kExitUsage;
   }
-  const std::string name = app.get_subcommands().empty() ? "pdc" : "pdc " + app.get_subcommands().front()->get_name();
+  std::string name = "pdc";
+  for (const CLI::App* sub = &app; !sub->get_subcommands().empty(); sub = sub->get_subcommands().front()) {
+    name += " " + sub->get_subcommands().front()->get_name();
+  }
   try {
     return run ? run() : pmu::pdc::kExitUsage;
   } catch (const pmu::pdc::NetError& e) {

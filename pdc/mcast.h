@@ -1,0 +1,9 @@
+// pdc mcast listen / send: the bulletin channel (PROTOCOLS.md "Bulletin channel").
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace pmu::pdc {
+void AddMcastCommands(CLI::App& app, std::function<int()>& run);
+}

@@ -1,0 +1,235 @@
+#include "reset.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "net.h"
+#include "pmu/proto/reset.h"
+#include "report.h"
+#include "stats.h"
+#include "udp.h"
+
+namespace pmu::pdc {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct ResetOptions {
+  std::string host;
+  std::uint32_t seconds = 0;
+  unsigned port = 5004;
+  bool ipv4 = false, ipv6 = false;
+  unsigned runs = 1;
+  std::string wait = "1";
+  unsigned max_tries = 100;
+  bool no_id = false;
+  bool json = false;
+  bool quiet = false;
+};
+
+struct Target {
+  Endpoint endpoint;
+  Socket socket;
+};
+
+struct FamilyCount {
+  std::uint64_t sent = 0;
+  std::uint64_t answered = 0;
+};
+
+std::string Count(std::uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+bool SameAddress(const sockaddr_storage& a, const Endpoint& e) {
+  if (a.ss_family != e.family()) return false;
+  if (a.ss_family == AF_INET) {
+    return std::memcmp(&reinterpret_cast<const sockaddr_in&>(a).sin_addr,
+                       &reinterpret_cast<const sockaddr_in&>(e.addr).sin_addr, 4) == 0;
+  }
+  return std::memcmp(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr,
+                     &reinterpret_cast<const sockaddr_in6&>(e.addr).sin6_addr, 16) == 0;
+}
+
+int RunReset(const ResetOptions& o) {
+  const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
+  const milliseconds wait = ParseDuration(o.wait);
+  if (wait.count() <= 0) throw std::invalid_argument("--wait must be positive");
+  // Every address of the device, IPv4 and IPv6 alike, each with its own socket.
+  std::vector<Target> targets;
+  for (const Endpoint& e : Resolve(o.host, o.port, family, SOCK_DGRAM)) {
+    Socket s(socket(e.family(), SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!s) throw NetError(std::string("socket: ") + std::strerror(errno));
+    if (connect(s.fd(), reinterpret_cast<const sockaddr*>(&e.addr), e.len) < 0) {
+      // An address this host cannot reach (no route for that family) is skipped.
+      if (!o.quiet) std::cerr << "pdc reset: skipping " << e.ToString() << ": " << std::strerror(errno) << "\n";
+      continue;
+    }
+    targets.push_back({e, std::move(s)});
+  }
+  if (targets.empty()) throw NetError("no reachable address for '" + o.host + "'");
+
+  std::map<std::string, FamilyCount> per_family;  // "ipv4"/"ipv6"
+  std::uint64_t total_datagrams = 0, total_rounds = 0, offsets_sum = 0;
+  std::vector<std::uint32_t> offsets;
+  for (unsigned run = 1; run <= o.runs; ++run) {
+    const std::string token = o.no_id ? "" : RandomHex(12);
+    char request[160];
+    const std::size_t len = proto::FormatResetRequest({o.seconds, token}, request);
+    if (len == 0) throw std::invalid_argument("seconds must be 0 to 86400");
+    const auto start = Clock::now();
+    std::uint64_t datagrams = 0;
+    unsigned rounds = 0;
+    bool answered = false;
+    std::uint32_t offset = 0;
+    std::string family_name, answer_time;
+    while (!answered) {
+      if (rounds == o.max_tries) {
+        throw NetError("no answer after " + std::to_string(rounds) + " rounds (" + std::to_string(datagrams) +
+                       " datagrams)");
+      }
+      ++rounds;
+      for (Target& t : targets) {
+        if (send(t.socket.fd(), request, len, 0) >= 0) {
+          ++datagrams;
+          ++per_family[t.endpoint.FamilyName()].sent;
+        }
+      }
+      // Wait for the first answer, then a moment more for the other family's answer
+      // to this round (both may survive the loss), for the statistics.
+      auto deadline = Clock::now() + wait;
+      std::vector<bool> got(targets.size(), false);
+      for (;;) {
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0 || std::all_of(got.begin(), got.end(), [](bool g) { return g; })) break;
+        std::vector<pollfd> fds;
+        for (Target& t : targets) fds.push_back({t.socket.fd(), POLLIN, 0});
+        if (poll(fds.data(), fds.size(), static_cast<int>(left)) <= 0) continue;
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+          if (!(fds[i].revents & POLLIN)) continue;
+          char buf[256];
+          sockaddr_storage from{};
+          socklen_t from_len = sizeof(from);
+          const ssize_t n = recvfrom(targets[i].socket.fd(), buf, sizeof(buf), 0,
+                                     reinterpret_cast<sockaddr*>(&from), &from_len);
+          if (n < 0 || !SameAddress(from, targets[i].endpoint)) continue;  // refused, or not the device
+          const auto x = proto::ParseResetAnswer(AsBytes(buf, static_cast<std::size_t>(n)));
+          if (!x.ok()) {
+            std::cerr << "pdc reset: ignoring a datagram that is not OFFSET=X from " << targets[i].endpoint.ToString()
+                      << "\n";
+            continue;
+          }
+          if (got[i]) continue;
+          got[i] = true;
+          ++per_family[targets[i].endpoint.FamilyName()].answered;
+          if (!answered) {
+            answered = true;
+            offset = *x;
+            family_name = targets[i].endpoint.FamilyName();
+            answer_time = NowIso8601();
+            deadline = std::min(deadline, Clock::now() + milliseconds(50));
+          } else if (*x != offset && !o.no_id) {
+            throw ProtocolError("two different answers to one request identifier");
+          }
+        }
+      }
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    total_datagrams += datagrams;
+    total_rounds += rounds;
+    offsets_sum += offset;
+    offsets.push_back(offset);
+    if (o.json) {
+      Report r;
+      r.Add("run", std::uint64_t{run}).Add("offset", std::uint64_t{offset}).Add("family", family_name)
+          .Add("datagrams", datagrams).Add("rounds", std::uint64_t{rounds}).Add("elapsed_s", elapsed)
+          .Add("time", answer_time).Add("id", token);
+      r.Print(true, "");
+    } else if (!o.quiet) {
+      std::cout << "OFFSET=" << offset << " over " << family_name << " at " << answer_time << ", after "
+                << Count(datagrams, "datagram", "datagrams") << " in " << Count(rounds, "round", "rounds") << " ("
+                << Fixed(elapsed, 3) << " s)\n"
+                << std::flush;
+    }
+  }
+
+  // Statistics over the families that answered at least once: their datagrams are the
+  // trials of the loss estimate (datagrams to a family that never answers are not).
+  std::uint64_t sent_active = 0, answered_active = 0;
+  std::string active;
+  for (const auto& [name, c] : per_family) {
+    if (c.answered == 0) continue;
+    sent_active += c.sent;
+    answered_active += c.answered;
+    active += (active.empty() ? "" : "+") + name;
+  }
+  const LossEstimate est = EstimateLoss(sent_active, answered_active);
+  Report r;
+  r.Add("runs", std::uint64_t{o.runs}).Add("datagrams", total_datagrams).Add("rounds", total_rounds)
+      .Add("offsets_sum", offsets_sum).Add("answering_families", active)
+      .Add("datagrams_to_answering", sent_active).Add("answers_from_answering", answered_active)
+      .Add("datagrams_per_answer", est.datagrams_per_answer).Add("loss", est.loss)
+      .Add("loss_low", est.loss_low).Add("loss_high", est.loss_high);
+  std::ostringstream human;
+  if (o.runs == 1) {
+    human << "1 answer after " << Count(total_datagrams, "datagram", "datagrams");
+  } else {
+    human << o.runs << " answers, " << total_datagrams << " datagrams in " << total_rounds << " rounds ("
+          << Fixed(static_cast<double>(total_datagrams) / o.runs, 2) << " per answer); over " << active << ": "
+          << Fixed(est.datagrams_per_answer, 2) << " datagrams per answer, loss probability " << Fixed(est.loss, 3)
+          << " (95% interval " << Fixed(est.loss_low, 3) << " to " << Fixed(est.loss_high, 3)
+          << "); the clock moved " << offsets_sum << " s in all";
+  }
+  r.Print(o.json, human.str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddResetCommand(CLI::App& app, std::function<int()>& run) {
+  auto o = std::make_shared<ResetOptions>();
+  auto* sub = app.add_subcommand("reset", "advance the device's clock (RESET:n on UDP 5004), retransmitting until answered");
+  sub->add_option("host", o->host, "the device: name or address (every address it has is used)")->required();
+  sub->add_option("seconds", o->seconds, "n: the device advances its clock by a random 0..n seconds")
+      ->required()
+      ->check(CLI::Range(0u, 86400u));
+  sub->add_option("-p,--port", o->port, "port (default 5004)")->check(CLI::Range(1, 65535));
+  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use the device's IPv4 addresses only");
+  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use the device's IPv6 addresses only");
+  v4->excludes(v6);
+  sub->add_option("-n,--runs", o->runs, "repeat N times and estimate the loss probability (default 1)")
+      ->check(CLI::Range(1u, 100000u));
+  sub->add_option("-w,--wait", o->wait, "wait this long for an answer before retransmitting (default 1 s)");
+  sub->add_option("--max-tries", o->max_tries, "give up after this many rounds (default 100)")
+      ->check(CLI::Range(1u, 1000000u));
+  sub->add_flag("--no-id", o->no_id, "send bare RESET:n without a request identifier (a retransmission may then "
+                                     "move the clock twice)");
+  sub->add_flag("--json", o->json, "one JSON object per answer, then a JSON summary, on standard output");
+  sub->add_flag("-q,--quiet", o->quiet, "only the summary");
+  sub->footer(
+      "Each round sends RESET:n;id=TOKEN (a fresh random TOKEN per run, the same one for its\n"
+      "retransmissions) to every address of the device, then waits. Prints when the answer\n"
+      "came, over which family, and how many datagrams it took. With --runs, the loss\n"
+      "probability is estimated from the datagrams sent to the families that answered (a\n"
+      "family the device does not answer on is not counted); in the device's alternate mode\n"
+      "use -4 or -6 for a meaningful estimate.");
+  sub->callback([o, &run] { run = [o] { return RunReset(*o); }; });
+}
+
+}  // namespace pmu::pdc

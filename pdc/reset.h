@@ -1,0 +1,9 @@
+// pdc reset: the clock reset service's client (PROTOCOLS.md "Clock reset service").
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace pmu::pdc {
+void AddResetCommand(CLI::App& app, std::function<int()>& run);
+}
