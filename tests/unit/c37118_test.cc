@@ -1,6 +1,7 @@
 // IEEE C37.118.2 codec: the shared known-answer vectors (decoded to the values in
 // vectors.json, encoded back to the same bytes), every malformed case with its exact
-// error, and encoders used as the device will use them.
+// error, encoders used as the device will use them, and the stream decoder fed every
+// split of the stream, with garbage and bad frames in it.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "pmu/proto/c37118.h"
+#include "pmu/proto/c37118_stream.h"
 
 #ifndef PMU_C37118_VECTORS_DIR
 #error "PMU_C37118_VECTORS_DIR must name the folder of the shared C37.118.2 vectors"
@@ -1321,6 +1323,203 @@ TEST(C37118Names, TrimName) {
   EXPECT_EQ(TrimName(std::string_view("VA\0\0\0 ", 6)), "VA");
   EXPECT_EQ(TrimName(" V A "), " V A");
   EXPECT_EQ(TrimName("                "), "");
+}
+
+// ---------------------------------------------------------------------------------
+// Stream decoder
+
+struct StreamResult {
+  std::vector<Bytes> frames;
+  std::uint64_t skipped = 0, rejected = 0;
+  Status last_error;
+};
+
+// Feeds `stream` in pieces of the sizes `chunks` gives in turn, checking the Feed()
+// contract and the byte accounting after every call.
+StreamResult Decode(StreamDecoder& decoder, const Bytes& stream, const std::vector<std::size_t>& chunks) {
+  StreamResult r;
+  std::size_t pos = 0, fed = 0, in_frames = 0, turn = 0;
+  const std::uint64_t skipped_before = decoder.bytes_skipped();
+  const std::size_t buffered_before = decoder.buffered();
+  while (pos < stream.size()) {
+    const std::size_t n = std::min(chunks[turn++ % chunks.size()], stream.size() - pos);
+    ByteSpan input = ByteSpan(stream).subspan(pos, n);
+    pos += n;
+    fed += n;
+    for (;;) {
+      const StreamDecoder::Output out = decoder.Feed(input);
+      EXPECT_LE(out.consumed, input.size());
+      if (!out.frame) EXPECT_EQ(out.consumed, input.size()) << "a call without a frame must use all input";
+      input = input.subspan(out.consumed);
+      if (!out.frame) break;
+      EXPECT_TRUE(ParseFrame(out.frame->bytes).ok());
+      r.frames.push_back(Copy(out.frame->bytes));
+      in_frames += out.frame->bytes.size();
+    }
+    EXPECT_EQ(in_frames + (decoder.bytes_skipped() - skipped_before) + decoder.buffered(), buffered_before + fed);
+  }
+  r.skipped = decoder.bytes_skipped() - skipped_before;
+  r.rejected = decoder.frames_rejected();
+  r.last_error = decoder.last_error();
+  return r;
+}
+
+StreamResult DecodeAll(const Bytes& stream, std::vector<std::size_t> chunks, std::size_t capacity = kMaxFrameSize) {
+  static Bytes buffer;
+  buffer.assign(capacity, std::byte{0});
+  StreamDecoder decoder(buffer);
+  return Decode(decoder, stream, chunks);
+}
+
+Bytes Join(const std::vector<Bytes>& parts) {
+  Bytes out;
+  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+std::vector<Bytes> AllGoodFrames(const Vectors& v) {
+  std::vector<Bytes> all;
+  for (const auto* list : {&v.v1, &v.v2, &v.cfg3}) all.insert(all.end(), list->begin(), list->end());
+  return all;
+}
+
+TEST(C37118Stream, BackToBackInOneRead) {
+  REQUIRE_VECTORS(v);
+  const std::vector<Bytes> frames = AllGoodFrames(v);
+  const StreamResult r = DecodeAll(Join(frames), {Join(frames).size()});
+  EXPECT_EQ(r.frames, frames);
+  EXPECT_EQ(r.skipped, 0u);
+  EXPECT_EQ(r.rejected, 0u);
+  EXPECT_TRUE(r.last_error.ok());
+}
+
+TEST(C37118Stream, EverySplitOfTheStream) {
+  REQUIRE_VECTORS(v);
+  const std::vector<Bytes> frames = AllGoodFrames(v);
+  const Bytes stream = Join(frames);
+  for (std::size_t chunk = 1; chunk <= 64; ++chunk) {
+    const StreamResult r = DecodeAll(stream, {chunk});
+    EXPECT_EQ(r.frames, frames) << "chunk " << chunk;
+    EXPECT_EQ(r.skipped, 0u) << "chunk " << chunk;
+  }
+  for (std::size_t chunk : {97u, 453u, 454u, 455u, 1000u}) EXPECT_EQ(DecodeAll(stream, {chunk}).frames, frames);
+  // Irregular reads: 1, 2, 3, ... bytes, and a fixed pseudo-random pattern.
+  std::vector<std::size_t> growing, random;
+  for (std::size_t i = 1; i < 40; ++i) growing.push_back(i);
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 100; ++i) {
+    x = x * 1103515245 + 12345;
+    random.push_back((x >> 16) % 80 + 1);
+  }
+  EXPECT_EQ(DecodeAll(stream, growing).frames, frames);
+  EXPECT_EQ(DecodeAll(stream, random).frames, frames);
+}
+
+TEST(C37118Stream, GarbageBeforeBetweenAndAfterFrames) {
+  REQUIRE_VECTORS(v);
+  // Garbage: any bytes, including 0xAA followed by no valid SYNC word.
+  const Bytes noise = FromHex("00ff1234aaff55aa0700aa43aa");
+  const Bytes tail = FromHex("deadbeef");
+  const std::vector<Bytes> frames = AllGoodFrames(v);
+  std::vector<Bytes> parts = {noise};
+  for (const Bytes& f : frames) {
+    parts.push_back(f);
+    parts.push_back(noise);
+  }
+  parts.push_back(tail);
+  const Bytes stream = Join(parts);
+  for (std::size_t chunk : {1u, 2u, 3u, 5u, 16u, 4096u}) {
+    const StreamResult r = DecodeAll(stream, {chunk});
+    EXPECT_EQ(r.frames, frames) << chunk;
+    EXPECT_EQ(r.skipped, noise.size() * (frames.size() + 1) + tail.size()) << chunk;
+    EXPECT_EQ(r.rejected, 0u);  // garbage is skipped, not counted as frames
+    EXPECT_STATUS(r.last_error, kInvalidArgument, "bad frame type");  // the last candidate: "aa de"
+  }
+}
+
+TEST(C37118Stream, BadFramesAreCountedAndTheNextOneComes) {
+  REQUIRE_VECTORS(v);
+  const Bytes& bad = v.badcrc[1];
+  const Bytes tiny_size = FromHex("aa4100050000");  // FRAMESIZE 5
+  const Bytes stream = Join({v.v2[0], bad, v.v2[1], tiny_size, v.v2[2]});
+  for (std::size_t chunk : {1u, 7u, 4096u}) {
+    const StreamResult r = DecodeAll(stream, {chunk});
+    EXPECT_EQ(r.frames, (std::vector<Bytes>{v.v2[0], v.v2[1], v.v2[2]})) << chunk;
+    EXPECT_EQ(r.rejected, 2u);
+    EXPECT_EQ(r.skipped, bad.size() + tiny_size.size());
+    EXPECT_STATUS(r.last_error, kOutOfRange, "FRAMESIZE below 16");
+  }
+  const StreamResult r = DecodeAll(Join({bad, v.v1[0]}), {1});
+  EXPECT_STATUS(r.last_error, kDataLoss, "bad CRC");
+  EXPECT_EQ(r.frames, std::vector<Bytes>{v.v1[0]});
+}
+
+TEST(C37118Stream, FrameLargerThanTheBufferIsSkipped) {
+  REQUIRE_VECTORS(v);
+  const Bytes stream = Join({v.v1[0], v.v1[1], v.v1[2], v.v1[3]});  // CFG-2 is 454 bytes
+  const StreamResult r = DecodeAll(stream, {5}, 64);
+  EXPECT_EQ(r.frames, (std::vector<Bytes>{v.v1[0], v.v1[2], v.v1[3]}));
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_EQ(r.skipped, v.v1[1].size());
+  EXPECT_STATUS(r.last_error, kResourceExhausted, "frame larger than the stream buffer");
+  // Exactly the frame's size is enough.
+  EXPECT_EQ(DecodeAll(stream, {5}, 454).frames.size(), 4u);
+  // A buffer smaller than any frame skips everything.
+  const StreamResult none = DecodeAll(stream, {100}, kMinFrameSize - 1);
+  EXPECT_TRUE(none.frames.empty());
+  EXPECT_EQ(none.skipped, stream.size());
+  EXPECT_STATUS(none.last_error, kResourceExhausted, "stream buffer smaller than 16 bytes");
+}
+
+// A stray 0xAA with a plausible SYNC word and a large FRAMESIZE holds back the frames
+// after it until FRAMESIZE bytes have come; then they all come out.
+TEST(C37118Stream, FalseCandidateHoldsFramesBackThenReleasesThem) {
+  REQUIRE_VECTORS(v);
+  const std::vector<Bytes> frames = AllGoodFrames(v);
+  const Bytes fake = FromHex("aa011000");  // FRAMESIZE 4096
+  Bytes stream = Join({fake, Join(frames)});
+  ASSERT_LT(stream.size(), 4096u);
+  Bytes buffer(kMaxFrameSize);
+  StreamDecoder decoder(buffer);
+  StreamResult r = Decode(decoder, stream, {3});
+  EXPECT_TRUE(r.frames.empty());
+  EXPECT_EQ(decoder.buffered(), stream.size());
+  // More frames complete the false candidate; it fails its CHK, and everything in it
+  // is found again.
+  const Bytes more = Join({Join(frames), Join(frames)});
+  r = Decode(decoder, more, {3});
+  std::vector<Bytes> expected = frames;
+  expected.insert(expected.end(), frames.begin(), frames.end());
+  expected.insert(expected.end(), frames.begin(), frames.end());
+  EXPECT_EQ(r.frames, expected);
+  EXPECT_EQ(decoder.frames_rejected(), 1u);
+  EXPECT_EQ(decoder.frames_decoded(), expected.size());
+  EXPECT_EQ(r.skipped, fake.size());
+  EXPECT_STATUS(decoder.last_error(), kDataLoss, "bad CRC");
+  // A smaller buffer refuses the false candidate at once.
+  const StreamResult small = DecodeAll(stream, {3}, 512);
+  EXPECT_EQ(small.frames, frames);
+  EXPECT_STATUS(small.last_error, kResourceExhausted, "frame larger than the stream buffer");
+}
+
+TEST(C37118Stream, PartialFrameAtTheEndAndReset) {
+  REQUIRE_VECTORS(v);
+  Bytes buffer(1024);
+  StreamDecoder decoder(buffer);
+  const Bytes partial(v.v2[1].begin(), v.v2[1].begin() + 100);
+  StreamResult r = Decode(decoder, Join({v.v2[0], partial}), {4096});
+  EXPECT_EQ(r.frames, std::vector<Bytes>{v.v2[0]});
+  EXPECT_EQ(decoder.buffered(), partial.size());
+  decoder.Reset();
+  EXPECT_EQ(decoder.buffered(), 0u);
+  EXPECT_EQ(decoder.bytes_skipped(), partial.size());
+  // After the reset the rest of the cut frame is garbage (it holds no 0xAA); the next
+  // frame comes.
+  const Bytes rest(v.v2[1].begin() + 100, v.v2[1].end());
+  r = Decode(decoder, Join({rest, v.v2[2]}), {1});
+  EXPECT_EQ(r.frames, std::vector<Bytes>{v.v2[2]});
+  EXPECT_EQ(r.skipped, rest.size());
+  EXPECT_EQ(decoder.frames_decoded(), 2u);
 }
 
 }  // namespace
