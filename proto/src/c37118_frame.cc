@@ -94,7 +94,7 @@ Result<Frame> ParseFrame(ByteSpan bytes) {
   if (Crc16Ccitt(bytes.first(frame_size - kCheckSize)) != check) return kBadCrc;
 
   Frame frame;
-  (void)CheckSyncWord(bytes[1], frame.type, frame.version);  // checked by CheckFramePrefix
+  CheckSyncWord(bytes[1], frame.type, frame.version).IgnoreError();  // checked by CheckFramePrefix
   frame.idcode = LoadBe16(bytes.data() + 4);
   frame.time.soc = LoadBe32(bytes.data() + 6);
   frame.time.fracsec = LoadBe32(bytes.data() + 10);
