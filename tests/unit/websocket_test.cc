@@ -1,4 +1,4 @@
-// RFC 6455: frames and messages (proto/websocket_frame.h).
+// RFC 6455: the opening handshake, frames and messages (proto/websocket_*.h).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pmu/proto/websocket_frame.h"
+#include "pmu/proto/websocket_handshake.h"
 
 namespace pmu::proto::websocket {
 namespace {
@@ -93,6 +94,352 @@ std::vector<std::string> DecodeWhole(Role role, const Bytes& wire, std::uint64_t
   return Decode(role, wire, std::max<std::size_t>(wire.size(), 1), max_message);
 }
 using Lines = std::vector<std::string>;
+
+// ---- Handshake -----------------------------------------------------------------------
+
+constexpr std::string_view kRfcRequest =
+    "GET /chat HTTP/1.1\r\n"
+    "Host: server.example.com\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Origin: http://example.com\r\n"
+    "Sec-WebSocket-Protocol: chat, superchat\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "\r\n";
+
+TEST(WebSocketHandshake, Rfc6455Section1_3AcceptKey) {
+  EXPECT_EQ(ComputeAcceptKey("dGhlIHNhbXBsZSBub25jZQ==").view(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(WebSocketHandshake, Rfc6455Section1_3RequestGets101) {
+  const UpgradeRequest r = ParseUpgradeRequest(AsBytes(kRfcRequest));
+  ASSERT_EQ(r.response, HttpStatus::kSwitchingProtocols) << r.reason;
+  EXPECT_STREQ(r.reason, "");
+  EXPECT_EQ(r.path, "/chat");
+  EXPECT_EQ(r.host, "server.example.com");
+  EXPECT_EQ(r.key, "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_EQ(r.origin, "http://example.com");
+  char out[kMaxHandshakeResponseSize];
+  const std::size_t n = WriteHandshakeResponse(r, out);
+  EXPECT_EQ(std::string_view(out, n),
+            "HTTP/1.1 101 Switching Protocols\r\n"
+            "Upgrade: websocket\r\n"
+            "Connection: Upgrade\r\n"
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+            "\r\n");
+  // No subprotocol is chosen, so none is echoed.
+  EXPECT_EQ(std::string_view(out, n).find("Sec-WebSocket-Protocol"), std::string_view::npos);
+}
+
+TEST(WebSocketHandshake, ToleratesWhatRealClientsSend) {
+  const char* requests[] = {
+      // Firefox: keep-alive and Upgrade in one Connection list.
+      "GET / HTTP/1.1\r\nHost: 192.0.2.10:5006\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\n"
+      "Sec-WebSocket-Version: 13\r\nOrigin: null\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"
+      "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\nConnection: keep-alive, Upgrade\r\n"
+      "Pragma: no-cache\r\nUpgrade: websocket\r\n\r\n",
+      // Lower-case names (HTTP/2-era libraries), "WebSocket" capitalised, tabs and
+      // missing or extra spaces around values.
+      "GET /ws?id=3 HTTP/1.1\r\nhost:[2001:db8::10]:5006\r\nupgrade:\tWebSocket \r\nconnection:upgrade\r\n"
+      "sec-websocket-key:   AQIDBAUGBwgJCgsMDQ4PEA==\t\r\nsec-websocket-version: 13\r\n\r\n",
+      // Shouting names, bare-LF line ends, Connection split over two fields, an
+      // empty list element, Upgrade naming another protocol first.
+      "GET / HTTP/1.1\nHOST: pmu\nCONNECTION: keep-alive\nCONNECTION: , UPGRADE\nUPGRADE: h2c, websocket\n"
+      "SEC-WEBSOCKET-KEY: AQIDBAUGBwgJCgsMDQ4PEA==\nSEC-WEBSOCKET-VERSION: 13\n\n",
+  };
+  for (const char* req : requests) {
+    const UpgradeRequest r = ParseUpgradeRequest(AsBytes(req));
+    EXPECT_EQ(r.response, HttpStatus::kSwitchingProtocols) << r.reason << "\n" << req;
+    EXPECT_EQ(r.key, "AQIDBAUGBwgJCgsMDQ4PEA==");
+  }
+  EXPECT_EQ(ParseUpgradeRequest(AsBytes(requests[1])).host, "[2001:db8::10]:5006");
+  EXPECT_EQ(ParseUpgradeRequest(AsBytes(requests[1])).path, "/ws?id=3");
+  EXPECT_EQ(ParseUpgradeRequest(AsBytes(requests[0])).origin, "null");
+  EXPECT_EQ(ParseUpgradeRequest(AsBytes(requests[2])).origin, "");
+}
+
+struct RejectCase {
+  const char* name;
+  std::string request;
+  HttpStatus status;
+  const char* reason;
+};
+
+// A request that passes, with one line replaced, removed (replacement "") or added.
+std::string Request(std::string_view find, std::string_view replace) {
+  std::string r =
+      "GET / HTTP/1.1\r\nHost: pmu\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  const std::size_t at = r.find(find);
+  if (at == std::string::npos) ADD_FAILURE() << find;
+  r.replace(at, find.size(), replace);
+  return r;
+}
+
+class WebSocketHandshakeReject : public testing::TestWithParam<RejectCase> {};
+
+TEST_P(WebSocketHandshakeReject, AnswersTheRightStatus) {
+  const RejectCase& c = GetParam();
+  const UpgradeRequest r = ParseUpgradeRequest(AsBytes(c.request));
+  EXPECT_EQ(r.response, c.status) << c.request;
+  EXPECT_STREQ(r.reason, c.reason) << c.request;
+  char out[kMaxHandshakeResponseSize];
+  const std::size_t n = WriteHandshakeResponse(r, out);
+  ASSERT_GT(n, 0u);
+  const std::string_view text(out, n);
+  EXPECT_EQ(text.rfind("HTTP/1.1 " + std::to_string(static_cast<int>(c.status)) + " ", 0), 0u) << text;
+  EXPECT_NE(text.find(std::string("\r\n\r\n") + c.reason + "\n"), std::string_view::npos) << text;
+  EXPECT_NE(text.find("close"), std::string_view::npos) << text;
+  EXPECT_EQ(text.find("Sec-WebSocket-Version: 13\r\n") != std::string_view::npos,
+            c.status == HttpStatus::kUpgradeRequired)
+      << text;
+}
+
+const std::string kKeyLine = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+const std::string kVersionLine = "Sec-WebSocket-Version: 13\r\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Rfc6455Section4_2_1, WebSocketHandshakeReject,
+    testing::Values(
+        RejectCase{"Post", Request("GET", "POST"), HttpStatus::kBadRequest, "method must be GET"},
+        RejectCase{"LowerCaseGet", Request("GET", "get"), HttpStatus::kBadRequest, "method must be GET"},
+        RejectCase{"Http10", Request("HTTP/1.1", "HTTP/1.0"), HttpStatus::kBadRequest, "HTTP/1.1 required"},
+        RejectCase{"Http2", Request("HTTP/1.1", "HTTP/2"), HttpStatus::kBadRequest, "HTTP/1.1 required"},
+        RejectCase{"NoTarget", Request("GET / ", "GET  "), HttpStatus::kBadRequest, "malformed request line"},
+        RejectCase{"TwoSpaces", Request("GET / ", "GET  / "), HttpStatus::kBadRequest, "malformed request line"},
+        RejectCase{"NoVersion", Request(" HTTP/1.1", ""), HttpStatus::kBadRequest, "malformed request line"},
+        RejectCase{"NoHost", Request("Host: pmu\r\n", ""), HttpStatus::kBadRequest, "missing Host header"},
+        RejectCase{"TwoHosts", Request("Host: pmu\r\n", "Host: pmu\r\nHost: other\r\n"), HttpStatus::kBadRequest,
+                   "more than one Host header"},
+        RejectCase{"EmptyHost", Request("Host: pmu", "Host: "), HttpStatus::kBadRequest, "bad Host header"},
+        RejectCase{"NoUpgrade", Request("Upgrade: websocket\r\n", ""), HttpStatus::kBadRequest,
+                   "missing Upgrade: websocket"},
+        RejectCase{"UpgradeOther", Request("Upgrade: websocket", "Upgrade: h2c"), HttpStatus::kBadRequest,
+                   "missing Upgrade: websocket"},
+        RejectCase{"UpgradeNotAToken", Request("Upgrade: websocket", "Upgrade: websockets"),
+                   HttpStatus::kBadRequest, "missing Upgrade: websocket"},
+        RejectCase{"NoConnection", Request("Connection: Upgrade\r\n", ""), HttpStatus::kBadRequest,
+                   "missing Connection: Upgrade"},
+        RejectCase{"ConnectionKeepAliveOnly", Request("Connection: Upgrade", "Connection: keep-alive"),
+                   HttpStatus::kBadRequest, "missing Connection: Upgrade"},
+        RejectCase{"ConnectionSubstringOnly", Request("Connection: Upgrade", "Connection: Upgraded"),
+                   HttpStatus::kBadRequest, "missing Connection: Upgrade"},
+        RejectCase{"NoKey", Request(kKeyLine, ""), HttpStatus::kBadRequest, "missing Sec-WebSocket-Key"},
+        RejectCase{"TwoKeys", Request(kKeyLine, kKeyLine + kKeyLine), HttpStatus::kBadRequest,
+                   "more than one Sec-WebSocket-Key header"},
+        RejectCase{"KeyOf15Bytes", Request("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25j"),
+                   HttpStatus::kBadRequest, "Sec-WebSocket-Key is not 16 bytes in base64"},
+        RejectCase{"KeyOf17Bytes", Request("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZSE="),
+                   HttpStatus::kBadRequest, "Sec-WebSocket-Key is not 16 bytes in base64"},
+        RejectCase{"KeyNotBase64", Request("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ!!"),
+                   HttpStatus::kBadRequest, "Sec-WebSocket-Key is not 16 bytes in base64"},
+        RejectCase{"KeyWithSpaceInside", Request("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBs ZSBub25jZQ=="),
+                   HttpStatus::kBadRequest, "Sec-WebSocket-Key is not 16 bytes in base64"},
+        RejectCase{"Version8", Request("Version: 13", "Version: 8"), HttpStatus::kUpgradeRequired,
+                   "unsupported Sec-WebSocket-Version"},
+        RejectCase{"VersionList", Request("Version: 13", "Version: 13, 8"), HttpStatus::kUpgradeRequired,
+                   "unsupported Sec-WebSocket-Version"},
+        RejectCase{"NoVersionHeader", Request(kVersionLine, ""), HttpStatus::kUpgradeRequired,
+                   "missing Sec-WebSocket-Version"},
+        RejectCase{"TwoVersions", Request(kVersionLine, kVersionLine + kVersionLine), HttpStatus::kBadRequest,
+                   "more than one Sec-WebSocket-Version header"},
+        RejectCase{"SpaceBeforeColon", Request("Host: pmu", "Host : pmu"), HttpStatus::kBadRequest,
+                   "bad character in a header name"},
+        RejectCase{"FoldedLine", Request("Host: pmu\r\n", "Host: pmu\r\n continued\r\n"), HttpStatus::kBadRequest,
+                   "folded header line"},
+        RejectCase{"LineWithoutColon", Request("Host: pmu\r\n", "Host: pmu\r\nnonsense\r\n"),
+                   HttpStatus::kBadRequest, "header line without a colon"},
+        RejectCase{"EmptyName", Request("Host: pmu\r\n", "Host: pmu\r\n: x\r\n"), HttpStatus::kBadRequest,
+                   "empty header name"},
+        RejectCase{"NulInValue", Request("Host: pmu", std::string("Host: p\0mu", 10)), HttpStatus::kBadRequest,
+                   "control character in a header value"},
+        RejectCase{"BareCrInValue", Request("Host: pmu", "Host: p\rmu"), HttpStatus::kBadRequest,
+                   "control character in a header value"},
+        RejectCase{"NoBlankLine", Request("\r\n\r\n", "\r\n"), HttpStatus::kBadRequest,
+                   "head does not end with a blank line"},
+        RejectCase{"TooLarge", Request("Host: pmu\r\n", "Host: pmu\r\nX-Padding: " + std::string(2048, 'x') + "\r\n"),
+                   HttpStatus::kRequestHeaderFieldsTooLarge, "request head larger than 2048 bytes"}),
+    [](const testing::TestParamInfo<RejectCase>& info) { return std::string(info.param.name); });
+
+TEST(WebSocketHandshake, HeadReaderAnyChunkLeavesFramesToTheCaller) {
+  const std::string wire = std::string(kRfcRequest) + "\x81\x85 frame bytes";
+  for (std::size_t chunk = 1; chunk <= wire.size(); ++chunk) {
+    HttpHeadReader reader;
+    std::size_t used = 0;
+    for (std::size_t pos = 0; pos < wire.size() && reader.state() == HttpHeadReader::State::kReading; pos += chunk) {
+      used += reader.Feed(AsBytes(std::string_view(wire).substr(pos, chunk)));
+    }
+    ASSERT_EQ(reader.state(), HttpHeadReader::State::kComplete) << chunk;
+    EXPECT_EQ(used, kRfcRequest.size()) << chunk;
+    EXPECT_EQ(AsText(reader.head()), kRfcRequest);
+    EXPECT_EQ(reader.Feed(AsBytes("more")), 0u);
+  }
+}
+
+TEST(WebSocketHandshake, HeadReaderBareLineFeeds) {
+  HttpHeadReader reader;
+  EXPECT_EQ(reader.Feed(AsBytes("GET / HTTP/1.1\nHost: x\n\nrest")), 24u);
+  EXPECT_EQ(reader.state(), HttpHeadReader::State::kComplete);
+  // A lone CR inside a line does not end the head.
+  HttpHeadReader cr;
+  cr.Feed(AsBytes("GET / HTTP/1.1\r\nA: \r\r\n"));
+  EXPECT_EQ(cr.state(), HttpHeadReader::State::kReading);
+  cr.Feed(AsBytes("\r\n"));
+  EXPECT_EQ(cr.state(), HttpHeadReader::State::kComplete);
+}
+
+TEST(WebSocketHandshake, HeadReaderLimit) {
+  // Exactly kMaxHandshakeSize bytes, blank line included, is accepted...
+  std::string head = "GET / HTTP/1.1\r\nX: ";
+  head += std::string(kMaxHandshakeSize - head.size() - 4, 'a') + "\r\n\r\n";
+  ASSERT_EQ(head.size(), kMaxHandshakeSize);
+  HttpHeadReader ok;
+  EXPECT_EQ(ok.Feed(AsBytes(head)), head.size());
+  EXPECT_EQ(ok.state(), HttpHeadReader::State::kComplete);
+  EXPECT_NE(ParseUpgradeRequest(ok.head()).response, HttpStatus::kRequestHeaderFieldsTooLarge);
+  // ...one more is not.
+  HttpHeadReader big;
+  head.insert(20, "a");
+  EXPECT_EQ(big.Feed(AsBytes(head)), kMaxHandshakeSize);
+  EXPECT_EQ(big.state(), HttpHeadReader::State::kTooLarge);
+  EXPECT_EQ(big.Feed(AsBytes("\r\n")), 0u);
+  big.Reset();
+  EXPECT_EQ(big.state(), HttpHeadReader::State::kReading);
+  EXPECT_TRUE(big.head().empty());
+}
+
+TEST(WebSocketHandshake, RejectResponses) {
+  char out[kMaxHandshakeResponseSize];
+  std::size_t n = WriteRejectResponse(HttpStatus::kBadRequest, "method must be GET", out);
+  EXPECT_EQ(std::string_view(out, n),
+            "HTTP/1.1 400 Bad Request\r\n"
+            "Connection: close\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 19\r\n"
+            "\r\n"
+            "method must be GET\n");
+  n = WriteRejectResponse(HttpStatus::kUpgradeRequired, "unsupported Sec-WebSocket-Version", out);
+  EXPECT_EQ(std::string_view(out, n),
+            "HTTP/1.1 426 Upgrade Required\r\n"
+            "Sec-WebSocket-Version: 13\r\n"
+            "Upgrade: websocket\r\n"
+            "Connection: Upgrade, close\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 34\r\n"
+            "\r\n"
+            "unsupported Sec-WebSocket-Version\n");
+  // The largest response with the longest reason fits the documented room.
+  const std::string longest(kMaxRejectReason, 'r');
+  for (HttpStatus s : {HttpStatus::kBadRequest, HttpStatus::kUpgradeRequired, HttpStatus::kRequestHeaderFieldsTooLarge}) {
+    EXPECT_GT(WriteRejectResponse(s, longest, out), 0u);
+  }
+  EXPECT_GT(WriteAcceptResponse(ComputeAcceptKey("dGhlIHNhbXBsZSBub25jZQ=="), out), 0u);
+  // Refused: no room, 101, a line break in the reason.
+  char small[40];
+  EXPECT_EQ(WriteRejectResponse(HttpStatus::kBadRequest, "x", small), 0u);
+  EXPECT_EQ(WriteRejectResponse(HttpStatus::kSwitchingProtocols, "x", out), 0u);
+  EXPECT_EQ(WriteRejectResponse(HttpStatus::kBadRequest, "x\r\nSet-Cookie: y", out), 0u);
+  EXPECT_EQ(WriteAcceptResponse("abc", small), 0u);
+}
+
+TEST(WebSocketClientHandshake, KeyRequestAndResponseAgreeWithTheServer) {
+  // RFC 6455 section 4.1: the nonce 01 02 ... 10 gives "AQIDBAUGBwgJCgsMDQ4PEA==".
+  std::array<std::byte, 16> nonce;
+  for (std::size_t i = 0; i < 16; ++i) nonce[i] = static_cast<std::byte>(i + 1);
+  const ClientKey key = MakeClientKey(nonce);
+  EXPECT_EQ(key.view(), "AQIDBAUGBwgJCgsMDQ4PEA==");
+
+  char request[512];
+  const std::size_t n = WriteUpgradeRequest("192.0.2.10:5006", "/", key, request);
+  ASSERT_GT(n, 0u);
+  EXPECT_EQ(std::string_view(request, n),
+            "GET / HTTP/1.1\r\n"
+            "Host: 192.0.2.10:5006\r\n"
+            "Upgrade: websocket\r\n"
+            "Connection: Upgrade\r\n"
+            "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n"
+            "Sec-WebSocket-Version: 13\r\n"
+            "\r\n");
+  const UpgradeRequest server_view = ParseUpgradeRequest(AsBytes(request, n));
+  ASSERT_EQ(server_view.response, HttpStatus::kSwitchingProtocols) << server_view.reason;
+  EXPECT_EQ(server_view.key, key.view());
+
+  char response[kMaxHandshakeResponseSize];
+  const std::size_t m = WriteHandshakeResponse(server_view, response);
+  EXPECT_TRUE(CheckUpgradeResponse(AsBytes(response, m), ComputeAcceptKey(key)).ok());
+}
+
+TEST(WebSocketClientHandshake, RequestRefusesHeaderInjection) {
+  char out[512];
+  EXPECT_EQ(WriteUpgradeRequest("pmu\r\nEvil: 1", "/", "k", out), 0u);
+  EXPECT_EQ(WriteUpgradeRequest("pmu", "/a b", "k", out), 0u);
+  EXPECT_EQ(WriteUpgradeRequest("pmu", "nopath", "k", out), 0u);
+  EXPECT_EQ(WriteUpgradeRequest("", "/", "k", out), 0u);
+  EXPECT_EQ(WriteUpgradeRequest("pmu", "/", "", out), 0u);
+  char small[50];
+  EXPECT_EQ(WriteUpgradeRequest("pmu", "/", "AQIDBAUGBwgJCgsMDQ4PEA==", small), 0u);
+}
+
+TEST(WebSocketClientHandshake, ChecksTheResponse) {
+  const std::string accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+  const std::string good =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+  EXPECT_TRUE(CheckUpgradeResponse(AsBytes(good), accept).ok());
+  // Tolerated: case, token lists, other fields, bare LF, no reason phrase.
+  EXPECT_TRUE(CheckUpgradeResponse(AsBytes("HTTP/1.1 101\nserver: x\nupgrade: WebSocket\nconnection: keep-alive, upgrade\n"
+                                           "sec-websocket-accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n"),
+                                   accept)
+                  .ok());
+
+  struct Case {
+    std::string find, replace;
+    StatusCode code;
+    const char* message;
+  } cases[] = {
+      {"101 Switching Protocols", "400 Bad Request", StatusCode::kUnavailable,
+       "server refused the upgrade (status not 101)"},
+      {"HTTP/1.1 101", "HTTP/1.0 101", StatusCode::kInvalidArgument, "101 response not HTTP/1.1"},
+      {"HTTP/1.1 101", "HTTP/1.1 1O1", StatusCode::kInvalidArgument, "malformed status line"},
+      {"HTTP/1.1 101", "ICY 101", StatusCode::kInvalidArgument, "malformed status line"},
+      {"Upgrade: websocket\r\n", "", StatusCode::kInvalidArgument, "response lacks Upgrade: websocket"},
+      {"Connection: Upgrade\r\n", "", StatusCode::kInvalidArgument, "response lacks Connection: Upgrade"},
+      {"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n", "", StatusCode::kInvalidArgument,
+       "response lacks Sec-WebSocket-Accept"},
+      {"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "s3pPLMBiTxaQ9kYGzzhZRbK+xOp=", StatusCode::kInvalidArgument,
+       "Sec-WebSocket-Accept does not match the key"},
+      {"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "S3PPLMBITXAQ9KYGZZHZRBK+XOO=", StatusCode::kInvalidArgument,
+       "Sec-WebSocket-Accept does not match the key"},
+      {"\r\n\r\n", "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", StatusCode::kInvalidArgument,
+       "more than one Sec-WebSocket-Accept header"},
+      {"\r\n\r\n", "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n", StatusCode::kInvalidArgument,
+       "server chose an extension the client did not offer"},
+      {"\r\n\r\n", "\r\nSec-WebSocket-Protocol: chat\r\n\r\n", StatusCode::kInvalidArgument,
+       "server chose a subprotocol the client did not offer"},
+      {"\r\n\r\n", "\r\n", StatusCode::kInvalidArgument, "head does not end with a blank line"},
+      {"Connection: Upgrade", "Connection : Upgrade", StatusCode::kInvalidArgument,
+       "bad character in a header name"},
+  };
+  for (const Case& c : cases) {
+    std::string bad = good;
+    bad.replace(bad.find(c.find), c.find.size(), c.replace);
+    const Status s = CheckUpgradeResponse(AsBytes(bad), accept);
+    EXPECT_EQ(s.code(), c.code) << bad;
+    EXPECT_STREQ(s.message(), c.message) << bad;
+  }
+}
+
+TEST(WebSocketClientHandshake, StatusLineOfARefusal) {
+  auto s = ParseStatusLine(AsBytes("HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->code, 426);
+  EXPECT_EQ(s->reason, "Upgrade Required");
+  EXPECT_FALSE(ParseStatusLine(AsBytes("HTTP/1.1 426")).ok());  // no line end yet
+  EXPECT_FALSE(ParseStatusLine(AsBytes("HTTP/1.1 42\r\n")).ok());
+  EXPECT_FALSE(ParseStatusLine(AsBytes("HTTP/1.1 4260\r\n")).ok());
+  EXPECT_EQ(ParseStatusLine(AsBytes("HTTP/1.0 200\r\n"))->code, 200);
+}
 
 // ---- Frames: RFC 6455 section 5.7 examples -------------------------------------------
 
