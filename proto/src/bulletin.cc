@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "pmu/proto/utf8.h"
+#include "pmu/base/utf8.h"
 
 namespace pmu::proto {
 

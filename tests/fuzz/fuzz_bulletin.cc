@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "pmu/proto/bulletin.h"
-#include "pmu/proto/utf8.h"
+#include "pmu/base/utf8.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pmu::proto;
+  using pmu::Utf8CodePoints;
+  using pmu::Utf8Validator;
   const pmu::ByteSpan bytes = pmu::AsBytes(data, size);
   const auto whole = Utf8CodePoints(bytes);
   const std::size_t cut = size ? data[0] % (size + 1) : 0;

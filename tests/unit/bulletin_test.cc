@@ -3,12 +3,12 @@
 #include <string>
 
 #include "pmu/proto/bulletin.h"
-#include "pmu/proto/utf8.h"
+#include "pmu/base/utf8.h"
 
 namespace pmu::proto {
 namespace {
 
-TEST(Utf8, ValidAndInvalidSequences) {
+TEST(Utf8CodePoints, ValidAndInvalidSequences) {
   EXPECT_EQ(*Utf8CodePoints(AsBytes("plain")), 5u);
   EXPECT_EQ(*Utf8CodePoints(AsBytes("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80")), 8u);  // é € 😀
   EXPECT_EQ(*Utf8CodePoints(AsBytes("")), 0u);
@@ -20,7 +20,7 @@ TEST(Utf8, ValidAndInvalidSequences) {
   EXPECT_TRUE(Utf8CodePoints(AsBytes("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf")).ok());
 }
 
-TEST(Utf8, IncrementalAcrossAnySplit) {
+TEST(Utf8CodePoints, IncrementalAcrossAnySplit) {
   const std::string text = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";
   for (std::size_t cut = 0; cut <= text.size(); ++cut) {
     Utf8Validator v;
@@ -31,7 +31,7 @@ TEST(Utf8, IncrementalAcrossAnySplit) {
   }
   Utf8Validator unfinished;
   EXPECT_TRUE(unfinished.Feed(AsBytes("\xe2\x82")));
-  EXPECT_TRUE(unfinished.valid());
+  EXPECT_TRUE(!unfinished.failed());
   EXPECT_FALSE(unfinished.complete());
 }
 
