@@ -129,24 +129,4 @@ std::size_t FormatCommand(const Command& command, std::span<char> out) {
   return static_cast<std::size_t>(n);
 }
 
-std::size_t CommandReader::Feed(ByteSpan data) {
-  std::size_t used = 0;
-  while (state_ == State::kReading && used < data.size()) {
-    const char c = static_cast<char>(data[used]);
-    ++used;
-    if (c == '\n') {
-      state_ = State::kComplete;
-      break;
-    }
-    if (size_ == kMaxCommandLength) {
-      state_ = State::kTooLong;
-      break;
-    }
-    buffer_[size_++] = c;
-  }
-  return used;
-}
-
-std::string_view CommandReader::text() const { return Trim(std::string_view(buffer_, size_)); }
-
 }  // namespace pmu::proto

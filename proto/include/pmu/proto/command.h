@@ -16,6 +16,7 @@
 
 #include "pmu/base/bytes.h"
 #include "pmu/base/result.h"
+#include "pmu/proto/line_reader.h"
 
 namespace pmu::proto {
 
@@ -40,32 +41,8 @@ Result<Command> ParseCommand(std::string_view text);
 // `out`; returns the length, or 0 when `out` is too small.
 std::size_t FormatCommand(const Command& command, std::span<char> out);
 
-// Collects the bytes of one command from a stream. Feed() consumes bytes up to and
-// including the first line feed; the service ends a command without one after
-// kCommandIdleEndMs of silence or when the peer half-closes.
-class CommandReader {
- public:
-  enum class State : std::uint8_t {
-    kReading,   // no line end yet
-    kComplete,  // a line feed arrived; text() is the command
-    kTooLong,   // more than kMaxCommandLength bytes arrived without a line feed
-  };
-
-  // Returns how many bytes of `data` belong to the command (everything up to and
-  // including the line feed); later bytes are not the command's and are left to the
-  // caller. Once the state is not kReading, consumes nothing.
-  std::size_t Feed(ByteSpan data);
-
-  State state() const { return state_; }
-  // Whether any byte has arrived (a connection that sent nothing has no command).
-  bool started() const { return size_ > 0 || state_ != State::kReading; }
-  // The command text so far, with a trailing CR removed and white space trimmed.
-  std::string_view text() const;
-
- private:
-  char buffer_[kMaxCommandLength] = {};
-  std::size_t size_ = 0;
-  State state_ = State::kReading;
-};
+// Collects the bytes of one command from a stream. The service ends a command
+// without a line feed after kCommandIdleEndMs of silence or when the peer half-closes.
+using CommandReader = LineReader<kMaxCommandLength>;
 
 }  // namespace pmu::proto
