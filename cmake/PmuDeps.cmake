@@ -25,12 +25,17 @@ endforeach()
 # also rewrites files in the source tree and adds documentation targets.)
 file(GLOB _lwip_srcs CONFIGURE_DEPENDS
   "${LWIP_DIR}/src/core/*.c" "${LWIP_DIR}/src/core/ipv4/*.c" "${LWIP_DIR}/src/core/ipv6/*.c")
-add_library(lwip STATIC ${_lwip_srcs} "${LWIP_DIR}/src/netif/ethernet.c")
+add_library(lwip STATIC ${_lwip_srcs} "${LWIP_DIR}/src/netif/ethernet.c"
+  "${LWIP_DIR}/src/apps/altcp_tls/altcp_tls_mbedtls.c"
+  "${LWIP_DIR}/src/apps/altcp_tls/altcp_tls_mbedtls_mem.c")
 target_include_directories(lwip SYSTEM PUBLIC
   "${LWIP_DIR}/src/include"
   "${PROJECT_SOURCE_DIR}/port/lwip/include")
-# lwIP is C; its own warnings are not ours to fix.
+# lwIP is C; its own warnings are not ours to fix. altcp_tls needs mbedTLS.
 target_compile_options(lwip PRIVATE -w)
+target_link_libraries(lwip PUBLIC mbedtls)
+# The private structures of altcp_tls, for port/ only (it builds its own TLS configs).
+set(LWIP_ALTCP_TLS_PRIVATE_DIR "${LWIP_DIR}/src/apps/altcp_tls")
 set_target_properties(lwip PROPERTIES C_VISIBILITY_PRESET default POSITION_INDEPENDENT_CODE OFF)
 
 # ---- mbedTLS ------------------------------------------------------------------------

@@ -112,7 +112,8 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_UDP                    1
 #define LWIP_TCP                    1
 #define LWIP_ALTCP                  1   /* services are written once for TCP and TLS */
-#define LWIP_ALTCP_TLS              0   /* enabled with the TLS services */
+#define LWIP_ALTCP_TLS              1   /* the TLS command service and the console */
+#define LWIP_ALTCP_TLS_MBEDTLS      1
 #define TCP_MSS                     1460
 #define TCP_WND                     (4 * TCP_MSS)
 #define TCP_SND_BUF                 (PMU_LWIP_SND_BUF_MSS * TCP_MSS)

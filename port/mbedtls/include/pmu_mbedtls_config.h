@@ -23,8 +23,10 @@
 #define MBEDTLS_PLATFORM_MEMORY          /* calloc/free from the static arena */
 #define MBEDTLS_PLATFORM_TIME_ALT        /* the device's UTC, not the host's */
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+#define MBEDTLS_MEMORY_DEBUG             /* the arena's use and peak, for the log and console */
 #define MBEDTLS_NO_PLATFORM_ENTROPY      /* entropy comes from the HAL */
-#define MBEDTLS_DEPRECATED_REMOVED
+/* MBEDTLS_DEPRECATED_REMOVED stays off: lwIP 2.1.3's altcp_tls takes its NET_* error
+ * codes from the deprecated mbedtls/net.h, which that option empties. */
 #define MBEDTLS_VERSION_C
 #define MBEDTLS_ERROR_C
 
@@ -73,6 +75,8 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CREATE_C
 #define MBEDTLS_X509_CSR_WRITE_C
+#define MBEDTLS_X509_CHECK_KEY_USAGE          /* a client certificate must be fit for */
+#define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE /* clientAuth, a server's for serverAuth */
 
 /* ---- TLS 1.2 ---------------------------------------------------------------------- */
 #define MBEDTLS_SSL_TLS_C
@@ -83,6 +87,7 @@
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* the console logs the client's name */
+#define MBEDTLS_SSL_ALL_ALERT_MESSAGES     /* tell the peer why a handshake fails */
 #define MBEDTLS_SSL_CIPHERSUITES                         \
   MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       \
   MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       \

@@ -1,0 +1,347 @@
+#include "pmu/port/tls.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "lwip/altcp_tls.h"
+#include "lwip/tcp.h"
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/error.h"
+#include "mbedtls/memory_buffer_alloc.h"
+#include "mbedtls/oid.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/platform_time.h"
+#include "mbedtls/ssl_internal.h"
+
+namespace pmu::port {
+namespace {
+
+alignas(8) unsigned char g_arena[kTlsArenaBytes];
+mbedtls_entropy_context g_entropy;
+mbedtls_ctr_drbg_context g_drbg;
+bool g_ready = false;
+UtcSecondsFn g_utc = nullptr;
+void* g_utc_context = nullptr;
+TlsDiagnostic g_diag = nullptr;
+void* g_diag_context = nullptr;
+std::size_t g_sessions = 0;
+std::size_t g_session_limit = 2;
+
+// PEM parsing wants the terminating NUL inside the length; one scratch buffer serves
+// every parse (main loop only).
+char g_pem[4097];
+
+mbedtls_time_t DeviceTime(mbedtls_time_t* out) {
+  const mbedtls_time_t t = g_utc ? static_cast<mbedtls_time_t>(g_utc(g_utc_context)) : 0;
+  if (out != nullptr) *out = t;
+  return t;
+}
+
+int HalEntropySource(void* data, unsigned char* out, std::size_t size, std::size_t* produced) {
+  auto* entropy = static_cast<hal::Entropy*>(data);
+  if (!entropy->Fill(AsWritableBytes(out, size)).ok()) return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+  *produced = size;
+  return 0;
+}
+
+void Diagnose(const char* line) {
+  if (g_diag != nullptr) g_diag(g_diag_context, line);
+}
+
+Status Fail(int rc, const char* what) {
+  FixedString<200> line;
+  line.Format("%s: %s", what, TlsErrorText(rc).c_str());
+  Diagnose(line.c_str());
+  return InvalidArgument(what);
+}
+
+const char* NulTerminated(std::string_view pem, std::size_t* length_with_nul) {
+  if (pem.size() >= sizeof(g_pem)) return nullptr;
+  std::memcpy(g_pem, pem.data(), pem.size());
+  g_pem[pem.size()] = '\0';
+  *length_with_nul = pem.size() + 1;
+  return g_pem;
+}
+
+int ParseCertificate(mbedtls_x509_crt* crt, std::string_view pem) {
+  std::size_t n = 0;
+  const char* text = NulTerminated(pem, &n);
+  if (text == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+  return mbedtls_x509_crt_parse(crt, reinterpret_cast<const unsigned char*>(text), n);
+}
+
+int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
+  std::size_t n = 0;
+  const char* text = NulTerminated(pem, &n);
+  if (text == nullptr) return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+  const int rc = mbedtls_pk_parse_key(key, reinterpret_cast<const unsigned char*>(text), n, nullptr, 0);
+  std::memset(g_pem, 0, n);  // no copy of a private key stays behind
+  return rc;
+}
+
+// TLS 1.2 AEAD suites with ECDHE-ECDSA, the strongest first.
+const int kCipherSuites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    0,
+};
+
+}  // namespace
+
+Status InitTls(hal::Entropy& entropy, UtcSecondsFn utc_seconds, void* time_context, TlsDiagnostic diagnostic,
+               void* diagnostic_context) {
+  if (g_ready) return Status::Ok();
+  g_utc = utc_seconds;
+  g_utc_context = time_context;
+  g_diag = diagnostic;
+  g_diag_context = diagnostic_context;
+  mbedtls_memory_buffer_alloc_init(g_arena, sizeof(g_arena));
+  mbedtls_platform_set_time(&DeviceTime);
+  mbedtls_entropy_init(&g_entropy);
+  int rc = mbedtls_entropy_add_source(&g_entropy, &HalEntropySource, &entropy, 32, MBEDTLS_ENTROPY_SOURCE_STRONG);
+  if (rc != 0) return Fail(rc, "TLS entropy source");
+  mbedtls_ctr_drbg_init(&g_drbg);
+  static const unsigned char kPersonalisation[] = "pmu-device-tls";
+  rc = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy, kPersonalisation,
+                             sizeof(kPersonalisation) - 1);
+  if (rc != 0) return Fail(rc, "TLS random generator");
+  g_ready = true;
+  return Status::Ok();
+}
+
+TlsArenaStats GetTlsArenaStats() {
+  TlsArenaStats s;
+  s.size = sizeof(g_arena);
+  std::size_t blocks = 0, peak_blocks = 0;
+  mbedtls_memory_buffer_alloc_cur_get(&s.used, &blocks);
+  mbedtls_memory_buffer_alloc_max_get(&s.peak, &peak_blocks);
+  s.blocks = blocks;
+  return s;
+}
+
+int TlsRandom(void*, unsigned char* out, std::size_t size) { return mbedtls_ctr_drbg_random(&g_drbg, out, size); }
+
+void TlsSessionGate::SetLimit(std::size_t limit) { g_session_limit = limit; }
+bool TlsSessionGate::TryEnter() {
+  if (g_sessions >= g_session_limit) return false;
+  ++g_sessions;
+  return true;
+}
+void TlsSessionGate::Leave() {
+  if (g_sessions > 0) --g_sessions;
+}
+std::size_t TlsSessionGate::active() { return g_sessions; }
+std::size_t TlsSessionGate::limit() { return g_session_limit; }
+
+const char* ClientAuthName(ClientAuth mode) {
+  switch (mode) {
+    case ClientAuth::kNone: return "none";
+    case ClientAuth::kOptional: return "optional";
+    case ClientAuth::kRequired: return "required";
+  }
+  return "?";
+}
+
+Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::string_view key_pem,
+                       ClientAuth auth, std::string_view allowed_clients, const char* tag) {
+  if (!g_ready) return FailedPrecondition("InitTls first");
+  if (initialised_) return FailedPrecondition("TLS server already initialised (configs are created once)");
+  tag_ = tag;
+  auth_ = auth;
+  allowed_ = allowed_clients;
+  mbedtls_ssl_config_init(&conf_);
+  mbedtls_x509_crt_init(&ca_);
+  for (std::size_t i = 0; i < 2; ++i) {
+    mbedtls_x509_crt_init(&own_cert_[i]);
+    mbedtls_pk_init(&own_key_[i]);
+  }
+  initialised_ = true;
+
+  int rc = mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                       MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) return Fail(rc, "TLS configuration defaults");
+  mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_max_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_ciphersuites(&conf_, kCipherSuites);
+  mbedtls_ssl_conf_rng(&conf_, mbedtls_ctr_drbg_random, &g_drbg);
+
+  rc = ParseCertificate(&own_cert_[0], cert_pem);
+  if (rc != 0) return Fail(rc, "device certificate");
+  rc = ParseKey(&own_key_[0], key_pem);
+  if (rc != 0) return Fail(rc, "device private key");
+  rc = mbedtls_pk_check_pair(&own_cert_[0].pk, &own_key_[0]);
+  if (rc != 0) return Fail(rc, "device key and certificate do not belong together");
+  rc = mbedtls_ssl_conf_own_cert(&conf_, &own_cert_[0], &own_key_[0]);
+  if (rc != 0) return Fail(rc, "device certificate in the TLS configuration");
+
+  switch (auth) {
+    case ClientAuth::kNone:
+      mbedtls_ssl_conf_authmode(&conf_, MBEDTLS_SSL_VERIFY_NONE);
+      break;
+    case ClientAuth::kOptional:
+    case ClientAuth::kRequired:
+      rc = ParseCertificate(&ca_, ca_pem);
+      if (rc != 0) return Fail(rc, "trust anchor for client certificates");
+      mbedtls_ssl_conf_ca_chain(&conf_, &ca_, nullptr);
+      mbedtls_ssl_conf_authmode(&conf_, auth == ClientAuth::kRequired ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                                                       : MBEDTLS_SSL_VERIFY_OPTIONAL);
+      mbedtls_ssl_conf_verify(&conf_, &TlsServer::Verify, this);
+      break;
+  }
+  // The trust anchor is kept for `cert info` and the CSR flow even without client auth.
+  if (auth == ClientAuth::kNone && !ca_pem.empty()) {
+    rc = ParseCertificate(&ca_, ca_pem);
+    if (rc != 0) return Fail(rc, "trust anchor");
+  }
+  allocator_.alloc = altcp_tls_alloc;
+  allocator_.arg = reinterpret_cast<altcp_tls_config*>(&conf_);
+  return Status::Ok();
+}
+
+Status TlsServer::ReplaceIdentity(std::string_view cert_pem, std::string_view key_pem) {
+  if (!initialised_ || conf_.key_cert == nullptr) return FailedPrecondition("TLS server not initialised");
+  const std::size_t next = 1 - current_;
+  mbedtls_x509_crt_free(&own_cert_[next]);
+  mbedtls_pk_free(&own_key_[next]);
+  mbedtls_x509_crt_init(&own_cert_[next]);
+  mbedtls_pk_init(&own_key_[next]);
+  int rc = ParseCertificate(&own_cert_[next], cert_pem);
+  if (rc != 0) return Fail(rc, "new device certificate");
+  rc = ParseKey(&own_key_[next], key_pem);
+  if (rc != 0) return Fail(rc, "new device private key");
+  rc = mbedtls_pk_check_pair(&own_cert_[next].pk, &own_key_[next]);
+  if (rc != 0) return Fail(rc, "new certificate does not match the device key");
+  // mbedTLS has no call to replace an own certificate; the configuration's entry is
+  // re-pointed. The previous pair stays valid until the next replacement, for any
+  // handshake that already chose it.
+  conf_.key_cert->cert = &own_cert_[next];
+  conf_.key_cert->key = &own_key_[next];
+  current_ = next;
+  return Status::Ok();
+}
+
+bool TlsServer::Allowed(std::string_view common_name) const {
+  std::string_view list = allowed_;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty() && item == common_name) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+int TlsServer::Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+  auto* self = static_cast<TlsServer*>(context);
+  if (depth != 0) return 0;
+  const FixedString<64> cn = CommonName(*crt);
+  if (!self->Allowed(cn.view())) *flags |= MBEDTLS_X509_BADCERT_OTHER;
+  if (*flags != 0) {
+    char info[256];
+    mbedtls_x509_crt_verify_info(info, sizeof(info), "", *flags & ~MBEDTLS_X509_BADCERT_OTHER);
+    // First line only: the most important reason.
+    if (char* nl = std::strchr(info, '\n')) *nl = '\0';
+    FixedString<200> line;
+    line.Format("%s: client certificate '%s' refused: %s", self->tag_, cn.c_str(),
+                (*flags & MBEDTLS_X509_BADCERT_OTHER) && !self->Allowed(cn.view()) && info[0] == '\0'
+                    ? "not on the allow list"
+                    : info);
+    if ((*flags & MBEDTLS_X509_BADCERT_OTHER) && info[0] != '\0' && !self->Allowed(cn.view())) {
+      line.Append(" (and not on the allow list)");
+    }
+    Diagnose(line.c_str());
+  }
+  return 0;
+}
+
+Result<TlsPeer> TlsServer::CheckPeer(altcp_pcb* conn, FixedString<120>* why_refused) const {
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  if (ssl == nullptr) return FailedPrecondition("not a TLS connection");
+  TlsPeer peer;
+  peer.version = mbedtls_ssl_get_version(ssl);
+  peer.ciphersuite = mbedtls_ssl_get_ciphersuite(ssl);
+  if (auth_ == ClientAuth::kNone) return peer;
+  const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(ssl);
+  if (crt == nullptr) {
+    if (auth_ == ClientAuth::kRequired) {
+      why_refused->Append("no client certificate");
+      return Status(StatusCode::kPermissionDenied, "no client certificate");
+    }
+    return peer;  // optional: an anonymous client
+  }
+  peer.has_certificate = true;
+  peer.common_name = CommonName(*crt);
+  const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl);
+  if (flags != 0) {
+    if ((flags & MBEDTLS_X509_BADCERT_OTHER) && !Allowed(peer.common_name.view())) {
+      why_refused->Format("'%s' is not on the allow list", peer.common_name.c_str());
+    } else {
+      char info[200];
+      mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+      if (char* nl = std::strchr(info, '\n')) *nl = '\0';
+      why_refused->Format("certificate of '%s': %s", peer.common_name.c_str(), info);
+    }
+    return Status(StatusCode::kPermissionDenied, "client certificate refused");
+  }
+  return peer;
+}
+
+Status TlsCloseNotify(altcp_pcb* conn) {
+  if (conn == nullptr || conn->inner_conn == nullptr) return Status::Ok();  // plain TCP
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  if (ssl == nullptr || ssl->state != MBEDTLS_SSL_HANDSHAKE_OVER) return Status::Ok();
+  const int rc = mbedtls_ssl_close_notify(ssl);
+  altcp_output(conn->inner_conn);
+  if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return ResourceExhausted("send buffer full");
+  return Status::Ok();
+}
+
+void TlsLetAlertOut(altcp_pcb* conn) {
+  // Only a TLS connection over a live TCP connection: altcp_tls clears inner_conn
+  // before reporting errors of a TCP connection that lwIP already freed.
+  if (conn == nullptr || conn->inner_conn == nullptr) return;
+  altcp_pcb* tcp = conn->inner_conn;
+  if (tcp->inner_conn != nullptr || tcp->state == nullptr) return;
+  auto* t = static_cast<tcp_pcb*>(tcp->state);
+  if (t->state != ESTABLISHED && t->state != CLOSE_WAIT) return;
+  // mbedTLS 2.28 alerts the client for every refused certificate except a missing one
+  // (its no-certificate path returns without an alert); RFC 5246 7.4.6 names
+  // handshake_failure for that case.
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  if (ssl != nullptr && ssl->state != MBEDTLS_SSL_HANDSHAKE_OVER && ssl->session_negotiate != nullptr &&
+      ssl->session_negotiate->verify_result == MBEDTLS_X509_BADCERT_MISSING) {
+    mbedtls_ssl_send_alert_message(ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+    altcp_output(tcp);
+  }
+  if (t->rcv_wnd < TCP_WND) tcp_recved(t, static_cast<u16_t>(TCP_WND - t->rcv_wnd));
+}
+
+FixedString<64> CommonName(const mbedtls_x509_crt& crt) {
+  FixedString<64> cn;
+  for (const mbedtls_x509_name* n = &crt.subject; n != nullptr; n = n->next) {
+    if (n->oid.p != nullptr && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+      cn.Append(std::string_view(reinterpret_cast<const char*>(n->val.p), n->val.len));
+      break;
+    }
+  }
+  return cn;
+}
+
+FixedString<24> FormatX509Time(const mbedtls_x509_time& t) {
+  FixedString<24> s;
+  s.Format("%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.mon, t.day, t.hour, t.min, t.sec);
+  return s;
+}
+
+FixedString<120> TlsErrorText(int code) {
+  char buf[121];
+  mbedtls_strerror(code, buf, sizeof(buf));
+  return FixedString<120>(std::string_view(buf));
+}
+
+}  // namespace pmu::port
