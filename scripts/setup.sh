@@ -33,6 +33,7 @@ packages=(
   dpkg-dev xz-utils
   # system tests: namespaces, TAP, ping, captures, independent peers
   iproute2 iputils-ping tshark python3 procps coreutils
+  python3-cryptography python3-cryptography-vectors openssl
 )
 
 missing=()

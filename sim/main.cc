@@ -20,6 +20,7 @@
 #include "pcap_link.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device.h"
+#include "pmu/firmware/storage_records.h"
 #include "pmu/hal/linux/host_devices.h"
 #include "pmu/hal/linux/memory_storage.h"
 #include "pmu/hal/linux/tap_link.h"
@@ -68,6 +69,44 @@ std::string LineValue(const std::string& text, unsigned line) {
   return "";
 }
 
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
+  return true;
+}
+
+// Factory provisioning: the TLS identity from DIR (ca.crt, device.crt, device.key)
+// goes into storage, unless storage already holds a device certificate (one installed
+// by the console's CSR flow must survive the simulator's restarts).
+int Provision(pmu::hal::Storage& storage, const std::string& dir) {
+  using pmu::firmware::StorageRecord;
+  char probe[8];
+  if (pmu::firmware::ReadRecord(storage, StorageRecord::kDeviceCert, pmu::AsWritableBytes(probe, sizeof(probe)))
+          .status()
+          .code() != pmu::StatusCode::kNotFound) {
+    std::cerr << "pmu-sim: storage already holds a TLS identity; --provision " << dir << " not applied\n";
+    return 0;
+  }
+  const std::pair<const char*, StorageRecord> files[] = {{"ca.crt", StorageRecord::kTrustAnchor},
+                                                         {"device.crt", StorageRecord::kDeviceCert},
+                                                         {"device.key", StorageRecord::kDeviceKey}};
+  for (const auto& [name, record] : files) {
+    std::string text;
+    if (!ReadFile(dir + "/" + name, &text)) {
+      std::cerr << "pmu-sim: --provision: cannot read " << dir << "/" << name << "\n";
+      return kExitFailure;
+    }
+    if (const pmu::Status st = pmu::firmware::WriteRecord(storage, record, pmu::AsBytes(text)); !st.ok()) {
+      std::cerr << "pmu-sim: --provision: " << name << ": " << st.message() << "\n";
+      return kExitFailure;
+    }
+  }
+  return 0;
+}
+
 void PrintConfig(const DeviceConfig& config) {
   pmu::firmware::ForEachConfigValue(
       config,
@@ -99,12 +138,22 @@ int main(int argc, char** argv) {
   app.add_option("--log", log_file, "write the device log to FILE (default: standard error)");
   app.add_option("--pcap", pcap_file, "record every frame the device sends and receives in FILE (pcap)");
   app.add_option("--storage", storage_file,
-                 "persistent storage file (default: in memory, lost at exit)");
+                 "persistent storage file: saved configuration, TLS identity, boot counter (default: in memory, "
+                 "lost at exit and at a reboot)");
+  std::string provision_dir;
+  app.add_option("--provision", provision_dir,
+                 "factory provisioning: put DIR/ca.crt, DIR/device.crt and DIR/device.key into storage when it "
+                 "holds no device certificate yet (certs/make-dev-pki.sh makes DIR)")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--seed", seed,
                  "seed the device's random source for reproducible runs (not for keys)");
   app.add_flag("--print-config", print_config, "print the effective configuration and exit");
   app.add_flag("--check-config", check_only, "validate the configuration and exit (status 0 when valid)");
-  app.footer("Exit status: 0 stopped by a signal or config printed, 1 could not start, 2 bad usage or configuration.");
+  app.footer(
+      "Configuration precedence: defaults, then the configuration saved in storage (the console's\n"
+      "'config save'), then --config, then --set.\n"
+      "A console 'reboot' restarts the simulator in place (same arguments, same storage file).\n"
+      "Exit status: 0 stopped by a signal or config printed, 1 could not start, 2 bad usage or configuration.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -112,8 +161,37 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
 
-  // ---- configuration: defaults, then the file, then --set, then cross-field rules --
+  // ---- storage: first, since it holds the saved configuration ------------------------
+  pmu::hal::linux_host::MemoryStorage memory_storage(kStorageSize);
+  pmu::hal::linux_host::FileStorage file_storage;
+  pmu::hal::Storage* storage = &memory_storage;
+  if (!storage_file.empty()) {
+    if (const pmu::Status st = file_storage.Open(storage_file, kStorageSize); !st.ok()) {
+      std::cerr << "pmu-sim: " << storage_file << ": " << st.message() << "\n";
+      return kExitFailure;
+    }
+    storage = &file_storage;
+  }
+  if (!provision_dir.empty()) {
+    if (const int rc = Provision(*storage, provision_dir); rc != 0) return rc;
+  }
+
+  // ---- configuration: defaults, saved, the file, --set, then cross-field rules ------
   DeviceConfig config;
+  {
+    static char saved[4096];
+    const auto n = pmu::firmware::ReadRecord(*storage, pmu::firmware::StorageRecord::kConfig,
+                                             pmu::AsWritableBytes(saved, sizeof(saved)));
+    if (n.ok()) {
+      DeviceConfig from_storage;
+      const ConfigError e = pmu::firmware::ParseConfigText(std::string_view(saved, *n), from_storage);
+      if (e.ok()) {
+        config = from_storage;
+      } else {
+        PrintConfigError(e, "the configuration saved in storage (ignored)", "");
+      }
+    }
+  }
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     std::stringstream buf;
@@ -159,7 +237,8 @@ int main(int argc, char** argv) {
   // ---- the board ------------------------------------------------------------------
   std::FILE* log_stream = stderr;
   if (!log_file.empty()) {
-    log_stream = std::fopen(log_file.c_str(), "w");
+    // Appended: a console reboot restarts the simulator on the same log.
+    log_stream = std::fopen(log_file.c_str(), "ae");
     if (log_stream == nullptr) {
       std::cerr << "pmu-sim: cannot write the log file " << log_file << ": " << std::strerror(errno) << "\n";
       return kExitFailure;
@@ -181,16 +260,6 @@ int main(int argc, char** argv) {
   }
   pmu::hal::linux_host::HostClock clock;
   auto entropy = seed ? pmu::hal::linux_host::HostEntropy(*seed) : pmu::hal::linux_host::HostEntropy();
-  pmu::hal::linux_host::MemoryStorage memory_storage(kStorageSize);
-  pmu::hal::linux_host::FileStorage file_storage;
-  pmu::hal::Storage* storage = &memory_storage;
-  if (!storage_file.empty()) {
-    if (const pmu::Status s = file_storage.Open(storage_file, kStorageSize); !s.ok()) {
-      std::cerr << "pmu-sim: " << storage_file << ": " << s.message() << "\n";
-      return kExitFailure;
-    }
-    storage = &file_storage;
-  }
   pmu::hal::linux_host::StreamLogSink log_sink(log_stream);
   pmu::hal::Board board{*link, clock, entropy, *storage, log_sink, "linux-tap"};
 
@@ -211,7 +280,7 @@ int main(int argc, char** argv) {
   if (!device->Start().ok()) return kExitFailure;
 
   bool running = true;
-  while (running) {
+  while (running && !device->reboot_requested()) {
     const std::size_t frames = device->Poll();
     // Sleep only when the link is drained; at most 500 ms so the link state is
     // followed even when lwIP has no timer due.
@@ -233,7 +302,17 @@ int main(int argc, char** argv) {
       }
     }
   }
+  const bool reboot = device->reboot_requested();
   device->Shutdown();
+  if (reboot) {
+    PMU_LOG_WARN(device->logger(), "sim", "rebooting: restarting the simulator in place");
+    std::fflush(nullptr);
+    // Every descriptor is close-on-exec: the TAP link, storage and log are reopened.
+    sigprocmask(SIG_UNBLOCK, &signals, nullptr);
+    execv("/proc/self/exe", argv);
+    std::cerr << "pmu-sim: reboot failed: " << std::strerror(errno) << "\n";
+    return kExitFailure;
+  }
   if (log_stream != stderr) std::fclose(log_stream);
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "pmu/firmware/config.h"
 
+#include "pmu/base/base64.h"
 #include "pmu/proto/bulletin.h"
 
 namespace pmu::firmware {
@@ -235,6 +236,57 @@ const Key kKeys[] = {
     {"reset.alternate_s", "seconds each family answers in turn in alternate mode, 1 to 3600",
      SetUnsigned<std::uint32_t, &DeviceConfig::reset_alternate_s, 1, 3600>,
      GetUnsigned<std::uint32_t, &DeviceConfig::reset_alternate_s>},
+    {"reset.fernet_key", "Fernet key (URL-safe base64 of 32 bytes) the reset service requires, or 'none'",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v.empty() || v == "none") {
+         c.reset_fernet_key.clear();
+         return nullptr;
+       }
+       std::byte key[33];
+       const auto n = Base64Decode(v, key, Base64Alphabet::kUrlSafe);
+       if (!n.ok() || *n != 32) return "must be the URL-safe base64 of 32 bytes (as Fernet.generate_key() prints)";
+       c.reset_fernet_key.clear();
+       c.reset_fernet_key.Append(v);
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) {
+       o.Append(c.reset_fernet_key.empty() ? std::string_view("none") : c.reset_fernet_key.view());
+     }},
+    {"reset.fernet_ttl_s", "seconds a Fernet token stays valid, 1 to 86400",
+     SetUnsigned<std::uint32_t, &DeviceConfig::reset_fernet_ttl_s, 1, 86400>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::reset_fernet_ttl_s>},
+    {"tls.port", "TCP port of the TLS command service, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::tls_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::tls_port>},
+    {"tls.client_auth", "client certificates on the TLS command service: none, optional or required",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       for (TlsClientAuth a : {TlsClientAuth::kNone, TlsClientAuth::kOptional, TlsClientAuth::kRequired}) {
+         if (v == TlsClientAuthName(a)) {
+           c.tls_client_auth = a;
+           return nullptr;
+         }
+       }
+       return "must be none, optional or required";
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(TlsClientAuthName(c.tls_client_auth)); }},
+    {"tls.allowed_clients", "client certificate common names let in, separated by commas",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v.size() > decltype(c.tls_allowed_clients)::capacity()) return "too long (at most 200 characters)";
+       for (char ch : v) {
+         const auto u = static_cast<unsigned char>(ch);
+         if (u < 0x20 || u > 0x7E) return "must be printable ASCII names separated by commas";
+       }
+       c.tls_allowed_clients.clear();
+       c.tls_allowed_clients.Append(v);
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.tls_allowed_clients.view()); }},
+    {"tls.max_sessions", "TLS sessions at once over the TLS services together, 1 to 3",
+     SetUnsigned<std::uint8_t, &DeviceConfig::tls_max_sessions, 1, kMaxTlsSessions>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::tls_max_sessions>},
+    {"console.port", "TCP port of the operator console (mutual TLS), 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::console_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::console_port>},
     {"bulletin.port", "UDP port of the multicast bulletin channel, 1 to 65535",
      SetUnsigned<std::uint16_t, &DeviceConfig::bulletin_port, 1, 65535>,
      GetUnsigned<std::uint16_t, &DeviceConfig::bulletin_port>},
@@ -329,7 +381,15 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     }
   }
   // TCP and UDP ports are separate spaces; only a clash within one transport matters.
-  if (c.echo_port == c.command_port) return {"command.port", "is the same TCP port as echo.port", 0};
+  const std::uint16_t tcp_ports[] = {c.echo_port, c.command_port, c.tls_port, c.console_port};
+  static const char* const kTcpKeys[] = {"echo.port", "command.port", "tls.port", "console.port"};
+  static const char* const kSameAs[] = {"is the same TCP port as echo.port", "is the same TCP port as command.port",
+                                        "is the same TCP port as tls.port"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (tcp_ports[i] == tcp_ports[j]) return {kTcpKeys[i], kSameAs[j], 0};
+    }
+  }
   if (c.reset_port == c.sink_port) return {"reset.port", "is the same UDP port as sink.port", 0};
   if (c.bulletin_port == c.sink_port) return {"bulletin.port", "is the same UDP port as sink.port", 0};
   if (c.bulletin_port == c.reset_port) return {"bulletin.port", "is the same UDP port as reset.port", 0};
@@ -346,6 +406,21 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
   return {};
 }
 
+std::size_t ConfigKeyCount() { return sizeof(kKeys) / sizeof(kKeys[0]); }
+
+const char* ConfigKeyName(std::size_t index) { return index < ConfigKeyCount() ? kKeys[index].name : nullptr; }
+
+bool IsSecretConfigKey(std::string_view key) { return key == "reset.fernet_key"; }
+
+void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets) {
+  if (index >= ConfigKeyCount()) return;
+  kKeys[index].get(config, out);
+  if (!reveal_secrets && IsSecretConfigKey(kKeys[index].name) && out.view() != "none") {
+    out.clear();
+    out.Append("(set)");
+  }
+}
+
 void ForEachConfigValue(const DeviceConfig& config,
                         void (*fn)(void* context, const char* key, std::string_view value), void* context) {
   for (const Key& k : kKeys) {
@@ -353,6 +428,15 @@ void ForEachConfigValue(const DeviceConfig& config,
     k.get(config, text);
     fn(context, k.name, text.view());
   }
+}
+
+const char* TlsClientAuthName(TlsClientAuth a) {
+  switch (a) {
+    case TlsClientAuth::kNone: return "none";
+    case TlsClientAuth::kOptional: return "optional";
+    case TlsClientAuth::kRequired: return "required";
+  }
+  return "?";
 }
 
 const char* ResetFamiliesName(ResetFamilies f) {

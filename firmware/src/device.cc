@@ -8,6 +8,8 @@
 #include "lwip/stats.h"
 #include "lwip/timeouts.h"
 #include "mbedtls/version.h"
+#include "pmu/firmware/storage_records.h"
+#include "pmu/port/tls_identity.h"
 #include "pmu/base/civil_time.h"
 #include "pmu/port/lwip_port.h"
 
@@ -64,7 +66,10 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       echo_(context_),
       command_(context_),
       reset_(context_, prng_),
-      bulletin_(context_) {
+      bulletin_(context_),
+      tls_command_(context_),
+      console_(context_, *this),
+      candidate_(config) {
   log_.set_level(config_.log_level);
 }
 
@@ -116,8 +121,111 @@ Status Device::Start() {
   if (s = bulletin_.Start(netif_.raw(), &Device::DescribeState, this); !s.ok()) {
     return StartFailed("bulletin channel", s);
   }
+  if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
   PMU_LOG_INFO(log_, "boot", "ready");
   return Status::Ok();
+}
+
+namespace {
+// PEM texts read from storage at boot and for `cert install` (main loop only).
+char g_ca_pem[2048];
+char g_cert_pem[2048];
+char g_key_pem[1024];
+
+Result<std::string_view> ReadPem(hal::Storage& storage, StorageRecord record, std::span<char> buffer) {
+  const Result<std::size_t> n = ReadRecord(storage, record, AsWritableBytes(buffer.data(), buffer.size()));
+  if (!n.ok()) return n.status();
+  return std::string_view(buffer.data(), *n);
+}
+}  // namespace
+
+std::int64_t Device::UtcSeconds(void* self) {
+  return static_cast<Device*>(self)->clock_.UtcNs() / 1'000'000'000;
+}
+
+void Device::TlsDiagnostic(void* self, const char* line) {
+  PMU_LOG_WARN(static_cast<Device*>(self)->log_, "tls", "%s", line);
+}
+
+Status Device::StartTls() {
+  const auto ca = ReadPem(board_.storage, StorageRecord::kTrustAnchor, g_ca_pem);
+  const auto cert = ReadPem(board_.storage, StorageRecord::kDeviceCert, g_cert_pem);
+  const auto key = ReadPem(board_.storage, StorageRecord::kDeviceKey, g_key_pem);
+  if (!ca.ok() || !cert.ok() || !key.ok()) {
+    PMU_LOG_WARN(log_, "tls", "no %s in storage: the TLS command service (%u) and the console (%u) are off",
+                 !ca.ok() ? "trust anchor" : !cert.ok() ? "device certificate" : "device key", config_.tls_port,
+                 config_.console_port);
+    return Status::Ok();
+  }
+  PMU_TRY(port::InitTls(board_.entropy, &Device::UtcSeconds, this, &Device::TlsDiagnostic, this));
+  port::TlsSessionGate::SetLimit(config_.tls_max_sessions);
+  const auto auth = static_cast<port::ClientAuth>(config_.tls_client_auth);
+  Status s = command_tls_.Init(*ca, *cert, *key, auth, config_.tls_allowed_clients.view(), "tls-cmd");
+  if (s.ok()) {
+    s = console_tls_.Init(*ca, *cert, *key, port::ClientAuth::kRequired, config_.tls_allowed_clients.view(),
+                          "console");
+  }
+  std::memset(g_key_pem, 0, sizeof(g_key_pem));
+  if (!s.ok()) {
+    PMU_LOG_ERROR(log_, "tls", "TLS identity in storage unusable (%s): TLS services off", s.message());
+    return Status::Ok();
+  }
+  const CommandLimits limits{config_.short_count, config_.floodme_size, config_.floodme_max,
+                             /*allow_time=*/true, /*error_line_feed=*/true};
+  PMU_TRY(tls_command_.Start(config_.tls_port, command_tls_.allocator(), limits, config_.command_max_clients,
+                             "tls-cmd", &command_tls_));
+  PMU_TRY(console_.Start(config_.console_port, console_tls_));
+  tls_ready_ = true;
+  const port::TlsArenaStats a = port::GetTlsArenaStats();
+  PMU_LOG_INFO(log_, "tls", "identity %s; client certificates on %u: %s; allowed: %s; arena %u of %u bytes in use",
+               port::CommonName(command_tls_.certificate()).c_str(), config_.tls_port,
+               TlsClientAuthName(config_.tls_client_auth), config_.tls_allowed_clients.c_str(),
+               static_cast<unsigned>(a.used), static_cast<unsigned>(a.size));
+  return Status::Ok();
+}
+
+Status Device::MakeCsr(FixedString<1536>& csr_pem) {
+  if (!tls_ready_) return FailedPrecondition("no TLS identity");
+  char csr[1024];
+  std::size_t key_len = 0, csr_len = 0;
+  PMU_TRY(port::MakeKeyAndCsr(config_.hostname.view(), g_key_pem, &key_len, csr, &csr_len));
+  const Status s = WriteRecord(board_.storage, StorageRecord::kPendingKey, AsBytes(g_key_pem, key_len));
+  std::memset(g_key_pem, 0, sizeof(g_key_pem));
+  PMU_TRY(s);
+  csr_pem.clear();
+  csr_pem.Append(std::string_view(csr, csr_len));
+  return Status::Ok();
+}
+
+Status Device::InstallCertificate(std::string_view cert_pem, FixedString<160>* why) {
+  if (!tls_ready_) return FailedPrecondition("no TLS identity");
+  const auto key = ReadPem(board_.storage, StorageRecord::kPendingKey, g_key_pem);
+  if (!key.ok()) {
+    why->Append("no pending key: run 'cert csr' first");
+    return FailedPrecondition("no pending key");
+  }
+  Status s = port::CheckCertificateForKey(cert_pem, *key, console_tls_.trust_anchor(), why);
+  if (s.ok()) s = WriteRecord(board_.storage, StorageRecord::kDeviceCert, AsBytes(cert_pem));
+  if (s.ok()) s = WriteRecord(board_.storage, StorageRecord::kDeviceKey, AsBytes(*key));
+  if (s.ok()) s = EraseRecord(board_.storage, StorageRecord::kPendingKey);
+  if (s.ok()) s = command_tls_.ReplaceIdentity(cert_pem, *key);
+  if (s.ok()) s = console_tls_.ReplaceIdentity(cert_pem, *key);
+  std::memset(g_key_pem, 0, sizeof(g_key_pem));
+  if (!s.ok() && why->empty()) why->Append(s.message());
+  return s;
+}
+
+Status Device::SaveCandidateConfig(std::size_t* bytes) {
+  if (const ConfigError e = ValidateConfig(candidate_); !e.ok()) return InvalidArgument(e.reason);
+  FixedString<4000> text;
+  for (std::size_t i = 0; i < ConfigKeyCount(); ++i) {
+    ConfigValueText v;
+    ConfigValueAt(candidate_, i, v, /*reveal_secrets=*/true);
+    text.Format("%s = %s\n", ConfigKeyName(i), v.c_str());
+  }
+  if (text.truncated()) return ResourceExhausted("configuration text too long for its storage slot");
+  *bytes = text.size();
+  return WriteRecord(board_.storage, StorageRecord::kConfig, AsBytes(text.view()));
 }
 
 Status Device::StartFailed(const char* what, Status status) {
@@ -190,46 +298,138 @@ void Device::WatchAddresses() {
   }
 }
 
-void Device::LogStats() {
+bool Device::StatsLine(std::size_t index, ReportLine& t) {
+  std::size_t k = index;
 #if MEM_STATS
-  PMU_LOG_INFO(log_, "stats", "heap used=%u peak=%u size=%u failures=%u", static_cast<unsigned>(lwip_stats.mem.used),
-               static_cast<unsigned>(lwip_stats.mem.max), static_cast<unsigned>(lwip_stats.mem.avail),
-               static_cast<unsigned>(lwip_stats.mem.err));
+  if (k == 0) {
+    t.Format("heap used=%u peak=%u size=%u failures=%u", static_cast<unsigned>(lwip_stats.mem.used),
+             static_cast<unsigned>(lwip_stats.mem.max), static_cast<unsigned>(lwip_stats.mem.avail),
+             static_cast<unsigned>(lwip_stats.mem.err));
+    return true;
+  }
+  --k;
 #endif
 #if MEMP_STATS
-  for (int i = 0; i < MEMP_MAX; ++i) {
-    const stats_mem* m = lwip_stats.memp[i];
-    if (m == nullptr) continue;
-    PMU_LOG_INFO(log_, "stats", "pool %s used=%u peak=%u size=%u failures=%u", kPoolNames[i],
-                 static_cast<unsigned>(m->used), static_cast<unsigned>(m->max), static_cast<unsigned>(m->avail),
-                 static_cast<unsigned>(m->err));
+  if (k < MEMP_MAX) {
+    const stats_mem* m = lwip_stats.memp[k];
+    t.Format("pool %s used=%u peak=%u size=%u failures=%u", kPoolNames[k], static_cast<unsigned>(m->used),
+             static_cast<unsigned>(m->max), static_cast<unsigned>(m->avail), static_cast<unsigned>(m->err));
+    return true;
   }
+  k -= MEMP_MAX;
 #endif
-  const port::LinkCounters& l = netif_.counters();
-  PMU_LOG_INFO(log_, "stats", "link rx=%llu frames/%llu bytes (dropped %llu) tx=%llu frames/%llu bytes (dropped %llu)",
+  switch (k) {
+    case 0: {
+      const port::LinkCounters& l = netif_.counters();
+      t.Format("link rx=%llu frames/%llu bytes (dropped %llu) tx=%llu frames/%llu bytes (dropped %llu)",
                static_cast<unsigned long long>(l.rx_frames), static_cast<unsigned long long>(l.rx_bytes),
                static_cast<unsigned long long>(l.rx_dropped), static_cast<unsigned long long>(l.tx_frames),
                static_cast<unsigned long long>(l.tx_bytes), static_cast<unsigned long long>(l.tx_dropped));
-  const SinkCounters& s = sink_.counters();
-  PMU_LOG_INFO(log_, "stats", "sink datagrams=%u bytes=%llu", s.datagrams, static_cast<unsigned long long>(s.bytes));
-  const EchoCounters& e = echo_.counters();
-  PMU_LOG_INFO(log_, "stats", "echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", e.accepted, e.refused,
-               e.timeouts, static_cast<unsigned>(echo_.active_sessions()),
-               static_cast<unsigned long long>(e.bytes_echoed));
-  const ResetCounters& r = reset_.counters();
-  PMU_LOG_INFO(log_, "stats",
-               "reset received=%u inactive_family=%u lost=%u malformed=%u answered=%u duplicates=%u advanced_s=%llu",
+      return true;
+    }
+    case 1: {
+      const SinkCounters& c = sink_.counters();
+      t.Format("sink datagrams=%u bytes=%llu", c.datagrams, static_cast<unsigned long long>(c.bytes));
+      return true;
+    }
+    case 2: {
+      const EchoCounters& e = echo_.counters();
+      t.Format("echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", e.accepted, e.refused, e.timeouts,
+               static_cast<unsigned>(echo_.active_sessions()), static_cast<unsigned long long>(e.bytes_echoed));
+      return true;
+    }
+    case 3: {
+      const ResetCounters& r = reset_.counters();
+      t.Format("reset received=%u inactive_family=%u lost=%u malformed=%u answered=%u duplicates=%u "
+               "advanced_s=%llu fernet_rejected=%u",
                r.received, r.inactive_family, r.lost, r.malformed, r.answered, r.duplicates,
-               static_cast<unsigned long long>(r.advanced_s));
-  const BulletinCounters& b = bulletin_.counters();
-  PMU_LOG_INFO(log_, "stats", "mcast sent=%u received=%u dropped=%u answers=%u suppressed=%u", b.sent, b.received,
-               b.dropped, b.answers, b.suppressed);
-  const CommandServiceCounters& c = command_.counters();
-  PMU_LOG_INFO(log_, "stats",
-               "cmd accepted=%u refused=%u completed=%u errors=%u timeouts=%u resets=%u active=%u peak=%u bytes=%llu",
-               c.accepted, c.refused, c.completed, c.errors, c.timeouts, c.resets,
-               static_cast<unsigned>(command_.active_sessions()), static_cast<unsigned>(command_.peak_sessions()),
+               static_cast<unsigned long long>(r.advanced_s), r.fernet_rejected);
+      return true;
+    }
+    case 4: {
+      const BulletinCounters& b = bulletin_.counters();
+      t.Format("mcast sent=%u received=%u dropped=%u answers=%u suppressed=%u", b.sent, b.received, b.dropped,
+               b.answers, b.suppressed);
+      return true;
+    }
+    case 5: {
+      const port::TlsArenaStats a = port::GetTlsArenaStats();
+      t.Format("tls arena size=%u used=%u peak=%u blocks=%u sessions=%u/%u", static_cast<unsigned>(a.size),
+               static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak), static_cast<unsigned>(a.blocks),
+               static_cast<unsigned>(port::TlsSessionGate::active()),
+               static_cast<unsigned>(port::TlsSessionGate::limit()));
+      return true;
+    }
+    case 6:
+    case 7: {
+      const CommandService& svc = k == 6 ? tls_command_ : command_;
+      const CommandServiceCounters& c = svc.counters();
+      t.Format("%s accepted=%u refused=%u completed=%u errors=%u timeouts=%u resets=%u active=%u peak=%u bytes=%llu",
+               k == 6 ? "tls-cmd" : "cmd", c.accepted, c.refused, c.completed, c.errors, c.timeouts, c.resets,
+               static_cast<unsigned>(svc.active_sessions()), static_cast<unsigned>(svc.peak_sessions()),
                static_cast<unsigned long long>(c.bytes_sent));
+      return true;
+    }
+    case 8: {
+      const ConsoleCounters& c = console_.counters();
+      t.Format("console sessions=%u refused=%u commands=%u errors=%u active=%u", c.sessions, c.refused, c.commands,
+               c.errors, static_cast<unsigned>(console_.active_sessions()));
+      return true;
+    }
+    case 9:
+      t.Append("end of report");
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Device::InterfaceLine(std::size_t index, ReportLine& t) {
+  netif* nif = netif_.raw();
+  switch (index) {
+    case 0:
+      t.Format("%c%c%u: MAC %s, link %s, MTU %u", nif->name[0], nif->name[1], nif->num,
+               FormatMac(config_.mac).c_str(), netif_is_link_up(nif) ? "up" : "down", nif->mtu);
+      return true;
+    case 1:
+      if (config_.ipv4_enabled) {
+        t.Format("IPv4 %s/%u gateway %s", FormatIpv4(config_.ipv4).c_str(), config_.ipv4_prefix,
+                 config_.has_ipv4_gateway ? FormatIpv4(config_.ipv4_gateway).c_str() : "none");
+      } else {
+        t.Append("IPv4 disabled");
+      }
+      return true;
+    default: {
+      const std::size_t slot = index - 2;
+      if (!config_.ipv6_enabled) {
+        if (slot == 0) {
+          t.Append("IPv6 disabled");
+          return true;
+        }
+        return false;
+      }
+      if (slot >= LWIP_IPV6_NUM_ADDRESSES) return false;
+      const std::uint8_t state = netif_ip6_addr_state(nif, static_cast<s8_t>(slot));
+      if (ip6_addr_isinvalid(state)) {
+        t.Format("IPv6 slot %u: unused", static_cast<unsigned>(slot));
+        return true;
+      }
+      t.Format("IPv6 %s (%s)", FormatIpv6(FromLwip(netif_ip6_addr(nif, slot))).c_str(),
+               ip6_addr_isvalid(state)       ? "valid"
+               : ip6_addr_istentative(state) ? "tentative"
+               : ip6_addr_isduplicated(state) ? "duplicate"
+                                              : "other");
+      return true;
+    }
+  }
+}
+
+void Device::LogStats() {
+  ReportLine line;
+  for (std::size_t i = 0; StatsLine(i, line); ++i) {
+    PMU_LOG_INFO(log_, "stats", "%s", line.c_str());
+    line.clear();
+  }
 }
 
 void Device::Shutdown() {

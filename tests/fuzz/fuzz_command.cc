@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = data[0] % 16 + 1;
   const pmu::ByteSpan stream = pmu::AsBytes(data + 1, size - 1);
   CommandReader reader;
-  for (std::size_t pos = 0; pos < stream.size() && reader.state() == CommandReader::State::kReading; pos += chunk) {
+  for (std::size_t pos = 0; pos < stream.size() && reader.state() == LineState::kReading; pos += chunk) {
     const auto piece = stream.subspan(pos, std::min(chunk, stream.size() - pos));
     const std::size_t used = reader.Feed(piece);
     if (used > piece.size()) std::abort();

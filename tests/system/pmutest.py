@@ -134,7 +134,7 @@ def device_stats():
     {pool name: (used, peak, size, failures)} plus 'heap'."""
     since = log_size()
     os.kill(SIM_PID, signal.SIGUSR1)
-    wait_log(r"stats: cmd accepted=", since)
+    wait_log(r"stats: end of report", since)
     stats = {}
     for m in log_lines(r"stats: pool (\S+) used=(\d+) peak=(\d+) size=(\d+) failures=(\d+)", since):
         stats[m.group(1)] = tuple(int(x) for x in m.groups()[1:])

@@ -18,6 +18,7 @@
 
 #include "pmu/proto/c37118.h"
 #include "pmu/proto/c37118_stream.h"
+#include "test_json.h"
 
 #ifndef PMU_C37118_VECTORS_DIR
 #error "PMU_C37118_VECTORS_DIR must name the folder of the shared C37.118.2 vectors"
@@ -26,30 +27,10 @@
 namespace pmu::proto::c37118 {
 namespace {
 
-using Bytes = std::vector<std::byte>;
-
-// ---------------------------------------------------------------------------------
-// Helpers
-
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) ADD_FAILURE() << "odd hex length: " << hex;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) {
-      ADD_FAILURE() << "bad hex: " << hex.substr(i, 2);
-      return {};
-    }
-    out.push_back(static_cast<std::byte>(hi * 16 + lo));
-  }
-  return out;
-}
+using test::Bytes;
+using test::FromHex;
+using test::Json;
+using test::JsonReader;
 
 std::string ToHex(ByteSpan bytes) {
   std::string s;
@@ -80,132 +61,6 @@ void Put32(Bytes& b, std::size_t at, std::uint32_t v) { StoreBe32(b.data() + at,
                                        << "\", expected " << StatusCodeName(code) << " \"" << message << "\"";
 }
 #define EXPECT_STATUS(expr, code, message) EXPECT_TRUE(IsError((expr), StatusCode::code, message))
-
-// ---------------------------------------------------------------------------------
-// A minimal JSON reader, enough for vectors.json (objects, arrays, strings without
-// escapes beyond \" \\ \/, numbers, true, false, null).
-
-struct Json {
-  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
-  Kind kind = Kind::kNull;
-  double number = 0;
-  std::string text;
-  std::vector<Json> items;   // arrays
-  std::vector<std::string> keys;  // objects: keys[i] names values[i]
-  std::vector<Json> values;
-
-  const Json& operator[](std::string_view key) const {
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i] == key) return values[i];
-    }
-    ADD_FAILURE() << "vectors.json: no key \"" << key << "\"";
-    static const Json null;
-    return null;
-  }
-  const Json& operator[](std::size_t i) const {
-    if (i < items.size()) return items[i];
-    ADD_FAILURE() << "vectors.json: no item " << i;
-    static const Json null;
-    return null;
-  }
-  std::size_t size() const { return kind == Kind::kArray ? items.size() : keys.size(); }
-  std::uint64_t integer() const {
-    EXPECT_EQ(kind, Kind::kNumber);
-    return static_cast<std::uint64_t>(number);
-  }
-  // The number at the start of a string: "0x0004 (...)" or "0 => 60 Hz" or "50 Hz".
-  std::uint64_t leading() const {
-    EXPECT_EQ(kind, Kind::kString);
-    return std::strtoull(text.c_str(), nullptr, 0);
-  }
-  Bytes hex() const { return FromHex(text); }
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(std::string_view s) : s_(s) {}
-  bool Read(Json& out, std::string& error) {
-    if (!Value(out) || (Space(), pos_ != s_.size())) {
-      error = "vectors.json: parse error near byte " + std::to_string(pos_);
-      return false;
-    }
-    return true;
-  }
-
- private:
-  void Space() {
-    while (pos_ < s_.size() && std::strchr(" \t\r\n", s_[pos_]) != nullptr) ++pos_;
-  }
-  bool Eat(char c) {
-    Space();
-    if (pos_ < s_.size() && s_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  bool String(std::string& out) {
-    if (!Eat('"')) return false;
-    while (pos_ < s_.size() && s_[pos_] != '"') {
-      if (s_[pos_] == '\\') {
-        if (++pos_ == s_.size() || std::strchr("\"\\/", s_[pos_]) == nullptr) return false;
-      }
-      out += s_[pos_++];
-    }
-    return Eat('"');
-  }
-  bool Value(Json& v) {
-    Space();
-    if (pos_ >= s_.size()) return false;
-    const char c = s_[pos_];
-    if (c == '{') {
-      v.kind = Json::Kind::kObject;
-      ++pos_;
-      if (Eat('}')) return true;
-      do {
-        std::string key;
-        Json item;
-        if (!String(key) || !Eat(':') || !Value(item)) return false;
-        v.keys.push_back(std::move(key));
-        v.values.push_back(std::move(item));
-      } while (Eat(','));
-      return Eat('}');
-    }
-    if (c == '[') {
-      v.kind = Json::Kind::kArray;
-      ++pos_;
-      if (Eat(']')) return true;
-      do {
-        Json item;
-        if (!Value(item)) return false;
-        v.items.push_back(std::move(item));
-      } while (Eat(','));
-      return Eat(']');
-    }
-    if (c == '"') {
-      v.kind = Json::Kind::kString;
-      return String(v.text);
-    }
-    for (const char* word : {"true", "false", "null"}) {
-      if (s_.substr(pos_, std::strlen(word)) == word) {
-        v.kind = word[0] == 'n' ? Json::Kind::kNull : Json::Kind::kBool;
-        v.number = word[0] == 't' ? 1 : 0;
-        pos_ += std::strlen(word);
-        return true;
-      }
-    }
-    const std::string rest(s_.substr(pos_, 64));
-    char* end = nullptr;
-    v.kind = Json::Kind::kNumber;
-    v.number = std::strtod(rest.c_str(), &end);
-    if (end == rest.c_str()) return false;
-    pos_ += static_cast<std::size_t>(end - rest.c_str());
-    return true;
-  }
-
-  std::string_view s_;
-  std::size_t pos_ = 0;
-};
 
 // ---------------------------------------------------------------------------------
 // The shared vectors, read once.

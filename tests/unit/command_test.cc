@@ -84,10 +84,10 @@ TEST(CommandReader, LineEndsTheCommandWhateverTheSplit) {
   for (std::size_t chunk = 1; chunk <= wire.size(); ++chunk) {
     CommandReader r;
     std::size_t consumed = 0;
-    for (std::size_t pos = 0; pos < wire.size() && r.state() == CommandReader::State::kReading; pos += chunk) {
+    for (std::size_t pos = 0; pos < wire.size() && r.state() == LineState::kReading; pos += chunk) {
       consumed += r.Feed(AsBytes(std::string_view(wire).substr(pos, chunk)));
     }
-    ASSERT_EQ(r.state(), CommandReader::State::kComplete) << "chunk " << chunk;
+    ASSERT_EQ(r.state(), LineState::kComplete) << "chunk " << chunk;
     EXPECT_EQ(r.text(), "CMD_short:0.5");
     EXPECT_EQ(consumed, wire.find('\n') + 1) << "chunk " << chunk;
     EXPECT_EQ(r.Feed(AsBytes("more")), 0u);
@@ -99,7 +99,7 @@ TEST(CommandReader, BareCommandStaysReading) {
   EXPECT_FALSE(r.started());
   EXPECT_EQ(r.Feed(AsBytes("CMD_floodme")), 11u);
   EXPECT_TRUE(r.started());
-  EXPECT_EQ(r.state(), CommandReader::State::kReading);
+  EXPECT_EQ(r.state(), LineState::kReading);
   EXPECT_EQ(r.text(), "CMD_floodme");
 }
 
@@ -107,19 +107,19 @@ TEST(CommandReader, TooLongWithoutLineFeed) {
   CommandReader r;
   const std::string big(kMaxCommandLength, 'A');
   EXPECT_EQ(r.Feed(AsBytes(big)), kMaxCommandLength);
-  EXPECT_EQ(r.state(), CommandReader::State::kReading);
+  EXPECT_EQ(r.state(), LineState::kReading);
   EXPECT_EQ(r.Feed(AsBytes("B")), 1u);
-  EXPECT_EQ(r.state(), CommandReader::State::kTooLong);
+  EXPECT_EQ(r.state(), LineState::kTooLong);
   // Exactly the limit followed by the line feed is fine.
   CommandReader ok;
   ok.Feed(AsBytes(big + "\n"));
-  EXPECT_EQ(ok.state(), CommandReader::State::kComplete);
+  EXPECT_EQ(ok.state(), LineState::kComplete);
 }
 
 TEST(CommandReader, EmptyLine) {
   CommandReader r;
   r.Feed(AsBytes("\n"));
-  EXPECT_EQ(r.state(), CommandReader::State::kComplete);
+  EXPECT_EQ(r.state(), LineState::kComplete);
   EXPECT_TRUE(r.started());
   EXPECT_STREQ(ParseCommand(r.text()).status().message(), "empty command");
 }

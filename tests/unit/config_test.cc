@@ -47,6 +47,24 @@ TEST(Config, ShowThenParseRoundTrips) {
   EXPECT_EQ(Show(d), Show(c));
 }
 
+TEST(Config, SecretsAreHiddenUnlessAsked) {
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "reset.fernet_key", "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=").ok());
+  std::size_t index = 0;
+  while (std::string_view(ConfigKeyName(index)) != "reset.fernet_key") ++index;
+  ConfigValueText shown, saved;
+  ConfigValueAt(c, index, shown, false);
+  ConfigValueAt(c, index, saved, true);
+  EXPECT_EQ(shown.view(), "(set)");
+  EXPECT_EQ(saved.view(), "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=");
+  EXPECT_TRUE(IsSecretConfigKey("reset.fernet_key"));
+  ASSERT_TRUE(SetConfigValue(c, "reset.fernet_key", "none").ok());
+  ConfigValueText none;
+  ConfigValueAt(c, index, none, false);
+  EXPECT_EQ(none.view(), "none");
+  EXPECT_EQ(ConfigKeyName(ConfigKeyCount()), nullptr);
+}
+
 TEST(Config, TextWithCommentsAndBlankLines) {
   DeviceConfig c;
   const ConfigError e = ParseConfigText(
@@ -75,6 +93,10 @@ TEST(Config, EveryBadValueNamesItsKey) {
       {"echo.max_clients", "-1"}, {"command.short_count", "0"},  {"command.floodme_size", "0"},
       {"command.floodme_max", "99999999999999999999999"},        {"tcp.idle_timeout_s", "0"},
       {"log.level", "verbose"},
+      {"tls.client_auth", "sometimes"}, {"tls.max_sessions", "0"}, {"tls.max_sessions", "4"},
+      {"tls.allowed_clients", "caf\xc3\xa9"}, {"reset.fernet_key", "short"},
+      {"reset.fernet_key", "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4"},  // unpadded
+      {"reset.fernet_ttl_s", "0"}, {"console.port", "0"},
   };
   for (const Bad& b : cases) {
     DeviceConfig c;
@@ -110,6 +132,8 @@ TEST(Config, CrossFieldRules) {
       {{{"ipv4.gateway", "198.51.100.1"}}, "ipv4.gateway"},
       {{{"ipv4.gateway", "192.0.2.2"}}, "ipv4.gateway"},
       {{{"command.port", "5002"}}, "command.port"},
+      {{{"tls.port", "5003"}}, "tls.port"},
+      {{{"console.port", "5007"}}, "console.port"},
       {{{"command.floodme_max", "1000"}}, "command.floodme_size"},
   };
   for (const Case& c : cases) {

@@ -22,9 +22,11 @@ constexpr std::uint8_t kPollInterval = 2;  // lwIP coarse timer ticks of 500 ms:
 // ---- service -----------------------------------------------------------------------
 
 Status CommandService::Start(std::uint16_t port, altcp_allocator_t* allocator,
-                             const CommandLimits& limits, std::size_t max_sessions, const char* tag) {
+                             const CommandLimits& limits, std::size_t max_sessions, const char* tag,
+                             const port::TlsServer* tls) {
   limits_ = limits;
   tag_ = tag;
+  tls_ = tls;
   pool_.set_limit(max_sessions);
   Result<altcp_pcb*> listener = ListenDualStack(allocator, port, this, &CommandService::OnAccept);
   if (!listener.ok()) return listener.status();
@@ -37,8 +39,14 @@ Status CommandService::Start(std::uint16_t port, altcp_allocator_t* allocator,
 err_t CommandService::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
   auto* self = static_cast<CommandService*>(arg);
   if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
+  const bool tls = self->tls_ != nullptr;
+  if (tls && !port::TlsSessionGate::TryEnter()) return self->Refuse(pcb);
   CommandSession* session = self->pool_.Acquire(*self, pcb);
-  if (session == nullptr) return self->Refuse(pcb);
+  if (session == nullptr) {
+    if (tls) port::TlsSessionGate::Leave();
+    return self->Refuse(pcb);
+  }
+  session->tls_entered_ = tls;
   ++self->counters_.accepted;
   return ERR_OK;
 }
@@ -46,13 +54,17 @@ err_t CommandService::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
 err_t CommandService::Refuse(altcp_pcb* pcb) {
   ++counters_.refused;
   const PeerText peer = RemotePeer(pcb);
-  PMU_LOG_WARN(ctx_.log, tag_, "%s refused: all %u sessions busy", peer.c_str(),
-               static_cast<unsigned>(pool_.limit()));
-  // A client that speaks the protocol learns why; the others see an orderly close.
-  static constexpr char kBusy[] = "ERROR busy: too many clients, try again later\n";
+  PMU_LOG_WARN(ctx_.log, tag_, "%s refused: all %u %s busy", peer.c_str(),
+               static_cast<unsigned>(tls_ ? port::TlsSessionGate::limit() : pool_.limit()),
+               tls_ ? "TLS sessions" : "sessions");
   altcp_arg(pcb, nullptr);
   altcp_recv(pcb, nullptr);
-  if (altcp_write(pcb, kBusy, sizeof(kBusy) - 1, TCP_WRITE_FLAG_COPY) == ERR_OK) altcp_output(pcb);
+  // A client that speaks the protocol learns why; the others see an orderly close.
+  // Over TLS nothing can be written before a handshake the device has no room for.
+  static constexpr char kBusy[] = "ERROR busy: too many clients, try again later\n";
+  if (tls_ == nullptr && altcp_write(pcb, kBusy, sizeof(kBusy) - 1, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+    altcp_output(pcb);
+  }
   if (altcp_close(pcb) == ERR_OK) return ERR_OK;
   altcp_abort(pcb);
   return ERR_ABRT;
@@ -75,6 +87,10 @@ CommandSession::~CommandSession() { CancelTimer(); }
 
 void CommandSession::Release() {
   CancelTimer();
+  if (tls_entered_) {
+    port::TlsSessionGate::Leave();
+    tls_entered_ = false;
+  }
   if (pcb_ != nullptr) {
     altcp_arg(pcb_, nullptr);
     altcp_recv(pcb_, nullptr);
@@ -123,7 +139,7 @@ err_t CommandSession::OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err) {
   }
   // Thin callback: copy what belongs to the command out of the pbuf, free it, act.
   if (self->phase_ == Phase::kReading) {
-    for (pbuf* q = p; q != nullptr && self->reader_.state() == proto::CommandReader::State::kReading;
+    for (pbuf* q = p; q != nullptr && self->reader_.state() == proto::LineState::kReading;
          q = q->next) {
       self->reader_.Feed(AsBytes(q->payload, q->len));
     }
@@ -135,9 +151,9 @@ err_t CommandSession::OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err) {
 
   if (self->phase_ != Phase::kReading) return ERR_OK;
   switch (self->reader_.state()) {
-    case proto::CommandReader::State::kComplete:
+    case proto::LineState::kComplete:
       return ToErr(self->Execute());
-    case proto::CommandReader::State::kTooLong:
+    case proto::LineState::kTooLong:
       self->CancelTimer();
       self->job_.StartError("command too long", self->service_.limits_);
       self->phase_ = Phase::kRunning;
@@ -145,7 +161,7 @@ err_t CommandSession::OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err) {
       PMU_LOG_WARN(self->service_.ctx_.log, self->service_.tag_, "%s sent more than %u bytes without a line end",
                    self->peer_.c_str(), static_cast<unsigned>(proto::kMaxCommandLength));
       return ToErr(self->Pump());
-    case proto::CommandReader::State::kReading:
+    case proto::LineState::kReading:
       // A bare command ends after a short silence; acknowledge at once so that a
       // client holding the rest back for our ACK (Nagle) is not taken for silent.
       AckNow(pcb);
@@ -159,7 +175,25 @@ CommandSession::Fate CommandSession::Execute() {
   CancelTimer();
   const ServiceContext& ctx = service_.ctx_;
   const std::uint64_t now = ctx.clock.MonotonicMs();
-  job_.Start(reader_.text(), service_.limits_, now, ctx.clock.UtcNs());
+  bool refused = false;
+  if (service_.tls_ != nullptr) {
+    // The handshake is over once application data arrives: check the client now.
+    const Result<port::TlsPeer> peer = service_.tls_->CheckPeer(pcb_, &refusal_);
+    if (peer.ok()) {
+      client_ = peer->common_name;
+    } else {
+      refused = true;
+      if (refusal_.empty()) refusal_.Append(peer.status().message());
+    }
+  }
+  if (refused) {
+    FixedString<120> reason;
+    reason.Format("client certificate not accepted: %s", refusal_.c_str());
+    refusal_ = reason;
+    job_.StartError(refusal_.c_str(), service_.limits_);
+  } else {
+    job_.Start(reader_.text(), service_.limits_, now, ctx.clock.UtcNs());
+  }
   phase_ = Phase::kRunning;
   last_progress_ms_ = now;
   // Quote the command safely: ParseCommand accepts only printable ASCII, and the
@@ -174,12 +208,14 @@ CommandSession::Fate CommandSession::Execute() {
       shown.Format("\\x%02x", u);
     }
   }
+  FixedString<80> who;
+  if (!client_.empty()) who.Format(" (%s)", client_.c_str());
   if (job_.outcome() == CommandJob::Outcome::kError) {
     ++service_.counters_.errors;
-    PMU_LOG_WARN(ctx.log, service_.tag_, "%s \"%s\": ERROR %s", peer_.c_str(), shown.c_str(),
+    PMU_LOG_WARN(ctx.log, service_.tag_, "%s%s \"%s\": ERROR %s", peer_.c_str(), who.c_str(), shown.c_str(),
                  job_.error_reason());
   } else {
-    PMU_LOG_INFO(ctx.log, service_.tag_, "%s \"%s\"", peer_.c_str(), shown.c_str());
+    PMU_LOG_INFO(ctx.log, service_.tag_, "%s%s \"%s\"", peer_.c_str(), who.c_str(), shown.c_str());
   }
   return Pump();
 }
@@ -238,6 +274,11 @@ CommandSession::Fate CommandSession::Pump() {
 CommandSession::Fate CommandSession::Finish() {
   CancelTimer();
   phase_ = Phase::kClosing;
+  if (service_.tls_ != nullptr && !close_notify_queued_) {
+    // End of data over TLS is a close_notify, so the client can tell it from a cut.
+    if (!port::TlsCloseNotify(pcb_).ok()) return Fate::kAlive;  // retried from sent() and poll()
+    close_notify_queued_ = true;
+  }
   // Unsent data and the FIN leave after close; lwIP owns the PCB from here.
   altcp_pcb* pcb = pcb_;
   altcp_arg(pcb, nullptr);
@@ -274,6 +315,7 @@ err_t CommandSession::OnSent(void* arg, altcp_pcb*, u16_t) {
   auto* self = static_cast<CommandSession*>(arg);
   if (self == nullptr) return ERR_OK;
   self->last_progress_ms_ = self->service_.ctx_.clock.MonotonicMs();
+  if (self->phase_ == Phase::kClosing) return ToErr(self->Finish());
   return ToErr(self->Pump());
 }
 
@@ -301,6 +343,8 @@ err_t CommandSession::OnPoll(void* arg, altcp_pcb*) {
 void CommandSession::OnError(void* arg, err_t err) {
   auto* self = static_cast<CommandSession*>(arg);
   if (self == nullptr) return;
+  // A failed TLS handshake: let its alert reach the client (see TlsLetAlertOut).
+  if (err == ERR_CLSD) port::TlsLetAlertOut(self->pcb_);
   // The PCB is already gone.
   self->pcb_ = nullptr;
   ++self->service_.counters_.resets;

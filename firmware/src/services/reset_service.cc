@@ -4,6 +4,8 @@
 #include "pmu/port/lwip_status.h"
 #include "pmu/proto/reset.h"
 
+#include <cstring>
+
 namespace pmu::firmware {
 namespace {
 
@@ -24,7 +26,27 @@ FixedString<80> Shown(ByteSpan data) {
 
 }  // namespace
 
+FernetReplayCache::Verdict FernetReplayCache::Check(const std::uint8_t (&tag)[16], std::int64_t expires_s,
+                                                   std::int64_t now_s) {
+  Entry* free_slot = nullptr;
+  for (Entry& e : entries_) {
+    const bool live = e.expires_s > now_s;
+    if (live && std::memcmp(e.tag, tag, 16) == 0) return Verdict::kReplay;
+    if (!live && free_slot == nullptr) free_slot = &e;
+  }
+  if (free_slot == nullptr) return Verdict::kFull;
+  std::memcpy(free_slot->tag, tag, 16);
+  free_slot->expires_s = expires_s;
+  return Verdict::kNew;
+}
+
 Status ResetService::Start(std::uint16_t port) {
+  if (!ctx_.config.reset_fernet_key.empty()) {
+    const Result<proto::FernetKey> key = proto::ParseFernetKey(ctx_.config.reset_fernet_key.view());
+    if (!key.ok()) return key.status();
+    fernet_key_ = *key;
+    fernet_ = true;
+  }
   pcb_ = udp_new_ip_type(IPADDR_TYPE_ANY);
   if (pcb_ == nullptr) return ResourceExhausted("no UDP PCB for the reset service");
   const err_t err = udp_bind(pcb_, IP_ANY_TYPE, port);
@@ -35,9 +57,10 @@ Status ResetService::Start(std::uint16_t port) {
   }
   udp_recv(pcb_, &ResetService::OnRecv, this);
   const DeviceConfig& c = ctx_.config;
-  PMU_LOG_INFO(ctx_.log, "reset", "listening on UDP port %u: loss %u.%06u, families %s%s", port,
+  PMU_LOG_INFO(ctx_.log, "reset", "listening on UDP port %u: loss %u.%06u, families %s%s%s", port,
                c.reset_loss_ppm / 1'000'000, c.reset_loss_ppm % 1'000'000, ResetFamiliesName(c.reset_families),
-               c.reset_families == ResetFamilies::kAlternate ? " (each in turn)" : "");
+               c.reset_families == ResetFamilies::kAlternate ? " (each in turn)" : "",
+               fernet_ ? ", Fernet tokens required" : "");
   return Status::Ok();
 }
 
@@ -57,8 +80,9 @@ bool ResetService::Answers(bool ipv6, std::uint64_t now_ms) const {
 
 void ResetService::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
   auto* self = static_cast<ResetService*>(arg);
-  // Thin callback: copy at most one byte more than a request may have, free, act.
-  std::byte copy[proto::kMaxResetDatagram + 1];
+  // Thin callback: copy at most one byte more than a request (or token) may have,
+  // free, act.
+  std::byte copy[proto::kMaxFernetTokenText + 1];
   const std::size_t total = p->tot_len;
   const u16_t n = pbuf_copy_partial(p, copy, sizeof(copy), 0);
   pbuf_free(p);
@@ -79,6 +103,13 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
     ++counters_.lost;
     PMU_LOG_DEBUG(ctx_.log, "reset", "%s request lost (emulated loss)", peer.c_str());
     return;
+  }
+  std::byte plaintext[proto::kMaxFernetTokenText];
+  if (fernet_) {
+    const Result<std::size_t> n = OpenToken(datagram, total_size, peer, plaintext);
+    if (!n.ok()) return;
+    datagram = ByteSpan(plaintext, *n);
+    total_size = *n;
   }
   if (total_size > proto::kMaxResetDatagram) {
     ++counters_.malformed;
@@ -113,6 +144,35 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
                static_cast<int>(request->token.size()), request->token.data(), offset,
                static_cast<long long>(ctx_.clock.offset_ns() / 1'000'000'000));
   Answer(offset, addr, port);
+}
+
+Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total_size, const PeerText& peer,
+                                            MutableByteSpan plaintext) {
+  const auto reject = [&](const char* why) -> Status {
+    ++counters_.fernet_rejected;
+    PMU_LOG_WARN(ctx_.log, "reset", "%s Fernet token rejected: %s", peer.c_str(), why);
+    return Status(StatusCode::kPermissionDenied, why);
+  };
+  if (total_size > proto::kMaxFernetTokenText) return reject("oversized datagram");
+  std::string_view text = AsText(datagram);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.substr(0, 6) == "RESET:") return reject("a plain request; this device requires a Fernet token");
+  std::byte work[proto::kMaxFernetTokenText];
+  const Result<proto::FernetToken> token = proto::ParseFernetToken(text, work);
+  if (!token.ok()) return reject(token.status().message());
+  std::uint8_t tag[16];
+  std::memcpy(tag, token->hmac.data(), 16);
+  const std::int64_t now_s = ctx_.clock.PlatformUtcNs() / 1'000'000'000;
+  const std::uint32_t ttl = ctx_.config.reset_fernet_ttl_s;
+  const Result<std::size_t> n = proto::FernetDecrypt(fernet_key_, text, now_s, ttl, work, plaintext);
+  if (!n.ok()) return reject(n.status().message());
+  const auto expires = static_cast<std::int64_t>(token->timestamp) + ttl + proto::kFernetMaxClockSkewS;
+  switch (replays_.Check(tag, expires, now_s)) {
+    case FernetReplayCache::Verdict::kNew: break;
+    case FernetReplayCache::Verdict::kReplay: return reject("replayed token");
+    case FernetReplayCache::Verdict::kFull: return reject("too many live tokens to guard against replays; try later");
+  }
+  return *n;
 }
 
 void ResetService::Answer(std::uint32_t offset, const ip_addr_t* addr, u16_t port) {

@@ -19,6 +19,12 @@ namespace pmu::firmware {
 inline constexpr std::uint8_t kMaxEchoSessions = 8;
 inline constexpr std::uint8_t kMaxCommandSessions = 8;
 
+inline constexpr std::uint8_t kMaxTlsSessions = 3;  // the TLS arena is sized for them
+
+// Client authentication of the TLS command service (the console always requires it).
+enum class TlsClientAuth : std::uint8_t { kNone, kOptional, kRequired };
+const char* TlsClientAuthName(TlsClientAuth a);  // "none", "optional", "required"
+
 // Which families the clock reset service answers on (PROTOCOLS.md).
 enum class ResetFamilies : std::uint8_t { kBoth, kIpv4, kIpv6, kAlternate };
 const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alternate"
@@ -53,6 +59,15 @@ struct DeviceConfig {
   ResetFamilies reset_families = ResetFamilies::kBoth;
   std::uint32_t reset_alternate_s = 10;    // period of the alternate mode
 
+  FixedString<44> reset_fernet_key;        // URL-safe base64 of 32 bytes; empty: no Fernet
+  std::uint32_t reset_fernet_ttl_s = 60;
+
+  std::uint16_t tls_port = 5007;
+  std::uint16_t console_port = 5008;
+  TlsClientAuth tls_client_auth = TlsClientAuth::kNone;
+  FixedString<200> tls_allowed_clients{std::string_view("operator1")};  // certificate common names
+  std::uint8_t tls_max_sessions = 2;       // TLS sessions at once, all TLS services together
+
   std::uint16_t bulletin_port = 5005;
   FixedString<6> bulletin_id{std::string_view("PMU001")};
   Ipv4Address bulletin_group4{{224, 1, 1, 1}};
@@ -85,8 +100,16 @@ ConfigError ValidateConfig(const DeviceConfig& config);
 
 using ConfigValueText = FixedString<64>;
 
+// Keys by index, in the documented order (for "config show" and for saving the
+// configuration as text): name, and the value's text. Secret values (the Fernet key)
+// show as "(set)" unless `reveal_secrets`.
+std::size_t ConfigKeyCount();
+const char* ConfigKeyName(std::size_t index);
+void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets);
+bool IsSecretConfigKey(std::string_view key);
+
 // Calls fn(key, value_text) for every key, in the documented order (for "config show"
-// and for saving the configuration as text).
+// and for saving the configuration as text). Secrets are included as they are.
 void ForEachConfigValue(const DeviceConfig& config,
                         void (*fn)(void* context, const char* key, std::string_view value),
                         void* context);

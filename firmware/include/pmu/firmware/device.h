@@ -17,11 +17,13 @@
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/bulletin_service.h"
 #include "pmu/firmware/services/command_service.h"
+#include "pmu/firmware/services/console_service.h"
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/tcp_echo.h"
 #include "pmu/firmware/services/udp_sink.h"
 #include "pmu/hal/board.h"
 #include "pmu/port/link_netif.h"
+#include "pmu/port/tls.h"
 
 namespace pmu::firmware {
 
@@ -52,12 +54,46 @@ class Device {
   // Logs the final statistics; the device stops serving.
   void Shutdown();
 
+  // The console asked for a reboot; the board's main loop restarts the device.
+  void RequestReboot() { reboot_requested_ = true; }
+  bool reboot_requested() const { return reboot_requested_; }
+
+  // The statistics report and the interface summary, one line per index (false past
+  // the end): shared by LogStats() and the console.
+  using ReportLine = FixedString<220>;
+  bool StatsLine(std::size_t index, ReportLine& line);
+  bool InterfaceLine(std::size_t index, ReportLine& line);
+
+  std::uint64_t UptimeMs() const { return clock_.MonotonicMs() - started_ms_; }
+  std::uint32_t boot_count() const { return boot_count_; }
+  hal::Storage& storage() { return board_.storage; }
+  const char* board_name() const { return board_.name; }
+
+  // The configuration the console edits: starts as the running one; `config save`
+  // writes it to storage; a reboot applies it.
+  DeviceConfig& candidate_config() { return candidate_; }
+  Status SaveCandidateConfig(std::size_t* bytes);
+
+  // TLS identity (console `cert ...`). Not available when the device has no TLS
+  // material in storage.
+  bool tls_ready() const { return tls_ready_; }
+  const port::TlsServer& console_tls() const { return console_tls_; }
+  // Makes a new key pair (kept as the pending key in storage) and writes its CSR into
+  // `csr_pem`.
+  Status MakeCsr(FixedString<1536>& csr_pem);
+  // Checks `cert_pem` against the CA and the pending key, stores both as the device's
+  // identity and makes every TLS service present it to new connections.
+  Status InstallCertificate(std::string_view cert_pem, FixedString<160>* why);
+
   Logger& logger() { return log_; }
   DeviceClock& clock() { return clock_; }
   const DeviceConfig& config() const { return config_; }
 
  private:
   Status StartFailed(const char* what, Status status);
+  Status StartTls();
+  static std::int64_t UtcSeconds(void* self);
+  static void TlsDiagnostic(void* self, const char* line);
   // The state line of the periodic bulletin.
   static void DescribeState(void* self, BulletinText& text);
   void UpdateBootRecord();
@@ -75,6 +111,13 @@ class Device {
   DevicePrng prng_;
   ResetService reset_;
   BulletinService bulletin_;
+  port::TlsServer command_tls_;
+  port::TlsServer console_tls_;
+  CommandService tls_command_;
+  ConsoleService console_;
+  DeviceConfig candidate_;
+  bool tls_ready_ = false;
+  bool reboot_requested_ = false;
   std::uint64_t started_ms_ = 0;
   std::uint8_t ipv6_state_[3] = {};
   std::uint64_t next_link_check_ms_ = 0;

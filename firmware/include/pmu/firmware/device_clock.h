@@ -14,6 +14,9 @@ class DeviceClock {
   explicit DeviceClock(const hal::Clock& platform) : platform_(platform) {}
 
   std::int64_t UtcNs() const { return platform_.UtcNs() + offset_ns_; }
+  // The platform's UTC, without the resets (for checks against the real time, such as
+  // the age of a Fernet token made by a PDC).
+  std::int64_t PlatformUtcNs() const { return platform_.UtcNs(); }
   std::uint64_t MonotonicNs() const { return platform_.MonotonicNs(); }
   std::uint64_t MonotonicMs() const { return platform_.MonotonicNs() / 1'000'000u; }
 

@@ -19,6 +19,7 @@
 #include "pmu/firmware/services/command_job.h"
 #include "pmu/firmware/services/service_context.h"
 #include "pmu/firmware/session_pool.h"
+#include "pmu/port/tls.h"
 #include "pmu/proto/command.h"
 
 namespace pmu::firmware {
@@ -43,6 +44,7 @@ class CommandSession {
   CommandSession& operator=(const CommandSession&) = delete;
 
  private:
+  friend class CommandService;
   // What a step did to the session: still there, closed and released, or aborted
   // (the callback that caused it must return ERR_ABRT). After kClosed or kAborted the
   // session object is gone.
@@ -69,11 +71,15 @@ class CommandSession {
   Phase phase_ = Phase::kReading;
   bool timer_armed_ = false;
   bool peer_closed_ = false;
+  bool tls_entered_ = false;  // holds a place under the TLS session limit
+  bool close_notify_queued_ = false;
   std::uint64_t last_progress_ms_ = 0;
   std::uint64_t started_ms_ = 0;
   proto::CommandReader reader_;
   CommandJob job_;
   FixedString<56> peer_;
+  FixedString<64> client_;    // TLS client certificate name, if any
+  FixedString<120> refusal_;  // why a TLS client is refused (the job's error text)
 };
 
 class CommandService {
@@ -82,8 +88,11 @@ class CommandService {
 
   // Starts listening. `allocator` nullptr means plain TCP; `tag` names the service in
   // the log ("cmd", "tls-cmd").
+  // With `tls`, every connection counts against the TLS session limit, and the
+  // client's certificate is checked against the server's policy when the command
+  // arrives (an anonymous or refused client gets "ERROR client certificate ...").
   Status Start(std::uint16_t port, altcp_allocator_t* allocator, const CommandLimits& limits,
-               std::size_t max_sessions, const char* tag);
+               std::size_t max_sessions, const char* tag, const port::TlsServer* tls = nullptr);
 
   const CommandServiceCounters& counters() const { return counters_; }
   std::size_t active_sessions() const { return pool_.in_use(); }
@@ -99,6 +108,7 @@ class CommandService {
   CommandLimits limits_{};
   const char* tag_ = "cmd";
   altcp_pcb* listener_ = nullptr;
+  const port::TlsServer* tls_ = nullptr;
   SessionPool<CommandSession, kMaxCommandSessions> pool_;
   CommandServiceCounters counters_;
 };

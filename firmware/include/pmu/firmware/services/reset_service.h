@@ -3,6 +3,9 @@
 // For each datagram, in this order:
 //   1. over a family that is not answering now (reset.families): ignored;
 //   2. the lossy path: discarded with probability reset.loss, before anything else;
+//   2b. with reset.fernet_key set, the datagram must be a Fernet token (valid HMAC,
+//      younger than reset.fernet_ttl_s by the platform's clock, never seen before)
+//      whose plaintext is the request; anything else is logged and gets no answer;
 //   3. parsed (proto/reset.h); malformed, out-of-range or oversized: logged, ignored;
 //   4. RESET:n;id=T seen before (ResetIdCache): the first answer again, clock untouched;
 //   5. otherwise X uniform in 0..n, the device clock advances X s, answer OFFSET=X.
@@ -16,6 +19,7 @@
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/reset_id_cache.h"
 #include "pmu/firmware/services/service_context.h"
+#include "pmu/proto/fernet.h"
 
 namespace pmu::firmware {
 
@@ -27,6 +31,25 @@ struct ResetCounters {
   std::uint32_t answered = 0;         // new requests: the clock moved
   std::uint32_t duplicates = 0;       // repeated identifiers: first answer again
   std::uint64_t advanced_s = 0;       // total seconds the clock was moved
+  std::uint32_t fernet_rejected = 0;  // bad, expired, replayed or missing tokens
+};
+
+// Tokens accepted lately, so that a replay is refused: remembered until they would
+// have expired anyway. When every slot holds a live token, new tokens are refused
+// rather than an old one forgotten (forgetting would let its replay through).
+class FernetReplayCache {
+ public:
+  static constexpr std::size_t kCapacity = 64;
+  enum class Verdict : std::uint8_t { kNew, kReplay, kFull };
+  // Remembers `tag` until `expires_s` if it is new.
+  Verdict Check(const std::uint8_t (&tag)[16], std::int64_t expires_s, std::int64_t now_s);
+
+ private:
+  struct Entry {
+    std::uint8_t tag[16];
+    std::int64_t expires_s = 0;
+  };
+  Entry entries_[kCapacity] = {};
 };
 
 class ResetService {
@@ -41,12 +64,18 @@ class ResetService {
   static void OnRecv(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
   void Handle(ByteSpan datagram, std::size_t total_size, const ip_addr_t* addr, u16_t port);
   void Answer(std::uint32_t offset, const ip_addr_t* addr, u16_t port);
+  // Checks and decrypts a Fernet token; logs and counts a rejection.
+  Result<std::size_t> OpenToken(ByteSpan datagram, std::size_t total_size, const FixedString<56>& peer,
+                                MutableByteSpan plaintext);
 
   ServiceContext ctx_;
   DevicePrng& prng_;
   udp_pcb* pcb_ = nullptr;
   ResetIdCache cache_;
   ResetCounters counters_;
+  bool fernet_ = false;
+  proto::FernetKey fernet_key_{};
+  FernetReplayCache replays_;
 };
 
 }  // namespace pmu::firmware

@@ -1,0 +1,119 @@
+// The operator console (PROTOCOLS.md "Device console", TLS 5008).
+//
+// Mutual TLS: the client must present a certificate from the device's CA whose common
+// name is on tls.allowed_clients (the handshake fails otherwise). Line-oriented: one
+// command a line; every response is zero or more lines of text and then one status
+// line, "OK" or "ERROR <reason>" (docs/PROTOCOL-NOTES.md lists the commands). An
+// unknown command answers "ERROR unknown command 'x'; try 'help'" and the session
+// continues. Every command is written to the device log with the client's name.
+//
+// Responses are produced line by line as the send buffer drains (a long log never
+// sits in memory whole). Context: main loop only.
+#pragma once
+
+#include <cstdint>
+
+#include "lwip/altcp.h"
+#include "pmu/base/fixed_string.h"
+#include "pmu/base/status.h"
+#include "pmu/firmware/services/service_context.h"
+#include "pmu/firmware/session_pool.h"
+#include "pmu/port/tls.h"
+#include "pmu/proto/console_line.h"
+#include "pmu/proto/line_reader.h"
+
+namespace pmu::firmware {
+
+class Device;
+class ConsoleService;
+
+inline constexpr std::uint8_t kMaxConsoleSessions = 2;
+
+struct ConsoleCounters {
+  std::uint32_t sessions = 0;
+  std::uint32_t refused = 0;   // over the TLS session limit
+  std::uint32_t commands = 0;
+  std::uint32_t errors = 0;
+};
+
+class ConsoleSession {
+ public:
+  ConsoleSession(ConsoleService& service, altcp_pcb* pcb);
+  ~ConsoleSession();
+  ConsoleSession(const ConsoleSession&) = delete;
+  ConsoleSession& operator=(const ConsoleSession&) = delete;
+
+ private:
+  friend class ConsoleService;
+  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
+  // What is being answered; lines are produced by index.
+  enum class Output : std::uint8_t {
+    kNone, kText, kHelp, kStats, kLog, kConfig, kInterfaces, kCertInfo,
+  };
+  using Line = FixedString<256>;
+
+  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
+  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
+  static err_t OnPoll(void* arg, altcp_pcb* pcb);
+  static void OnError(void* arg, err_t err);
+  static err_t ToErr(Fate f) { return f == Fate::kAborted ? ERR_ABRT : ERR_OK; }
+
+  Fate ProcessInput();
+  Fate HandleLine(std::string_view line);
+  void Dispatch(const proto::ConsoleLine& cmd);
+  void FinishPemInput();
+  bool NextLine(Line& out);
+  Fate Pump();
+  Fate Close();
+  Fate Abort(const char* why);
+  void Release();
+  void Respond(Output kind, std::size_t count = 0);
+  void Fail(const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+  ConsoleService& service_;
+  altcp_pcb* pcb_;
+  FixedString<56> peer_;
+  FixedString<64> client_;        // certificate common name, known after the handshake
+  bool authenticated_ = false;
+  bool tls_entered_ = false;
+  bool peer_closed_ = false;
+  bool skipping_ = false;         // discarding the rest of an over-long line
+  bool pem_input_ = false;        // between "cert install" and the END line
+  bool close_after_ = false;      // reboot: close once the answer is out
+  pbuf* pending_ = nullptr;       // received, not yet read as lines
+  std::uint16_t pending_offset_ = 0;
+  std::uint64_t last_activity_ms_ = 0;
+  proto::LineReader<proto::kMaxConsoleLine> reader_;
+
+  // The answer being sent.
+  Output output_ = Output::kNone;
+  std::size_t index_ = 0;
+  std::size_t count_ = 0;          // kLog: records to show
+  std::uint32_t log_first_ = 0;    // kLog: sequence number of the first record
+  bool status_sent_ = true;
+  FixedString<200> status_;        // "OK" or "ERROR ..."
+  FixedString<1536> text_;         // kText lines; the PEM being pasted for cert install
+  std::size_t text_pos_ = 0;
+};
+
+class ConsoleService {
+ public:
+  ConsoleService(const ServiceContext& context, Device& device) : ctx_(context), device_(device) {}
+  // Listens with `tls` (which must require client certificates).
+  Status Start(std::uint16_t port, port::TlsServer& tls);
+  const ConsoleCounters& counters() const { return counters_; }
+  std::size_t active_sessions() const { return pool_.in_use(); }
+
+ private:
+  friend class ConsoleSession;
+  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
+
+  ServiceContext ctx_;
+  Device& device_;
+  port::TlsServer* tls_ = nullptr;
+  altcp_pcb* listener_ = nullptr;
+  SessionPool<ConsoleSession, kMaxConsoleSessions> pool_;
+  ConsoleCounters counters_;
+};
+
+}  // namespace pmu::firmware
