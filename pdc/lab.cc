@@ -67,6 +67,21 @@ Socket SendCommand(const Target& t, const std::string& command, bool bare, Endpo
   return s;
 }
 
+}  // namespace
+
+AnswerContext MakeContext(const std::string& name, const std::string& command, const Endpoint& peer, bool json,
+                          Clock::time_point start) {
+  AnswerContext ctx;
+  ctx.name = name;
+  ctx.peer = peer.ToString();
+  ctx.json = json;
+  ctx.start = start;
+  ctx.report.Add("command", command).Add("peer", ctx.peer).Add("family", peer.FamilyName());
+  return ctx;
+}
+
+namespace {
+
 // If `data` is an "ERROR ..." answer, the reason as one line; else empty.
 std::string ErrorAnswer(const std::string& data) {
   if (data.rfind("ERROR", 0) != 0) return "";
@@ -85,16 +100,9 @@ struct ShortOptions {
   bool quiet = false;
 };
 
-int RunShort(const ShortOptions& o) {
-  const std::string command = "CMD_short:" + o.delay;
-  if (auto parsed = proto::ParseCommand(command); !parsed.ok()) {
-    std::cerr << "pdc short: " << parsed.status().message() << "\n";
-    return kExitUsage;
-  }
-  Endpoint peer;
-  const auto start = Clock::now();
-  Socket s = SendCommand(o.target, command, o.bare, &peer);
+}  // namespace
 
+int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamps, bool quiet) {
   proto::PmuMessageSplitter splitter;
   std::uint64_t bytes = 0, recv_calls = 0, messages = 0;
   std::uint32_t expected = 1;
@@ -123,14 +131,14 @@ int RunShort(const ShortOptions& o) {
       }
     }
     if (index.ok()) expected = *index + 1;
-    if (!o.quiet) {
-      if (o.timestamps) std::cout << "+" << Fixed(Seconds(started - start), 3) << "s ";
+    if (!quiet) {
+      if (timestamps) std::cout << "+" << Fixed(Seconds(started - ctx.start), 3) << "s ";
       std::cout << text << "\n" << std::flush;
     }
   };
   char buf[4096];
   for (;;) {
-    const std::size_t n = RecvSome(s, buf, sizeof(buf), o.target.timeout_ms());
+    const std::size_t n = stream.Receive(buf, sizeof(buf));
     if (n == 0) break;
     ++recv_calls;
     bytes += n;
@@ -142,30 +150,44 @@ int RunShort(const ShortOptions& o) {
     splitter.Feed(AsBytes(buf, n), on_message);
   }
   splitter.Finish(on_message);
-  const double elapsed = Seconds(Clock::now() - start);
+  const double elapsed = Seconds(Clock::now() - ctx.start);
 
-  Report r;
-  r.Add("command", command).Add("peer", peer.ToString()).Add("family", peer.FamilyName());
+  Report r = ctx.report;
   if (!error_answer.empty()) {
     r.Add("error", error_answer).Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed);
-    r.Print(o.target.json, "pdc short: the device answered: " + error_answer);
+    r.Print(ctx.json, ctx.name + ": the device answered: " + error_answer);
     return kExitProtocol;
   }
   r.Add("messages", messages).Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed)
       .Add("sequence_ok", problem.empty());
   std::ostringstream human;
   human << messages << " messages, " << bytes << " bytes in " << recv_calls << " receive calls, "
-        << Fixed(elapsed, 3) << " s, from " << peer.ToString();
-  r.Print(o.target.json, human.str());
+        << Fixed(elapsed, 3) << " s, from " << ctx.peer;
+  r.Print(ctx.json, human.str());
   if (!problem.empty()) {
-    std::cerr << "pdc short: " << problem << "\n";
+    std::cerr << ctx.name << ": " << problem << "\n";
     return kExitProtocol;
   }
   if (messages == 0) {
-    std::cerr << "pdc short: the device closed without sending a message\n";
+    std::cerr << ctx.name << ": the device closed without sending a message\n";
     return kExitProtocol;
   }
   return kExitOk;
+}
+
+namespace {
+
+int RunShort(const ShortOptions& o) {
+  const std::string command = "CMD_short:" + o.delay;
+  if (auto parsed = proto::ParseCommand(command); !parsed.ok()) {
+    std::cerr << "pdc short: " << parsed.status().message() << "\n";
+    return kExitUsage;
+  }
+  Endpoint peer;
+  const auto start = Clock::now();
+  TcpStream stream(SendCommand(o.target, command, o.bare, &peer), o.target.timeout_ms());
+  return ReadShortAnswer(stream, MakeContext("pdc short", command, peer, o.target.json, start), o.timestamps,
+                         o.quiet);
 }
 
 // ---- floodme ------------------------------------------------------------------------
@@ -177,31 +199,30 @@ struct FloodmeOptions {
   std::size_t buffer = 64 * 1024;
 };
 
-int RunFloodme(const FloodmeOptions& o) {
-  const std::string command = o.size ? "CMD_floodme:" + std::to_string(o.size) : "CMD_floodme";
+}  // namespace
+
+int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_t expected_size,
+                      const std::string& output, std::size_t buffer_size) {
   std::unique_ptr<std::ostream> file;
   std::ostream* out = nullptr;
-  if (o.output == "-") {
+  if (output == "-") {
     out = &std::cout;
-  } else if (!o.output.empty()) {
-    file = std::make_unique<std::ofstream>(o.output, std::ios::binary);
+  } else if (!output.empty()) {
+    file = std::make_unique<std::ofstream>(output, std::ios::binary);
     if (!*file) {
-      std::cerr << "pdc floodme: cannot write " << o.output << "\n";
+      std::cerr << ctx.name << ": cannot write " << output << "\n";
       return kExitFailure;
     }
     out = file.get();
   }
-  Endpoint peer;
-  const auto start = Clock::now();
-  Socket s = SendCommand(o.target, command, false, &peer);
-  std::vector<char> buf(o.buffer);
+  std::vector<char> buf(buffer_size);
   std::uint64_t bytes = 0, recv_calls = 0;
   std::uint64_t mismatch_at = UINT64_MAX;
   std::string head;  // the first bytes, to recognise an ERROR answer
   port::Sha256 sha;
   Clock::time_point first_byte{};
   for (;;) {
-    const std::size_t n = RecvSome(s, buf.data(), buf.size(), o.target.timeout_ms());
+    const std::size_t n = stream.Receive(buf.data(), buf.size());
     if (n == 0) break;
     if (recv_calls == 0) first_byte = Clock::now();
     ++recv_calls;
@@ -217,36 +238,46 @@ int RunFloodme(const FloodmeOptions& o) {
   }
   const auto end = Clock::now();
   if (out) out->flush();
-  const double elapsed = Seconds(end - start);
+  const double elapsed = Seconds(end - ctx.start);
   const double transfer = recv_calls ? Seconds(end - first_byte) : 0.0;
   const std::string digest = port::Sha256::ToHex(sha.Finish()).c_str();
 
-  Report r;
-  r.Add("command", command).Add("peer", peer.ToString()).Add("family", peer.FamilyName());
+  Report r = ctx.report;
   if (mismatch_at == 0 && head.rfind("ERROR", 0) == 0) {
     const std::string err = ErrorAnswer(head);
     r.Add("error", err);
-    r.Print(o.target.json, "pdc floodme: the device answered: " + err);
+    r.Print(ctx.json, ctx.name + ": the device answered: " + err);
     return kExitProtocol;
   }
   const bool content_ok = mismatch_at == UINT64_MAX;
-  const bool size_ok = o.size == 0 || bytes == o.size;
+  const bool size_ok = expected_size == 0 || bytes == expected_size;
   const double mbps = elapsed > 0 ? static_cast<double>(bytes) * 8 / elapsed / 1e6 : 0.0;
   r.Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed).Add("transfer_s", transfer)
       .Add("mbit_per_s", mbps).Add("sha256", digest).Add("content_ok", content_ok).Add("size_ok", size_ok);
   std::ostringstream human;
   human << bytes << " bytes in " << recv_calls << " receive calls, " << Fixed(elapsed, 3) << " s ("
         << Fixed(mbps, 1) << " Mbit/s), sha256 " << digest << ", content " << (content_ok ? "ok" : "WRONG");
-  r.Print(o.target.json, human.str());
+  r.Print(ctx.json, human.str());
   if (!content_ok) {
-    std::cerr << "pdc floodme: byte " << mismatch_at << " differs from the CMD_floodme text\n";
+    std::cerr << ctx.name << ": byte " << mismatch_at << " differs from the CMD_floodme text\n";
     return kExitProtocol;
   }
   if (!size_ok) {
-    std::cerr << "pdc floodme: expected " << o.size << " bytes, got " << bytes << "\n";
+    std::cerr << ctx.name << ": expected " << expected_size << " bytes, got " << bytes << "\n";
     return kExitProtocol;
   }
   return kExitOk;
+}
+
+namespace {
+
+int RunFloodme(const FloodmeOptions& o) {
+  const std::string command = o.size ? "CMD_floodme:" + std::to_string(o.size) : "CMD_floodme";
+  Endpoint peer;
+  const auto start = Clock::now();
+  TcpStream stream(SendCommand(o.target, command, false, &peer), o.target.timeout_ms());
+  return ReadFloodmeAnswer(stream, MakeContext("pdc floodme", command, peer, o.target.json, start), o.size,
+                           o.output, o.buffer);
 }
 
 // ---- command (raw) --------------------------------------------------------------------
@@ -257,30 +288,38 @@ struct CommandOptions {
   bool bare = false;
 };
 
-int RunCommand(const CommandOptions& o) {
-  Endpoint peer;
-  const auto start = Clock::now();
-  Socket s = SendCommand(o.target, o.text, o.bare, &peer);
+}  // namespace
+
+int ReadRawAnswer(ByteStream& stream, const AnswerContext& ctx) {
   std::string reply;
-  std::uint64_t recv_calls = 0;
+  std::uint64_t recv_calls = 0, bytes = 0;
   char buf[16384];
   for (;;) {
-    const std::size_t n = RecvSome(s, buf, sizeof(buf), o.target.timeout_ms());
+    const std::size_t n = stream.Receive(buf, sizeof(buf));
     if (n == 0) break;
     ++recv_calls;
+    bytes += n;
     std::cout.write(buf, static_cast<std::streamsize>(n));
     if (reply.size() < 4096) reply.append(buf, std::min<std::size_t>(n, 4096 - reply.size()));
   }
   std::cout.flush();
-  const double elapsed = Seconds(Clock::now() - start);
+  const double elapsed = Seconds(Clock::now() - ctx.start);
   const std::string err = ErrorAnswer(reply);
-  Report r;
-  r.Add("peer", peer.ToString()).Add("family", peer.FamilyName()).Add("recv_calls", recv_calls)
-      .Add("elapsed_s", elapsed);
+  Report r = ctx.report;
+  r.Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed);
   if (!err.empty()) r.Add("error", err);
-  r.Print(o.target.json, err.empty() ? "answer complete after " + Fixed(elapsed, 3) + " s from " + peer.ToString()
-                                     : "pdc command: the device answered: " + err);
+  r.Print(ctx.json, err.empty() ? "answer complete after " + Fixed(elapsed, 3) + " s from " + ctx.peer
+                                : ctx.name + ": the device answered: " + err);
   return err.empty() ? kExitOk : kExitProtocol;
+}
+
+namespace {
+
+int RunCommand(const CommandOptions& o) {
+  Endpoint peer;
+  const auto start = Clock::now();
+  TcpStream stream(SendCommand(o.target, o.text, o.bare, &peer), o.target.timeout_ms());
+  return ReadRawAnswer(stream, MakeContext("pdc command", o.text, peer, o.target.json, start));
 }
 
 // ---- echo ------------------------------------------------------------------------------

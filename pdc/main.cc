@@ -6,6 +6,7 @@
 #include "lab.h"
 #include "mcast.h"
 #include "reset.h"
+#include "tls.h"
 #include "net.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   pmu::pdc::AddLabCommands(app, run);
   pmu::pdc::AddResetCommand(app, run);
   pmu::pdc::AddMcastCommands(app, run);
+  pmu::pdc::AddTlsCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -69,6 +69,31 @@ void SendAll(const Socket& s, const void* data, std::size_t size, std::chrono::m
 // One recv(); waits at most `timeout` for data. Returns bytes read, 0 at end of stream.
 std::size_t RecvSome(const Socket& s, void* buffer, std::size_t size, std::chrono::milliseconds timeout);
 
+// A connected byte stream the answer readers work on: plain TCP here, TLS in
+// tls_client.h. Errors are thrown as NetError.
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  virtual void Send(const void* data, std::size_t size) = 0;
+  // Waits at most the stream's timeout for data; returns bytes read, 0 at the end.
+  virtual std::size_t Receive(void* buffer, std::size_t size) = 0;
+  // Tells the peer nothing more will be sent.
+  virtual void ShutdownWrite() = 0;
+};
+
+class TcpStream final : public ByteStream {
+ public:
+  TcpStream(Socket socket, std::chrono::milliseconds timeout) : socket_(std::move(socket)), timeout_(timeout) {}
+  void Send(const void* data, std::size_t size) override { SendAll(socket_, data, size, timeout_); }
+  std::size_t Receive(void* buffer, std::size_t size) override { return RecvSome(socket_, buffer, size, timeout_); }
+  void ShutdownWrite() override { shutdown(socket_.fd(), SHUT_WR); }
+  const Socket& socket() const { return socket_; }
+
+ private:
+  Socket socket_;
+  std::chrono::milliseconds timeout_;
+};
+
 // Parses "1.5", "30", "250ms" into milliseconds.
 std::chrono::milliseconds ParseDuration(const std::string& text);
 

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
+#include <fstream>
+#include <optional>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "net.h"
+#include "pmu/proto/fernet.h"
 #include "pmu/proto/reset.h"
 #include "report.h"
 #include "stats.h"
@@ -33,6 +37,7 @@ struct ResetOptions {
   std::string wait = "1";
   unsigned max_tries = 100;
   bool no_id = false;
+  std::string fernet_key_file;
   bool json = false;
   bool quiet = false;
 };
@@ -85,6 +90,20 @@ int RunReset(const ResetOptions& o) {
   }
   if (targets.empty()) throw NetError("no reachable address for '" + o.host + "'");
 
+  // With a Fernet key, every datagram, retransmissions included, is a fresh token
+  // (new IV, current time) around the same request: the device refuses a replayed
+  // token, and the request identifier inside keeps the retransmissions idempotent.
+  std::optional<proto::FernetKey> fernet;
+  if (!o.fernet_key_file.empty()) {
+    std::ifstream in(o.fernet_key_file);
+    std::string key_text;
+    if (!in || !std::getline(in, key_text)) throw std::invalid_argument("cannot read " + o.fernet_key_file);
+    while (!key_text.empty() && (key_text.back() == '\r' || key_text.back() == ' ')) key_text.pop_back();
+    const auto key = proto::ParseFernetKey(key_text);
+    if (!key.ok()) throw std::invalid_argument(o.fernet_key_file + ": " + key.status().message());
+    fernet = *key;
+  }
+
   std::map<std::string, FamilyCount> per_family;  // "ipv4"/"ipv6"
   std::uint64_t total_datagrams = 0, total_rounds = 0, offsets_sum = 0;
   std::vector<std::uint32_t> offsets;
@@ -106,7 +125,22 @@ int RunReset(const ResetOptions& o) {
       }
       ++rounds;
       for (Target& t : targets) {
-        if (send(t.socket.fd(), request, len, 0) >= 0) {
+        std::string fernet_token;
+        const char* datagram = request;
+        std::size_t datagram_len = len;
+        if (fernet) {
+          std::uint8_t iv[16];
+          const std::string iv_hex = RandomHex(16);
+          for (int i = 0; i < 16; ++i) iv[i] = static_cast<std::uint8_t>(std::stoul(iv_hex.substr(2 * i, 2), nullptr, 16));
+          fernet_token.resize(proto::kMaxFernetTokenText);
+          const auto n = proto::FernetEncrypt(*fernet, AsBytes(request, len),
+                                              static_cast<std::uint64_t>(std::time(nullptr)), iv, fernet_token);
+          if (!n.ok()) throw std::invalid_argument(std::string("Fernet: ") + n.status().message());
+          fernet_token.resize(*n);
+          datagram = fernet_token.data();
+          datagram_len = fernet_token.size();
+        }
+        if (send(t.socket.fd(), datagram, datagram_len, 0) >= 0) {
           ++datagrams;
           ++per_family[t.endpoint.FamilyName()].sent;
         }
@@ -220,6 +254,10 @@ void AddResetCommand(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::Range(1u, 1000000u));
   sub->add_flag("--no-id", o->no_id, "send bare RESET:n without a request identifier (a retransmission may then "
                                      "move the clock twice)");
+  sub->add_option("--fernet-key", o->fernet_key_file,
+                  "send each request as a Fernet token under the key in FILE (URL-safe base64, as "
+                  "Fernet.generate_key() prints it), for a device with reset.fernet_key set")
+      ->check(CLI::ExistingFile);
   sub->add_flag("--json", o->json, "one JSON object per answer, then a JSON summary, on standard output");
   sub->add_flag("-q,--quiet", o->quiet, "only the summary");
   sub->footer(
