@@ -178,3 +178,48 @@ def run(main):
         print(f"FAIL {name} {' '.join(sys.argv[1:])}: {e}", file=sys.stderr)
         sys.exit(1)
     print(f"PASS {name} {' '.join(sys.argv[1:])}")
+
+
+# ---- TLS (the launcher's --pki sets these) ------------------------------------------------
+
+PKI = os.environ.get("PMU_PKI", "")
+PORT_TLS, PORT_CONSOLE = 5007, 5008
+
+
+def pki_path(*parts):
+    check(PKI, "this test needs pmu-netns --pki")
+    return os.path.join(PKI, *parts)
+
+
+def client_cert(name):
+    """(certificate, key) files: 'operator' or one of the fixtures (client-otherca, ...)."""
+    if name == "operator":
+        return pki_path("operator", "operator.crt"), pki_path("operator", "operator.key")
+    return pki_path("fixtures", name, "client.crt"), pki_path("fixtures", name, "client.key")
+
+
+def tls_connect(fam, port, client=None, server_hostname=None):
+    """A Python ssl client (CERT_REQUIRED, hostname checking) to the device."""
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=pki_path("ca", "ca.crt"))
+    check(ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname, "python ssl defaults changed")
+    if client:
+        ctx.load_cert_chain(*client_cert(client))
+    raw = connect(fam, port)
+    return ctx.wrap_socket(raw, server_hostname=server_hostname or HOST)
+
+
+def tls_command(fam, text, client=None, server_hostname=None, timeout=30):
+    with tls_connect(fam, PORT_TLS, client, server_hostname) as s:
+        s.sendall(text + b"\n")
+        data, _ = recv_until_close(s, timeout)
+        return data
+
+
+def console(fam_flag, *words, stdin=None, client=None):
+    """pdc console one-shot; returns CompletedProcess."""
+    args = ["console", fam_flag, HOST, *words]
+    if client:
+        cert, key = client_cert(client)
+        args += ["--cert", cert, "--key", key]
+    return pdc(*args, stdin=stdin)

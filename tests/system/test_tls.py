@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""The TLS command service (5007) with independent peers: pdc (OpenSSL), Python's ssl
+(CERT_REQUIRED, hostname checking), openssl s_client. TLS 1.2 with an AEAD suite;
+no CBC suite, no TLS 1.0/1.1, no renegotiation, no compression; CMD_time; and a
+capture shows the handshake and none of the plaintext. Run with --pki and --pcap."""
+import datetime
+import subprocess
+import time
+
+from pmutest import *
+
+WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()
+AEAD = ("GCM", "CHACHA20")
+
+
+def s_client(fam, *args, stdin=b""):
+    addr = f"[{address(fam)}]" if fam == 6 else address(fam)
+    r = subprocess.run(["openssl", "s_client", "-connect", f"{addr}:{PORT_TLS}", "-CAfile", pki_path("ca", "ca.crt"),
+                        "-verify_return_error", *args], input=stdin, capture_output=True, timeout=30)
+    return r.returncode, (r.stdout + r.stderr).decode(errors="replace")
+
+
+def main():
+    fam = family_from_argv()
+    flag = f"-{fam}"
+
+    # pdc: the TLS summary and exactly the ten messages, by name and by address.
+    summary, lines = pdc_json("tls", flag, HOST, "CMD_short:0")
+    check(lines == [f"This is PMU data {i}" for i in range(1, 11)], f"pdc tls CMD_short:0 printed {lines}")
+    check(summary["tls_version"] == "TLSv1.2", f"negotiated {summary['tls_version']}")
+    check(any(a in summary["cipher"] for a in AEAD) and "ECDHE-ECDSA" in summary["cipher"], f"cipher {summary['cipher']}")
+    check("CN=pmu1" in summary["device_subject"] and summary["device_not_after"] > "2027",
+          f"device certificate {summary['device_subject']} until {summary['device_not_after']}")
+    pdc_json("tls", flag, address(fam), "CMD_short:0")  # the IP address is in the certificate too
+    since = log_size()
+    summary, _ = pdc_json("tls", flag, HOST, "CMD_floodme:100000")
+    logged = wait_log(r"tls-cmd: .* floodme sent 100000 bytes sha256=([0-9a-f]{64})", since)
+    check(summary["content_ok"] and summary["sha256"] == logged.group(1), "floodme over TLS differs")
+
+    # Python's ssl module: an independent client with hostname checking.
+    check(tls_command(fam, b"CMD_short:0") == WIRE, "python ssl CMD_short:0")
+    answer = tls_command(fam, b"CMD_time").decode()
+    device_time = datetime.datetime.fromisoformat(answer.strip().rstrip("Z"))
+    skew = abs((device_time - datetime.datetime.utcnow()).total_seconds())
+    check(answer.endswith("Z\n") and skew < 5, f"CMD_time answered {answer!r} ({skew:.1f} s from ours)")
+    check(tls_command(fam, b"CMD_short:0", server_hostname=address(fam)) == WIRE, "python ssl by IP address")
+    # CMD_time is TLS-only: the plain service refuses it.
+    check(command(fam, b"CMD_time").startswith(b"ERROR CMD_time is served over TLS only"), "plain CMD_time")
+
+    # openssl s_client: TLS 1.2 with an AEAD suite, certificate verified, no compression.
+    rc, out = s_client(fam, "-tls1_2")
+    check(rc == 0 and "Verification: OK" in out and re.search(r"Protocol\s*:\s*TLSv1\.2", out),
+          f"s_client handshake:\n{out[-800:]}")
+    check(re.search(r"Cipher is ECDHE-ECDSA-(AES\d+-GCM|CHACHA20-POLY1305)", out), f"s_client cipher:\n{out[-800:]}")
+    check("Compression: NONE" in out, "compression offered")
+    # ... and cannot get anything weaker.
+    rc, out = s_client(fam, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA:AES128-SHA")
+    check(rc != 0 and "alert handshake failure" in out, f"a CBC suite was negotiated:\n{out[-600:]}")
+    for proto in ("-tls1", "-tls1_1"):
+        rc, out = s_client(fam, proto, "-cipher", "DEFAULT:@SECLEVEL=0")
+        check(rc != 0 and "alert protocol version" in out, f"{proto} was negotiated:\n{out[-600:]}")
+    # Renegotiation: the client asks ('R' with standard input still open), the device
+    # refuses, and s_client ends on that error by itself.
+    with subprocess.Popen(["openssl", "s_client", "-connect",
+                           (f"[{address(fam)}]" if fam == 6 else address(fam)) + f":{PORT_TLS}",
+                           "-CAfile", pki_path("ca", "ca.crt"), "-tls1_2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as p:
+        p.stdin.write(b"R\n")
+        p.stdin.flush()
+        rc = p.wait(20)
+        out = p.stdout.read().decode(errors="replace")
+    check(rc != 0 and "RENEGOTIATING" in out and "no renegotiation" in out, f"renegotiation not refused:\n{out[-600:]}")
+
+    # The device keeps serving after all of this.
+    check(tls_command(fam, b"CMD_short:0") == WIRE, "service after the refusals")
+
+    # The capture: TLS 1.2 handshake on 5007, application data, and no plaintext.
+    deadline = time.monotonic() + 10
+    while True:
+        hello = tshark_fields(PCAP, f"tcp.port == {PORT_TLS} && tls.handshake.type == 2", ["tls.handshake.version"])
+        if hello or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    check(hello and all(v[0] == "0x0303" for v in hello), f"ServerHello versions in the capture: {hello[:3]}")
+    appdata = tshark_fields(PCAP, f"tcp.port == {PORT_TLS} && tls.record.content_type == 23", ["frame.number"])
+    check(len(appdata) > 0, "no TLS application data in the capture")
+    tls_payload = b"".join(bytes.fromhex(row[0].replace(":", "")) for row in
+                           tshark_fields(PCAP, f"tcp.port == {PORT_TLS} && tcp.len > 0", ["tcp.payload"]))
+    check(len(tls_payload) > 1000, "no TLS payload captured")
+    for secret in (b"This is PMU data", b"CMD_short", b"CMD_time", b"floodme 000"):
+        check(secret not in tls_payload, f"plaintext {secret!r} visible on port {PORT_TLS}")
+    check_pools_drained("tls")
+
+
+run(main)
