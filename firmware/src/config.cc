@@ -268,6 +268,18 @@ const Key kKeys[] = {
     {"bulletin.ttl", "multicast TTL and hop limit of the bulletins, 1 to 255 (1: this link only)",
      SetUnsigned<std::uint8_t, &DeviceConfig::bulletin_ttl, 1, 255>,
      GetUnsigned<std::uint8_t, &DeviceConfig::bulletin_ttl>},
+    {"ws.port", "TCP port of the WebSocket command service, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::ws_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::ws_port>},
+    {"ws.max_clients", "WebSocket connections served at once, 1 to 8; beyond, HTTP 503",
+     SetUnsigned<std::uint8_t, &DeviceConfig::ws_max_clients, 1, kMaxWebSocketSessions>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::ws_max_clients>},
+    {"ws.max_message", "largest message a WebSocket client may send, 16 to 1048576 bytes (beyond: close 1009)",
+     SetUnsigned<std::uint32_t, &DeviceConfig::ws_max_message, 16, 1u << 20>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::ws_max_message>},
+    {"ws.handshake_timeout_s", "seconds a WebSocket client has to finish its opening handshake, 1 to 3600",
+     SetUnsigned<std::uint32_t, &DeviceConfig::ws_handshake_timeout_s, 1, 3600>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::ws_handshake_timeout_s>},
     {"log.level", "error, warn, info or debug",
      [](DeviceConfig& c, std::string_view v) -> const char* {
        return ParseLogLevel(v, &c.log_level) ? nullptr : "must be error, warn, info or debug";
@@ -330,6 +342,8 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
   }
   // TCP and UDP ports are separate spaces; only a clash within one transport matters.
   if (c.echo_port == c.command_port) return {"command.port", "is the same TCP port as echo.port", 0};
+  if (c.ws_port == c.echo_port) return {"ws.port", "is the same TCP port as echo.port", 0};
+  if (c.ws_port == c.command_port) return {"ws.port", "is the same TCP port as command.port", 0};
   if (c.reset_port == c.sink_port) return {"reset.port", "is the same UDP port as sink.port", 0};
   if (c.bulletin_port == c.sink_port) return {"bulletin.port", "is the same UDP port as sink.port", 0};
   if (c.bulletin_port == c.reset_port) return {"bulletin.port", "is the same UDP port as reset.port", 0};

@@ -64,7 +64,8 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       echo_(context_),
       command_(context_),
       reset_(context_, prng_),
-      bulletin_(context_) {
+      bulletin_(context_),
+      websocket_(context_) {
   log_.set_level(config_.log_level);
 }
 
@@ -115,6 +116,11 @@ Status Device::Start() {
   if (s = reset_.Start(config_.reset_port); !s.ok()) return StartFailed("clock reset service", s);
   if (s = bulletin_.Start(netif_.raw(), &Device::DescribeState, this); !s.ok()) {
     return StartFailed("bulletin channel", s);
+  }
+  if (s = websocket_.Start(config_.ws_port, limits, config_.ws_max_clients, config_.ws_max_message,
+                           config_.ws_handshake_timeout_s * 1000);
+      !s.ok()) {
+    return StartFailed("WebSocket service", s);
   }
   PMU_LOG_INFO(log_, "boot", "ready");
   return Status::Ok();
@@ -230,6 +236,14 @@ void Device::LogStats() {
                c.accepted, c.refused, c.completed, c.errors, c.timeouts, c.resets,
                static_cast<unsigned>(command_.active_sessions()), static_cast<unsigned>(command_.peak_sessions()),
                static_cast<unsigned long long>(c.bytes_sent));
+  const WebSocketCounters& w = websocket_.counters();
+  PMU_LOG_INFO(log_, "stats",
+               "ws accepted=%u refused=%u upgraded=%u rejected=%u completed=%u errors=%u protocol_errors=%u "
+               "peer_closes=%u timeouts=%u resets=%u pings=%u active=%u peak=%u frames=%llu bytes=%llu",
+               w.accepted, w.refused, w.upgraded, w.rejected, w.completed, w.errors, w.protocol_errors,
+               w.peer_closes, w.timeouts, w.resets, w.pings, static_cast<unsigned>(websocket_.active_sessions()),
+               static_cast<unsigned>(websocket_.peak_sessions()), static_cast<unsigned long long>(w.frames_sent),
+               static_cast<unsigned long long>(w.bytes_sent));
 }
 
 void Device::Shutdown() {

@@ -20,6 +20,7 @@
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/tcp_echo.h"
 #include "pmu/firmware/services/udp_sink.h"
+#include "pmu/firmware/services/websocket_service.h"
 #include "pmu/hal/board.h"
 #include "pmu/port/link_netif.h"
 
@@ -75,6 +76,7 @@ class Device {
   DevicePrng prng_;
   ResetService reset_;
   BulletinService bulletin_;
+  WebSocketService websocket_;
   std::uint64_t started_ms_ = 0;
   std::uint8_t ipv6_state_[3] = {};
   std::uint64_t next_link_check_ms_ = 0;
