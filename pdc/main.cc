@@ -7,6 +7,7 @@
 #include "mcast.h"
 #include "reset.h"
 #include "net.h"
+#include "ws.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"pdc: talk to PMU devices from the shell (PROTOCOLS.md).", "pdc"};
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   pmu::pdc::AddLabCommands(app, run);
   pmu::pdc::AddResetCommand(app, run);
   pmu::pdc::AddMcastCommands(app, run);
+  pmu::pdc::AddWsCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
