@@ -24,6 +24,10 @@ static_assert(kChunk >= ws::kMaxHandshakeResponseSize);
 std::byte g_tx[kChunk];
 std::byte g_rx[512];
 
+// RAM: a slot is the 2 KiB handshake buffer plus the decoder, the job and the command,
+// 3.3 KiB on a 64-bit host (less on the board). Keep it there.
+static_assert(sizeof(WebSocketSession) <= 3584, "a WebSocket session slot grew past 3.5 KiB");
+
 constexpr std::uint8_t kPollInterval = 2;         // lwIP coarse ticks of 500 ms: 1 s
 constexpr std::uint8_t kRefusedPollInterval = 4;  // a refused client has 2 s to close
 
