@@ -8,6 +8,7 @@
 #include "reset.h"
 #include "tls.h"
 #include "net.h"
+#include "ws.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"pdc: talk to PMU devices from the shell (PROTOCOLS.md).", "pdc"};
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   pmu::pdc::AddResetCommand(app, run);
   pmu::pdc::AddMcastCommands(app, run);
   pmu::pdc::AddTlsCommands(app, run);
+  pmu::pdc::AddWsCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

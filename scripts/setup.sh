@@ -32,7 +32,7 @@ packages=(
   # third-party sources
   dpkg-dev xz-utils
   # system tests: namespaces, TAP, ping, captures, independent peers
-  iproute2 iputils-ping tshark python3 procps coreutils
+  iproute2 iputils-ping tshark python3 python3-websockets procps coreutils
   python3-cryptography python3-cryptography-vectors openssl
 )
 

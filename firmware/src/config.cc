@@ -320,6 +320,18 @@ const Key kKeys[] = {
     {"bulletin.ttl", "multicast TTL and hop limit of the bulletins, 1 to 255 (1: this link only)",
      SetUnsigned<std::uint8_t, &DeviceConfig::bulletin_ttl, 1, 255>,
      GetUnsigned<std::uint8_t, &DeviceConfig::bulletin_ttl>},
+    {"ws.port", "TCP port of the WebSocket command service, 1 to 65535",
+     SetUnsigned<std::uint16_t, &DeviceConfig::ws_port, 1, 65535>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::ws_port>},
+    {"ws.max_clients", "WebSocket connections served at once, 1 to 8; beyond, HTTP 503",
+     SetUnsigned<std::uint8_t, &DeviceConfig::ws_max_clients, 1, kMaxWebSocketSessions>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::ws_max_clients>},
+    {"ws.max_message", "largest message a WebSocket client may send, 16 to 1048576 bytes (beyond: close 1009)",
+     SetUnsigned<std::uint32_t, &DeviceConfig::ws_max_message, 16, 1u << 20>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::ws_max_message>},
+    {"ws.handshake_timeout_s", "seconds a WebSocket client has to finish its opening handshake, 1 to 3600",
+     SetUnsigned<std::uint32_t, &DeviceConfig::ws_handshake_timeout_s, 1, 3600>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::ws_handshake_timeout_s>},
     {"log.level", "error, warn, info or debug",
      [](DeviceConfig& c, std::string_view v) -> const char* {
        return ParseLogLevel(v, &c.log_level) ? nullptr : "must be error, warn, info or debug";
@@ -381,11 +393,11 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     }
   }
   // TCP and UDP ports are separate spaces; only a clash within one transport matters.
-  const std::uint16_t tcp_ports[] = {c.echo_port, c.command_port, c.tls_port, c.console_port};
-  static const char* const kTcpKeys[] = {"echo.port", "command.port", "tls.port", "console.port"};
+  const std::uint16_t tcp_ports[] = {c.echo_port, c.command_port, c.ws_port, c.tls_port, c.console_port};
+  static const char* const kTcpKeys[] = {"echo.port", "command.port", "ws.port", "tls.port", "console.port"};
   static const char* const kSameAs[] = {"is the same TCP port as echo.port", "is the same TCP port as command.port",
-                                        "is the same TCP port as tls.port"};
-  for (std::size_t i = 0; i < 4; ++i) {
+                                        "is the same TCP port as ws.port", "is the same TCP port as tls.port"};
+  for (std::size_t i = 0; i < 5; ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (tcp_ports[i] == tcp_ports[j]) return {kTcpKeys[i], kSameAs[j], 0};
     }

@@ -67,6 +67,7 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       command_(context_),
       reset_(context_, prng_),
       bulletin_(context_),
+      websocket_(context_),
       tls_command_(context_),
       console_(context_, *this),
       candidate_(config) {
@@ -120,6 +121,11 @@ Status Device::Start() {
   if (s = reset_.Start(config_.reset_port); !s.ok()) return StartFailed("clock reset service", s);
   if (s = bulletin_.Start(netif_.raw(), &Device::DescribeState, this); !s.ok()) {
     return StartFailed("bulletin channel", s);
+  }
+  if (s = websocket_.Start(config_.ws_port, limits, config_.ws_max_clients, config_.ws_max_message,
+                           config_.ws_handshake_timeout_s * 1000);
+      !s.ok()) {
+    return StartFailed("WebSocket service", s);
   }
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
   PMU_LOG_INFO(log_, "boot", "ready");
@@ -376,7 +382,17 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
                c.errors, static_cast<unsigned>(console_.active_sessions()));
       return true;
     }
-    case 9:
+    case 9: {
+      const WebSocketCounters& w = websocket_.counters();
+      t.Format("ws accepted=%u refused=%u upgraded=%u rejected=%u completed=%u errors=%u protocol_errors=%u "
+               "peer_closes=%u timeouts=%u resets=%u pings=%u active=%u peak=%u frames=%llu bytes=%llu",
+               w.accepted, w.refused, w.upgraded, w.rejected, w.completed, w.errors, w.protocol_errors,
+               w.peer_closes, w.timeouts, w.resets, w.pings, static_cast<unsigned>(websocket_.active_sessions()),
+               static_cast<unsigned>(websocket_.peak_sessions()), static_cast<unsigned long long>(w.frames_sent),
+               static_cast<unsigned long long>(w.bytes_sent));
+      return true;
+    }
+    case 10:
       t.Append("end of report");
       return true;
     default:

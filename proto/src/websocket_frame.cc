@@ -307,7 +307,11 @@ MessageEvent MessageDecoder::Next(MutableByteSpan& input) {
         }
         return data(f.payload, h.fin && f.payload_offset + f.payload.size() == h.payload_length);
       case FrameEvent::Kind::kFrameEnd:
-        if (IsControl(h.opcode)) return OnControlEnd(h);
+        if (IsControl(h.opcode)) {
+          ++control_frames_;
+          return OnControlEnd(h);
+        }
+        ++data_frames_;
         if (h.payload_length == 0) return data({}, h.fin);
         break;
     }

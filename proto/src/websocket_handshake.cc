@@ -133,8 +133,10 @@ const char* StatusText(HttpStatus status) {
   switch (status) {
     case HttpStatus::kSwitchingProtocols: return "Switching Protocols";
     case HttpStatus::kBadRequest: return "Bad Request";
+    case HttpStatus::kNotFound: return "Not Found";
     case HttpStatus::kUpgradeRequired: return "Upgrade Required";
     case HttpStatus::kRequestHeaderFieldsTooLarge: return "Request Header Fields Too Large";
+    case HttpStatus::kServiceUnavailable: return "Service Unavailable";
   }
   return nullptr;
 }

@@ -343,6 +343,29 @@ TEST(WebSocketHandshake, RejectResponses) {
   EXPECT_EQ(WriteAcceptResponse("abc", small), 0u);
 }
 
+TEST(WebSocketHandshake, NotFoundAndServiceUnavailableAreServerChoices) {
+  char out[kMaxHandshakeResponseSize];
+  std::size_t n = WriteRejectResponse(HttpStatus::kNotFound, "no WebSocket service at this path; use /", out);
+  EXPECT_EQ(std::string_view(out, n),
+            "HTTP/1.1 404 Not Found\r\n"
+            "Connection: close\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 41\r\n"
+            "\r\n"
+            "no WebSocket service at this path; use /\n");
+  n = WriteRejectResponse(HttpStatus::kServiceUnavailable, "busy", out);
+  EXPECT_EQ(std::string_view(out, n).substr(0, 38), "HTTP/1.1 503 Service Unavailable\r\nConn");
+  const std::string longest(kMaxRejectReason, 'r');
+  EXPECT_GT(WriteRejectResponse(HttpStatus::kNotFound, longest, out), 0u);
+  EXPECT_GT(WriteRejectResponse(HttpStatus::kServiceUnavailable, longest, out), 0u);
+  // The client side reports what such a server said.
+  const Result<HttpStatusLine> line = ParseStatusLine(AsBytes(std::string_view(out, n)));
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(line->code, 503);
+  EXPECT_EQ(line->reason, "Service Unavailable");
+  EXPECT_EQ(CheckUpgradeResponse(AsBytes(std::string_view(out, n)), "x").code(), StatusCode::kUnavailable);
+}
+
 TEST(WebSocketClientHandshake, KeyRequestAndResponseAgreeWithTheServer) {
   // RFC 6455 section 4.1: the nonce 01 02 ... 10 gives "AQIDBAUGBwgJCgsMDQ4PEA==".
   std::array<std::byte, 16> nonce;
@@ -493,6 +516,37 @@ TEST(WebSocketFrames, Rfc6455Section5_7Binary64KiBIn64BitLength) {
   for (std::size_t chunk : {1u, 3u, 1000u, 65546u}) {
     EXPECT_EQ(Decode(Role::kClient, wire, chunk), Lines{"binary:65536"}) << chunk;
   }
+}
+
+TEST(WebSocketFrames, DecoderCountsDataAndControlFrames) {
+  // A device answer: a message in three fragments with a ping between them, then a
+  // one-frame message, then the close; counted the same whatever the chunking.
+  const Bytes wire = Cat({Frame(Opcode::kText, false, "flood"), Frame(Opcode::kPing, true, "p"),
+                          Frame(Opcode::kContinuation, false, "me"), Frame(Opcode::kContinuation, true, ""),
+                          Frame(Opcode::kText, true, "This is PMU data 1"), Frame(Opcode::kClose, true, Of({0x03, 0xe8}))});
+  for (std::size_t chunk : {1u, 2u, 5u, 100u}) {
+    Bytes copy = wire;
+    MessageDecoder decoder(Role::kClient, 1000);
+    std::vector<std::string> kinds;
+    for (std::size_t pos = 0; pos < copy.size(); pos += chunk) {
+      MutableByteSpan in = std::span(copy).subspan(pos, std::min(chunk, copy.size() - pos));
+      for (MessageEvent ev = decoder.Next(in); ev.kind != MessageEvent::Kind::kNeedMore; ev = decoder.Next(in)) {
+        if (ev.kind == MessageEvent::Kind::kData && ev.last) kinds.push_back("message");
+        if (ev.kind == MessageEvent::Kind::kClose) kinds.push_back("close");
+      }
+    }
+    EXPECT_EQ(kinds, (Lines{"message", "message", "close"})) << chunk;
+    EXPECT_EQ(decoder.data_frames(), 4u) << chunk;
+    EXPECT_EQ(decoder.control_frames(), 2u) << chunk;
+  }
+  // A frame that breaks the protocol is not counted.
+  Bytes bad = Cat({Frame(Opcode::kText, true, "ok"), Of({0x83, 0x00})});
+  MessageDecoder decoder(Role::kClient, 1000);
+  MutableByteSpan in(bad);
+  while (decoder.Next(in).kind != MessageEvent::Kind::kNeedMore) {
+  }
+  EXPECT_EQ(decoder.data_frames(), 1u);
+  EXPECT_EQ(decoder.control_frames(), 0u);
 }
 
 TEST(WebSocketFrames, LengthFormBoundaries) {

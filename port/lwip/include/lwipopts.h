@@ -7,9 +7,9 @@
  * its compiler command line; the defaults are the simulator's.
  *
  * Sizing for at least 8 concurrent TCP connections (see docs/ARCHITECTURE.md):
- *   - MEMP_NUM_TCP_PCB 24: 8 echo + 8 command sessions, plus room for connections
- *     being refused beyond capacity and for TIME_WAIT PCBs (lwIP reuses the oldest
- *     TIME_WAIT PCB when the pool runs out).
+ *   - MEMP_NUM_TCP_PCB 32: 8 echo + 8 command + 8 WebSocket sessions, plus room for
+ *     connections being refused beyond capacity and for TIME_WAIT PCBs (lwIP reuses
+ *     the oldest TIME_WAIT PCB when the pool runs out).
  *   - Send data is copied into PBUF_RAM segments from the MEM_SIZE heap. Each
  *     connection may queue up to TCP_SND_BUF (16 MSS, 23 KiB: measured in
  *     docs/BENCHMARKS.md, 8 MSS cost 10% of floodme throughput); the shared 64 KiB
@@ -51,7 +51,7 @@ unsigned int pmu_lwip_rand(void);
 #define PMU_LWIP_PBUF_POOL_SIZE     32
 #endif
 #ifndef PMU_LWIP_TCP_PCBS
-#define PMU_LWIP_TCP_PCBS           24
+#define PMU_LWIP_TCP_PCBS           32
 #endif
 #ifndef PMU_LWIP_SND_BUF_MSS
 #define PMU_LWIP_SND_BUF_MSS        16  /* send buffer per connection, in segments */

@@ -18,6 +18,7 @@ namespace pmu::firmware {
 // them); the run-time limits in DeviceConfig may only lower them.
 inline constexpr std::uint8_t kMaxEchoSessions = 8;
 inline constexpr std::uint8_t kMaxCommandSessions = 8;
+inline constexpr std::uint8_t kMaxWebSocketSessions = 8;
 
 inline constexpr std::uint8_t kMaxTlsSessions = 3;  // the TLS arena is sized for them
 
@@ -74,6 +75,12 @@ struct DeviceConfig {
   Ipv6Address bulletin_group6{{0xff, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x50, 0x05}};
   std::uint32_t bulletin_period_s = 5;
   std::uint8_t bulletin_ttl = 1;           // multicast TTL / hop limit: stays on the link
+
+  // WebSocket command service (TCP 5006).
+  std::uint16_t ws_port = 5006;
+  std::uint8_t ws_max_clients = kMaxWebSocketSessions;
+  std::uint32_t ws_max_message = 1024;        // larger client messages: close 1009
+  std::uint32_t ws_handshake_timeout_s = 10;  // to finish the HTTP upgrade
 
   LogLevel log_level = LogLevel::kInfo;
 };

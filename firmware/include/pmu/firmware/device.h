@@ -21,6 +21,7 @@
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/tcp_echo.h"
 #include "pmu/firmware/services/udp_sink.h"
+#include "pmu/firmware/services/websocket_service.h"
 #include "pmu/hal/board.h"
 #include "pmu/port/link_netif.h"
 #include "pmu/port/tls.h"
@@ -111,6 +112,7 @@ class Device {
   DevicePrng prng_;
   ResetService reset_;
   BulletinService bulletin_;
+  WebSocketService websocket_;
   port::TlsServer command_tls_;
   port::TlsServer console_tls_;
   CommandService tls_command_;

@@ -266,6 +266,10 @@ class MessageDecoder {
   bool finished() const { return finished_; }
   // Whether a data message has begun and not ended.
   bool in_message() const { return in_message_; }
+  // Frames decoded whole so far: data frames (text, binary, continuation) and control
+  // frames (close, ping, pong). A client reports these; a failed frame is not counted.
+  std::uint64_t data_frames() const { return data_frames_; }
+  std::uint64_t control_frames() const { return control_frames_; }
 
  private:
   MessageEvent Fail(const ProtocolError& error);
@@ -279,6 +283,8 @@ class MessageDecoder {
   bool in_message_ = false;
   bool first_pending_ = false;       // the next piece is the message's first
   bool finished_ = false;
+  std::uint64_t data_frames_ = 0;
+  std::uint64_t control_frames_ = 0;
   std::uint8_t control_size_ = 0;
   std::byte control_[kMaxControlPayload] = {};
 };

@@ -88,8 +88,10 @@ class HttpHeadReader {
 enum class HttpStatus : std::uint16_t {
   kSwitchingProtocols = 101,
   kBadRequest = 400,
+  kNotFound = 404,                      // a path the server does not serve (its choice)
   kUpgradeRequired = 426,               // wrong or missing Sec-WebSocket-Version
   kRequestHeaderFieldsTooLarge = 431,   // head over kMaxHandshakeSize
+  kServiceUnavailable = 503,            // the server is at capacity (its choice)
 };
 
 // What the server makes of a request head, and which response it owes.
@@ -130,9 +132,10 @@ AcceptKey ComputeAcceptKey(std::string_view client_key);
 std::size_t WriteAcceptResponse(std::string_view accept_key, std::span<char> out);
 
 // Writes an error response that ends the connection ("Connection: close"), with
-// `reason` as its text/plain body: 400, 426 (with "Sec-WebSocket-Version: 13" and
-// "Upgrade: websocket", as RFC 6455 section 4.4 and RFC 7231 section 6.5.15 ask)
-// or 431. Returns the length, or 0 when `out` is too small, `status` is 101 (use
+// `reason` as its text/plain body: 400, 404, 426 (with "Sec-WebSocket-Version: 13"
+// and "Upgrade: websocket", as RFC 6455 section 4.4 and RFC 7231 section 6.5.15 ask),
+// 431 or 503. ParseUpgradeRequest() never decides 404 or 503: a server answers them
+// for reasons of its own (an unknown path, no free session). Returns the length, or 0 when `out` is too small, `status` is 101 (use
 // WriteAcceptResponse), or `reason` holds a CR or LF.
 std::size_t WriteRejectResponse(HttpStatus status, std::string_view reason, std::span<char> out);
 

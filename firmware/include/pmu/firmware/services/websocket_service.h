@@ -1,0 +1,171 @@
+// The WebSocket command service (PROTOCOLS.md, TCP 5006): the command service of 5003
+// behind an RFC 6455 opening handshake. The first text message after the handshake is
+// the command; the answer is the same CommandJob the TCP service drives, each of its
+// messages one WebSocket text message, then a close 1000. CMD_floodme is one message
+// that leaves as many frames, each written whole as the send buffer drains, so the
+// device never holds the message and a pong or a close can go between any two frames.
+// What the device does where RFC 6455 and PROTOCOLS.md leave a choice (second
+// messages, binary commands, paths, timeouts, refusals) is in docs/PROTOCOL-NOTES.md.
+//
+// Sessions live in a static pool (no heap): each holds its 2 KiB handshake buffer, the
+// frame decoder and the command job, about 3 KiB in all. Beyond the configured number
+// a new connection is answered "503 Service Unavailable" without taking a slot.
+//
+// Context: all callbacks run in the main loop (lwIP NO_SYS).
+#pragma once
+
+#include <cstdint>
+
+#include "lwip/altcp.h"
+#include "pmu/base/fixed_string.h"
+#include "pmu/base/status.h"
+#include "pmu/firmware/services/command_job.h"
+#include "pmu/firmware/services/service_context.h"
+#include "pmu/firmware/session_pool.h"
+#include "pmu/proto/command.h"
+#include "pmu/proto/websocket_frame.h"
+#include "pmu/proto/websocket_handshake.h"
+
+namespace pmu::firmware {
+
+class WebSocketService;
+
+struct WebSocketCounters {
+  std::uint32_t accepted = 0;          // took a session slot
+  std::uint32_t refused = 0;           // beyond the session limit: HTTP 503
+  std::uint32_t upgraded = 0;          // answered 101
+  std::uint32_t rejected = 0;          // answered 400, 404, 426 or 431
+  std::uint32_t completed = 0;         // answered a valid command and sent close 1000
+  std::uint32_t errors = 0;            // answered with an ERROR message
+  std::uint32_t protocol_errors = 0;   // the client broke RFC 6455: closed 1002, 1007 or 1009
+  std::uint32_t peer_closes = 0;       // the client sent close before the device did
+  std::uint32_t timeouts = 0;          // handshake, idle or close-wait time ran out
+  std::uint32_t resets = 0;            // ended by the client or the stack without a close
+  std::uint32_t pings = 0;             // pings answered with a pong
+  std::uint64_t frames_sent = 0;       // data frames
+  std::uint64_t bytes_sent = 0;        // message payload bytes
+};
+
+// How long the device waits for the client's close frame after sending its own, and
+// for the client to close TCP after a refused handshake or a failed connection.
+inline constexpr std::uint32_t kWebSocketCloseWaitMs = 5000;
+
+class WebSocketSession {
+ public:
+  WebSocketSession(WebSocketService& service, altcp_pcb* pcb);
+  ~WebSocketSession();
+  WebSocketSession(const WebSocketSession&) = delete;
+  WebSocketSession& operator=(const WebSocketSession&) = delete;
+
+ private:
+  // What a step did to the session (as in CommandSession): after kClosed or kAborted
+  // the session object is gone, and an lwIP callback that aborted returns ERR_ABRT.
+  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
+  enum class Phase : std::uint8_t {
+    kHandshake,  // reading the HTTP upgrade request
+    kOpen,       // upgraded; waiting for the command (the first data message)
+    kRunning,    // sending the job's messages as frames
+    kClosing,    // a close frame is owed or sent; no more data frames
+    kDraining,   // our side is shut (refused handshake, failed connection); input is
+                 // discarded until the client closes or the wait runs out
+  };
+  // What follows once the close frame is written.
+  enum class AfterClose : std::uint8_t {
+    kWaitForPeer,  // the device closed first: wait for the client's close, then TCP
+    kCloseTcp,     // the close echoes the client's: close TCP at once
+    kDrain,        // the client broke the protocol: shut our side, drain, close
+  };
+
+  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
+  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
+  static err_t OnPoll(void* arg, altcp_pcb* pcb);
+  static void OnError(void* arg, err_t err);
+  static void OnTimer(void* arg);
+  static err_t ToErr(Fate fate) { return fate == Fate::kAborted ? ERR_ABRT : ERR_OK; }
+
+  Fate OnBytes(MutableByteSpan data);
+  Fate OnPeerFin();
+  Fate Handshake();
+  Fate OnFrames(MutableByteSpan& data);
+  void OnData(const proto::websocket::MessageEvent& event);
+  Fate OnPeerClose(std::uint16_t code);
+  void Execute();
+  void QueueClose(std::uint16_t code, const char* reason, AfterClose after);
+  // Writes pongs, data frames and the close frame, as room allows; acts on a close
+  // that has been written.
+  Fate Pump();
+  Fate PumpData(bool& wrote);
+  // Queues `size` bytes of g_tx as they are; false when there is no room now.
+  bool WriteWhole(std::size_t size, err_t& err);
+  Fate Drain();
+  Fate Finish();
+  Fate Abort(const char* why);
+  Fate CheckTimeouts(std::uint64_t now);
+  void ArmTimer(std::uint32_t ms);
+  void CancelTimer();
+  void Release();
+  void LogJobDone();
+
+  WebSocketService& service_;
+  altcp_pcb* pcb_;
+  Phase phase_ = Phase::kHandshake;
+  AfterClose after_close_ = AfterClose::kWaitForPeer;
+  bool timer_armed_ = false;
+  bool finishing_ = false;        // altcp_close failed for lack of memory; poll retries
+  bool close_queued_ = false;
+  bool close_sent_ = false;
+  bool peer_close_seen_ = false;
+  bool pong_pending_ = false;
+  bool command_binary_ = false;
+  bool command_too_long_ = false;
+  std::uint8_t pong_size_ = 0;
+  std::uint16_t close_code_ = proto::websocket::kCloseNormal;
+  std::uint16_t close_after_job_ = proto::websocket::kCloseNormal;
+  const char* close_reason_ = "";
+  std::uint32_t ignored_messages_ = 0;
+  std::uint64_t started_ms_ = 0;
+  std::uint64_t last_progress_ms_ = 0;
+  std::uint64_t wait_from_ms_ = 0;  // when the close wait or the drain began
+  proto::websocket::HttpHeadReader head_;
+  proto::websocket::MessageDecoder decoder_;
+  proto::websocket::MessageFramer framer_{proto::websocket::Opcode::kText};
+  FixedString<proto::kMaxCommandLength> command_;
+  CommandJob job_;
+  std::byte pong_[proto::websocket::kMaxControlPayload] = {};
+  FixedString<56> peer_;
+};
+
+class WebSocketService {
+ public:
+  explicit WebSocketService(const ServiceContext& context) : ctx_(context) {}
+
+  // Starts listening on `port` over plain TCP. `max_message` is the largest message a
+  // client may send (close 1009 beyond), `handshake_timeout_ms` the time a client has
+  // to complete its upgrade request.
+  Status Start(std::uint16_t port, const CommandLimits& limits, std::size_t max_sessions,
+               std::uint64_t max_message, std::uint32_t handshake_timeout_ms);
+
+  const WebSocketCounters& counters() const { return counters_; }
+  std::size_t active_sessions() const { return pool_.in_use(); }
+  std::size_t peak_sessions() const { return pool_.high_water(); }
+
+ private:
+  friend class WebSocketSession;
+  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
+  // Answers 503 and shuts the sending side; the connection needs no session: what the
+  // client sends is discarded and its close ends it (or the refusal poll does).
+  err_t Refuse(altcp_pcb* pcb);
+  static err_t OnRefusedRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
+  static err_t OnRefusedPoll(void* arg, altcp_pcb* pcb);
+  static err_t CloseRefused(altcp_pcb* pcb);
+
+  ServiceContext ctx_;
+  CommandLimits limits_{};
+  std::uint64_t max_message_ = 1024;
+  std::uint32_t handshake_timeout_ms_ = 10'000;
+  altcp_pcb* listener_ = nullptr;
+  SessionPool<WebSocketSession, kMaxWebSocketSessions> pool_;
+  WebSocketCounters counters_;
+};
+
+}  // namespace pmu::firmware

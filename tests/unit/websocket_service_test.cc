@@ -1,0 +1,119 @@
+// What the WebSocket service and pdc ws add around the codec: the ws.* configuration
+// block and pdc's ws:// URL parser. (The codec itself is websocket_test.cc; the
+// service end to end is tests/system/test_websocket*.py.)
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "pmu/firmware/config.h"
+#include "ws_url.h"
+
+namespace pmu {
+namespace {
+
+using firmware::ConfigError;
+using firmware::DeviceConfig;
+using firmware::SetConfigValue;
+using firmware::ValidateConfig;
+
+TEST(WebSocketConfig, DefaultsAndRanges) {
+  DeviceConfig c;
+  EXPECT_EQ(c.ws_port, 5006);
+  EXPECT_EQ(c.ws_max_clients, firmware::kMaxWebSocketSessions);
+  EXPECT_EQ(c.ws_max_message, 1024u);
+  EXPECT_EQ(c.ws_handshake_timeout_s, 10u);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  for (const char* key : {"ws.port", "ws.max_clients", "ws.max_message", "ws.handshake_timeout_s"}) {
+    EXPECT_NE(firmware::ConfigKeyHelp(key), nullptr) << key;
+  }
+  const std::pair<const char*, const char*> bad[] = {
+      {"ws.port", "0"},           {"ws.port", "65536"},         {"ws.max_clients", "0"},
+      {"ws.max_clients", "9"},    {"ws.max_message", "15"},     {"ws.max_message", "1048577"},
+      {"ws.handshake_timeout_s", "0"}, {"ws.handshake_timeout_s", "3601"}, {"ws.max_message", "1k"},
+  };
+  for (const auto& [key, value] : bad) {
+    DeviceConfig d;
+    const ConfigError e = SetConfigValue(d, key, value);
+    ASSERT_FALSE(e.ok()) << key << " = " << value;
+    EXPECT_STREQ(e.key, key);
+  }
+  DeviceConfig d;
+  ASSERT_TRUE(SetConfigValue(d, "ws.max_message", "1048576").ok());
+  ASSERT_TRUE(SetConfigValue(d, "ws.max_clients", "1").ok());
+  EXPECT_EQ(d.ws_max_message, 1u << 20);
+}
+
+TEST(WebSocketConfig, PortMustNotClashWithTheOtherTcpServices) {
+  for (const char* port : {"5002", "5003"}) {
+    DeviceConfig c;
+    ASSERT_TRUE(SetConfigValue(c, "ws.port", port).ok());
+    const ConfigError e = ValidateConfig(c);
+    ASSERT_FALSE(e.ok()) << port;
+    EXPECT_STREQ(e.key, "ws.port");
+  }
+  // UDP ports are another space.
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "ws.port", "5001").ok());
+  EXPECT_TRUE(ValidateConfig(c).ok());
+}
+
+TEST(PdcWsUrl, Forms) {
+  using pdc::ParseWsUrl;
+  pdc::WsUrl u = ParseWsUrl("ws://pmu1:5006/", 5006);
+  EXPECT_EQ(u.host, "pmu1");
+  EXPECT_EQ(u.port, 5006u);
+  EXPECT_EQ(u.path, "/");
+  EXPECT_EQ(u.HostHeader(), "pmu1:5006");
+
+  u = ParseWsUrl("pmu1", 5006);  // a bare host: ws:// and the device's port implied
+  EXPECT_EQ(u.host, "pmu1");
+  EXPECT_EQ(u.port, 5006u);
+  EXPECT_EQ(u.path, "/");
+
+  u = ParseWsUrl("WS://[2001:db8::2]:8080/cmd?x=1", 5006);
+  EXPECT_EQ(u.host, "2001:db8::2");
+  EXPECT_TRUE(u.ipv6_literal);
+  EXPECT_EQ(u.port, 8080u);
+  EXPECT_EQ(u.path, "/cmd?x=1");
+  EXPECT_EQ(u.HostHeader(), "[2001:db8::2]:8080");
+
+  u = ParseWsUrl("ws://[::1]", 5006);
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.HostHeader(), "[::1]:5006");
+
+  u = ParseWsUrl("ws://192.0.2.2:80?q", 5006);
+  EXPECT_EQ(u.host, "192.0.2.2");
+  EXPECT_EQ(u.path, "/?q");
+  EXPECT_EQ(u.HostHeader(), "192.0.2.2");  // port 80 is the scheme's default: not shown
+}
+
+TEST(PdcWsUrl, RefusalsSayWhy) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "empty"},
+      {"wss://pmu1/", "wss://"},
+      {"http://pmu1/", "scheme"},
+      {"ws://pmu1/#frag", "fragment"},
+      {"ws://2001:db8::2/", "brackets"},
+      {"ws://[2001:db8::2/", "']'"},
+      {"ws://[pmu1]/", "IPv6"},
+      {"ws://pmu1:0/", "port"},
+      {"ws://pmu1:65536/", "port"},
+      {"ws://pmu1:http/", "port"},
+      {"ws://pmu1:/", "empty port"},
+      {"ws://:5006/", "no host"},
+      {"ws://user@pmu1/", "@"},
+      {"ws://pmu1/a b", "white space"},
+  };
+  for (const auto& [url, why] : bad) {
+    try {
+      (void)pdc::ParseWsUrl(url, 5006);
+      ADD_FAILURE() << url << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << url << ": " << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pmu
