@@ -15,12 +15,16 @@ deps=$(scripts/setup.sh)
 export PMU_DEPS_DIR=$deps
 cmake --preset sim >/dev/null
 cmake --build --preset sim >/dev/null
+# The development PKI (made once per build tree): the device gets its TLS identity,
+# and pdc in the shell the CA and the operator's certificate.
+certs/make-dev-pki.sh build/sim/pki 2>/dev/null
 
 launcher_args=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do launcher_args+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 
 if [ $# -eq 0 ] && [ ! -t 0 ]; then
-  set -- sh -c 'set -x; pdc short "$PMU_HOST" 0 && pdc floodme "$PMU_HOST" && pdc echo -6 "$PMU_HOST" hello PMU'
+  set -- sh -c 'set -x; pdc short "$PMU_HOST" 0 && pdc floodme "$PMU_HOST" && pdc echo -6 "$PMU_HOST" hello PMU &&
+                 pdc tls "$PMU_HOST" CMD_time && pdc console "$PMU_HOST" uptime'
 fi
-exec build/sim/sim/pmu-netns "${launcher_args[@]}" -- "$@"
+exec build/sim/sim/pmu-netns --pki build/sim/pki "${launcher_args[@]}" -- "$@"

@@ -223,3 +223,12 @@ def console(fam_flag, *words, stdin=None, client=None):
         cert, key = client_cert(client)
         args += ["--cert", cert, "--key", key]
     return pdc(*args, stdin=stdin)
+
+
+def tls_arena():
+    """(used, peak, size) of the device's TLS arena, from its statistics report."""
+    since = log_size()
+    os.kill(SIM_PID, signal.SIGUSR1)
+    wait_log(r"stats: end of report", since)
+    m = log_lines(r"stats: tls arena size=(\d+) used=(\d+) peak=(\d+)", since)[-1]
+    return int(m.group(2)), int(m.group(3)), int(m.group(1))

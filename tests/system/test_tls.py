@@ -4,6 +4,7 @@
 no CBC suite, no TLS 1.0/1.1, no renegotiation, no compression; CMD_time; and a
 capture shows the handshake and none of the plaintext. Run with --pki and --pcap."""
 import datetime
+import ssl
 import subprocess
 import time
 
@@ -23,6 +24,7 @@ def s_client(fam, *args, stdin=b""):
 def main():
     fam = family_from_argv()
     flag = f"-{fam}"
+    arena_idle, _, arena_size = tls_arena()
 
     # pdc: the TLS summary and exactly the ten messages, by name and by address.
     summary, lines = pdc_json("tls", flag, HOST, "CMD_short:0")
@@ -73,6 +75,34 @@ def main():
 
     # The device keeps serving after all of this.
     check(tls_command(fam, b"CMD_short:0") == WIRE, "service after the refusals")
+
+    # The session limit (tls.max_sessions, 2 by default) over both TLS services: a third
+    # handshake is refused at once, the two held sessions go on, and afterwards there
+    # is room again and the arena is back where it started.
+    held = [tls_connect(fam, PORT_TLS), tls_connect(fam, PORT_CONSOLE, client="operator")]
+    since = log_size()
+    try:
+        with tls_connect(fam, PORT_TLS) as extra:
+            extra.sendall(b"CMD_time\n")
+            check(extra.recv(100) == b"", "a third TLS session was served")
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError):
+        pass
+    wait_log(r"tls-cmd: .* refused: all 2 TLS sessions busy", since)
+    _, peak, _ = tls_arena()
+    held[0].sendall(b"CMD_short:0\n")
+    data, _ = recv_until_close(held[0])
+    check(data == WIRE, "a held session was disturbed by the refusal")
+    held[1].sendall(b"uptime\n")
+    check(held[1].recv(100).startswith(b"up "), "the held console session was disturbed")
+    for s in held:
+        s.close()
+    check(tls_command(fam, b"CMD_short:0") == WIRE, "no room again after the held sessions closed")
+    deadline = time.monotonic() + 10
+    while tls_arena()[0] != arena_idle:
+        check(time.monotonic() < deadline, f"TLS arena not back to {arena_idle} bytes after the sessions")
+        time.sleep(0.2)
+    check(peak < arena_size, f"arena peak {peak} of {arena_size}")
+    print(f"TLS arena: {arena_idle} bytes idle, peak {peak} of {arena_size} with two sessions")
 
     # The capture: TLS 1.2 handshake on 5007, application data, and no plaintext.
     deadline = time.monotonic() + 10
