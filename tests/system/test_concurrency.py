@@ -70,6 +70,21 @@ def main():
         check(s.recv(100) == b"still here", f"echo session {i} disturbed by the refusal")
         s.close()
     wait_log(r"echo: .* closed by peer", since)
+
+    # Four clients pulling 16 MiB each at once: the bulk answers stay out of the last
+    # quarter of the lwIP heap, so others are still served and no allocation fails
+    # (check_pools_drained checks the heap's failure counter).
+    floods = [subprocess.Popen([PDC, "floodme", f"-{fam}", HOST, "-n", str(16 << 20), "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    check(command(fam, b"CMD_short:0") == WIRE, "a short client during four floodme answers")
+    with connect(fam, PORT_ECHO) as s:
+        s.sendall(b"during the flood\n")
+        check(s.recv(100) == b"during the flood\n", "echo during four floodme answers")
+    for p in floods:
+        out, err = p.communicate(timeout=120)
+        check(p.returncode == 0, f"a floodme among four failed: {err.decode()}")
+        summary = json.loads(out.decode().splitlines()[-1])
+        check(summary["content_ok"] and summary["bytes"] == 16 << 20, f"floodme among four: {summary}")
     check_pools_drained("concurrency")
 
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "altcp_util.h"
+#include "pmu/port/lwip_port.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "pmu/port/lwip_status.h"
@@ -231,7 +232,8 @@ CommandSession::Fate CommandSession::Pump() {
       ArmTimer(static_cast<std::uint32_t>(wait));
       break;
     }
-    const std::size_t room = std::min<std::size_t>(altcp_sndbuf(pcb_), kChunk);
+    const std::size_t room = std::min<std::size_t>(
+        port::SendRoom(pcb_, /*bulk=*/job_.outcome() == CommandJob::Outcome::kFloodme), kChunk);
     if (room == 0 || altcp_sndqueuelen(pcb_) >= TCP_SND_QUEUELEN - 1) break;  // sent() resumes
     const std::size_t n = job_.Peek(MutableByteSpan(g_scratch, room));
     const bool last_of_message = n == job_.message_remaining();

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "altcp_util.h"
+#include "pmu/port/lwip_port.h"
 #include "lwip/init.h"
 #include "lwip/tcp.h"
 #include "mbedtls/version.h"
@@ -475,7 +476,7 @@ ConsoleSession::Fate ConsoleSession::Pump() {
     // Lines are produced by position, so a batch that cannot be queued is undone by
     // putting the position back, and produced again when there is room.
     const std::size_t batch_index = index_, batch_text_pos = text_pos_;
-    const std::size_t room = std::min<std::size_t>(altcp_sndbuf(pcb_), kBatch);
+    const std::size_t room = std::min<std::size_t>(port::SendRoom(pcb_, /*bulk=*/false), kBatch);
     std::size_t used = 0;
     bool status_in_batch = false;
     for (;;) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "altcp_util.h"
+#include "pmu/port/lwip_port.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "pmu/port/lwip_status.h"
@@ -100,7 +101,8 @@ EchoSession::Fate EchoSession::Flush() {
   if (closing_) return Close();
   bool wrote = false;
   while (pending_ != nullptr) {
-    const std::size_t room = altcp_sndbuf(pcb_);
+    // A few bytes typed by someone are not bulk; a stream of them is.
+    const std::size_t room = port::SendRoom(pcb_, /*bulk=*/pending_->tot_len > 512);
     if (room == 0 || altcp_sndqueuelen(pcb_) >= TCP_SND_QUEUELEN - 1) break;
     const u16_t n = static_cast<u16_t>(std::min<std::size_t>(room, pending_->len));
     const err_t err = altcp_write(pcb_, pending_->payload, n, TCP_WRITE_FLAG_COPY);

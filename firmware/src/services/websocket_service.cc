@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "altcp_util.h"
+#include "pmu/port/lwip_port.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "pmu/port/lwip_status.h"
@@ -550,7 +551,8 @@ WebSocketSession::Fate WebSocketSession::PumpData(bool& wrote) {
       if (!timer_armed_) ArmTimer(static_cast<std::uint32_t>(wait));
       return Fate::kAlive;
     }
-    const std::size_t room = std::min<std::size_t>(altcp_sndbuf(pcb_), kChunk);
+    const std::size_t room = std::min<std::size_t>(
+        port::SendRoom(pcb_, /*bulk=*/job_.outcome() == CommandJob::Outcome::kFloodme), kChunk);
     if (room < 3 || altcp_sndqueuelen(pcb_) >= TCP_SND_QUEUELEN - 1) return Fate::kAlive;  // sent() resumes
     // The largest payload whose frame fits the room: a 2-byte header up to 125 bytes,
     // a 4-byte one above (a frame never exceeds one segment, so never the 64-bit form).

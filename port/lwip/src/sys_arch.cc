@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "lwip/arch.h"
+#include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "pmu/port/lwip_port.h"
 #include "pmu_lwip_hooks.h"
@@ -25,6 +26,16 @@ Status BindLwip(const hal::Clock& clock, hal::Entropy& entropy, DiagnosticHandle
   g_entropy = &entropy;
   g_diag = handler;
   return entropy.Fill(AsWritableBytes(g_isn_key, sizeof(g_isn_key)));
+}
+
+static_assert(MEM_STATS, "SendRoom reads the heap's use from lwIP's statistics");
+
+std::size_t SendRoom(altcp_pcb* pcb, bool bulk) {
+  const std::size_t room = altcp_sndbuf(pcb);
+  if (!bulk) return room;
+  const std::size_t used = lwip_stats.mem.used;
+  const std::size_t free_heap = used + kHeapReserveBytes < MEM_SIZE ? MEM_SIZE - used - kHeapReserveBytes : 0;
+  return room < free_heap ? room : free_heap;
 }
 
 unsigned LwipNowMs() {

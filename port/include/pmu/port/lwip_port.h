@@ -2,6 +2,10 @@
 // diagnostics) to the HAL. Call BindLwip() once, before lwip_init().
 #pragma once
 
+#include <cstddef>
+
+#include "lwip/altcp.h"
+#include "lwip/opt.h"
 #include "pmu/base/status.h"
 #include "pmu/hal/clock.h"
 #include "pmu/hal/entropy.h"
@@ -17,5 +21,14 @@ Status BindLwip(const hal::Clock& clock, hal::Entropy& entropy, DiagnosticHandle
 
 // Milliseconds of the monotonic clock, as lwIP sees them (sys_now).
 unsigned LwipNowMs();
+
+// Bytes a service may queue on `pcb` now: its send buffer room, and for a bulk answer
+// (CMD_floodme, a large echo) never into the last quarter of the lwIP heap. Every
+// outgoing segment, a bare ACK included, is allocated from that heap, so a few clients
+// pulling large answers must not leave nothing for everyone else's ACKs, replies and
+// small messages (which may use the reserve); bulk senders wait for their own
+// acknowledgements instead (their sent() and poll() callbacks retry).
+std::size_t SendRoom(altcp_pcb* pcb, bool bulk);
+inline constexpr std::size_t kHeapReserveBytes = MEM_SIZE / 4;
 
 }  // namespace pmu::port
