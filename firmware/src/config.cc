@@ -1,5 +1,7 @@
 #include "pmu/firmware/config.h"
 
+#include <cinttypes>
+
 #include "pmu/proto/bulletin.h"
 
 namespace pmu::firmware {
@@ -211,13 +213,13 @@ const Key kKeys[] = {
      [](const DeviceConfig& c, ConfigValueText& o) {
        const std::uint32_t p = c.reset_loss_ppm;
        if (p % 1'000'000 == 0) {
-         o.Format("%u", p / 1'000'000);
+         o.Format("%" PRIu32, p / 1'000'000);
        } else {
          ConfigValueText frac;
-         frac.Format("%06u", p % 1'000'000);
+         frac.Format("%06" PRIu32, p % 1'000'000);
          std::string_view f = frac.view();
          while (f.back() == '0') f.remove_suffix(1);
-         o.Format("%u.%.*s", p / 1'000'000, static_cast<int>(f.size()), f.data());
+         o.Format("%" PRIu32 ".%.*s", p / 1'000'000, static_cast<int>(f.size()), f.data());
        }
      }},
     {"reset.families", "families the reset service answers on: both, ipv4, ipv6 or alternate",

@@ -1,5 +1,6 @@
 #include "pmu/firmware/device.h"
 
+#include <cinttypes>
 #include <cstring>
 
 #include "lwip/init.h"
@@ -140,14 +141,14 @@ void Device::UpdateBootRecord() {
     PMU_LOG_WARN(log_, "boot", "storage write failed; boot count not kept");
     return;
   }
-  PMU_LOG_INFO(log_, "boot", "boot number %u", boot_count_);
+  PMU_LOG_INFO(log_, "boot", "boot number %" PRIu32, boot_count_);
 }
 
 void Device::DescribeState(void* context, BulletinText& text) {
   auto* self = static_cast<Device*>(context);
   const std::uint64_t up_s = (self->clock_.MonotonicMs() - self->started_ms_) / 1000;
-  text.Format("%s up %llu s, boot %u, UTC %s, clock offset %+lld s; sessions: command %u/%u, echo %u/%u; "
-              "resets answered %u",
+  text.Format("%s up %llu s, boot %" PRIu32 ", UTC %s, clock offset %+lld s; sessions: command %u/%u, "
+              "echo %u/%u; resets answered %" PRIu32,
               self->config_.hostname.c_str(), static_cast<unsigned long long>(up_s), self->boot_count_,
               FormatIso8601(self->clock_.UtcNs(), 0).c_str(),
               static_cast<long long>(self->clock_.offset_ns() / 1'000'000'000),
@@ -211,22 +212,24 @@ void Device::LogStats() {
                static_cast<unsigned long long>(l.rx_dropped), static_cast<unsigned long long>(l.tx_frames),
                static_cast<unsigned long long>(l.tx_bytes), static_cast<unsigned long long>(l.tx_dropped));
   const SinkCounters& s = sink_.counters();
-  PMU_LOG_INFO(log_, "stats", "sink datagrams=%u bytes=%llu", s.datagrams, static_cast<unsigned long long>(s.bytes));
+  PMU_LOG_INFO(log_, "stats", "sink datagrams=%" PRIu32 " bytes=%llu", s.datagrams, static_cast<unsigned long long>(s.bytes));
   const EchoCounters& e = echo_.counters();
-  PMU_LOG_INFO(log_, "stats", "echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", e.accepted, e.refused,
+  PMU_LOG_INFO(log_, "stats", "echo accepted=%" PRIu32 " refused=%" PRIu32 " timeouts=%" PRIu32 " active=%u bytes=%llu", e.accepted, e.refused,
                e.timeouts, static_cast<unsigned>(echo_.active_sessions()),
                static_cast<unsigned long long>(e.bytes_echoed));
   const ResetCounters& r = reset_.counters();
   PMU_LOG_INFO(log_, "stats",
-               "reset received=%u inactive_family=%u lost=%u malformed=%u answered=%u duplicates=%u advanced_s=%llu",
+               "reset received=%" PRIu32 " inactive_family=%" PRIu32 " lost=%" PRIu32 " malformed=%" PRIu32
+               " answered=%" PRIu32 " duplicates=%" PRIu32 " advanced_s=%llu",
                r.received, r.inactive_family, r.lost, r.malformed, r.answered, r.duplicates,
                static_cast<unsigned long long>(r.advanced_s));
   const BulletinCounters& b = bulletin_.counters();
-  PMU_LOG_INFO(log_, "stats", "mcast sent=%u received=%u dropped=%u answers=%u suppressed=%u", b.sent, b.received,
+  PMU_LOG_INFO(log_, "stats", "mcast sent=%" PRIu32 " received=%" PRIu32 " dropped=%" PRIu32 " answers=%" PRIu32 " suppressed=%" PRIu32, b.sent, b.received,
                b.dropped, b.answers, b.suppressed);
   const CommandServiceCounters& c = command_.counters();
   PMU_LOG_INFO(log_, "stats",
-               "cmd accepted=%u refused=%u completed=%u errors=%u timeouts=%u resets=%u active=%u peak=%u bytes=%llu",
+               "cmd accepted=%" PRIu32 " refused=%" PRIu32 " completed=%" PRIu32 " errors=%" PRIu32 " timeouts=%" PRIu32
+               " resets=%" PRIu32 " active=%u peak=%u bytes=%llu",
                c.accepted, c.refused, c.completed, c.errors, c.timeouts, c.resets,
                static_cast<unsigned>(command_.active_sessions()), static_cast<unsigned>(command_.peak_sessions()),
                static_cast<unsigned long long>(c.bytes_sent));
