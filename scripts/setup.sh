@@ -33,6 +33,8 @@ packages=(
   dpkg-dev xz-utils
   # system tests: namespaces, TAP, ping, captures, independent peers
   iproute2 iputils-ping tshark python3 procps coreutils
+  # the board image: cross toolchain with newlib(-nano), and QEMU to run it
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 )
 
 missing=()
