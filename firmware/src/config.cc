@@ -117,16 +117,23 @@ const Key kKeys[] = {
        return nullptr;
      },
      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.hostname.view()); }},
-    {"mac", "Ethernet address, six hex pairs (a unicast address, not all zeros)",
+    {"mac", "Ethernet address, six hex pairs (a unicast address, not all zeros), or 'hardware' for the MAC's own",
      [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v == "hardware") {
+         c.mac_from_link = true;
+         return nullptr;
+       }
        auto m = ParseMac(v);
        if (!m.ok()) return "must be six hex pairs like 02:50:4d:55:00:01";
        if (m->IsMulticast()) return "must be a unicast address (lowest bit of the first octet clear)";
        if (m->IsZero()) return "must not be all zeros";
        c.mac = *m;
+       c.mac_from_link = false;
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatMac(c.mac).view()); }},
+     [](const DeviceConfig& c, ConfigValueText& o) {
+       o.Append(c.mac_from_link ? std::string_view("hardware") : FormatMac(c.mac).view());
+     }},
     {"ipv4.enabled", "true or false: whether the device has an IPv4 address",
      SetBool<&DeviceConfig::ipv4_enabled>, GetBool<&DeviceConfig::ipv4_enabled>},
     {"ipv4.address", "the device's IPv4 address (unicast)",

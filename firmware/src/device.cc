@@ -93,7 +93,7 @@ Status Device::Start() {
     PMU_LOG_ERROR(log_, "net", "network interface failed: %s", s.message());
     return s;
   }
-  PMU_LOG_INFO(log_, "net", "host %s, MAC %s, link %s", config_.hostname.c_str(), FormatMac(config_.mac).c_str(),
+  PMU_LOG_INFO(log_, "net", "host %s, MAC %s, link %s", config_.hostname.c_str(), FormatMac(board_.link.mac()).c_str(),
                netif_is_link_up(netif_.raw()) ? "up" : "down");
   if (config_.ipv4_enabled) {
     PMU_LOG_INFO(log_, "net", "IPv4 %s/%u%s%s", FormatIpv4(config_.ipv4).c_str(), config_.ipv4_prefix,

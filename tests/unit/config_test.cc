@@ -47,6 +47,19 @@ TEST(Config, ShowThenParseRoundTrips) {
   EXPECT_EQ(Show(d), Show(c));
 }
 
+TEST(Config, MacFromTheLinkShowsAsHardware) {
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "mac", "hardware").ok());
+  EXPECT_TRUE(c.mac_from_link);
+  EXPECT_EQ(Show(c).at("mac"), "hardware");
+  DeviceConfig d;
+  ASSERT_TRUE(ParseConfigText("mac = hardware\n", d).ok());
+  EXPECT_TRUE(d.mac_from_link);
+  ASSERT_TRUE(SetConfigValue(d, "mac", "02:00:00:00:00:07").ok());
+  EXPECT_FALSE(d.mac_from_link);
+  EXPECT_EQ(Show(d).at("mac"), "02:00:00:00:00:07");
+}
+
 TEST(Config, TextWithCommentsAndBlankLines) {
   DeviceConfig c;
   const ConfigError e = ParseConfigText(

@@ -26,6 +26,9 @@ const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alt
 struct DeviceConfig {
   FixedString<63> hostname{std::string_view("pmu1")};
   MacAddress mac{{0x02, 0x50, 0x4D, 0x55, 0x00, 0x01}};
+  // "mac = hardware": use the link's own address (a board's MAC EEPROM) instead of
+  // `mac`; a link that has none keeps `mac`.
+  bool mac_from_link = false;
 
   bool ipv4_enabled = true;
   Ipv4Address ipv4{{192, 0, 2, 2}};
