@@ -109,11 +109,15 @@ def main():
     ap.add_argument("--ram-budget", type=int, default=128 * 1024)
     args = ap.parse_args()
 
+    lwip_static = collections.Counter()  # lwIP's pools and heap, by name
     flash = collections.Counter()
     ram = collections.Counter()
     unit_flash = collections.Counter()
     unit_ram = collections.Counter()
-    for out_section, _, size, source in parse(args.map):
+    for out_section, name, size, source in parse(args.map):
+        m = re.match(r"\.bss\.(?:memp_memory_(\w+)_base|(ram_heap))$", name)
+        if m:
+            lwip_static[m.group(1) or "heap (MEM_SIZE)"] += size
         mod = module_of(source) if source != "(padding)" else "alignment padding"
         unit = unit_of(source) if source != "(padding)" else ("", "(padding)")
         if out_section in FLASH_SECTIONS or out_section in BOTH:
@@ -151,6 +155,17 @@ def main():
     else:
         print(f"{'total':48} {total_flash:9,} {total_ram:9,}")
         print(f"flash {verdict(total_flash, args.flash_budget)}, RAM {verdict(total_ram, args.ram_budget)}")
+    if lwip_static:
+        print()
+        if md:
+            print("lwIP's pools and heap (static, inside the lwIP row above):")
+            print()
+            print("| pool | bytes |")
+            print("|---|---:|")
+        else:
+            print("lwIP pools and heap (inside the lwIP row):")
+        for k, v in sorted(lwip_static.items(), key=lambda kv: -kv[1]):
+            print(f"| {k} | {v:,} |" if md else f"  {k:44} {v:9,}")
     if args.detail:
         print()
         if md:
