@@ -47,3 +47,6 @@ target_include_directories(mbedtls SYSTEM PUBLIC
 target_include_directories(mbedtls PRIVATE "${MBEDTLS_DIR}/library")
 target_compile_definitions(mbedtls PUBLIC MBEDTLS_CONFIG_FILE="pmu_mbedtls_config.h")
 target_compile_options(mbedtls PRIVATE -w)
+if(NOT PMU_HOST)
+  target_compile_definitions(mbedtls PUBLIC PMU_MBEDTLS_BARE_METAL)
+endif()

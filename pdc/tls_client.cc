@@ -53,31 +53,32 @@ TlsStream::TlsStream(Socket socket, std::chrono::milliseconds timeout, const Tls
   setsockopt(socket_.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setsockopt(socket_.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 
-  ctx_ = SSL_CTX_new(TLS_client_method());
+  ctx_.reset(SSL_CTX_new(TLS_client_method()));
   if (ctx_ == nullptr) throw NetError("TLS: " + OpenSslErrors());
-  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-  SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-  if (SSL_CTX_load_verify_locations(ctx_, o.ca.c_str(), nullptr) != 1) {
+  SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_PEER, nullptr);
+  if (SSL_CTX_load_verify_locations(ctx_.get(), o.ca.c_str(), nullptr) != 1) {
     throw std::invalid_argument("cannot load the CA certificate " + o.ca + ": " + OpenSslErrors());
   }
   if (!o.cert.empty()) {
-    if (SSL_CTX_use_certificate_chain_file(ctx_, o.cert.c_str()) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx_, (o.key.empty() ? o.cert : o.key).c_str(), SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx_) != 1) {
+    if (SSL_CTX_use_certificate_chain_file(ctx_.get(), o.cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_.get(), (o.key.empty() ? o.cert : o.key).c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx_.get()) != 1) {
       throw std::invalid_argument("cannot load the client certificate and key: " + OpenSslErrors());
     }
   }
-  ssl_ = SSL_new(ctx_);
-  SSL_set_fd(ssl_, socket_.fd());
+  ssl_.reset(SSL_new(ctx_.get()));
+  if (ssl_ == nullptr) throw NetError("TLS: " + OpenSslErrors());
+  SSL_set_fd(ssl_.get(), socket_.fd());
   const std::string name = o.servername.empty() ? host : o.servername;
   if (IsIpLiteral(name)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), name.c_str());
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), name.c_str());
   } else {
-    SSL_set_tlsext_host_name(ssl_, name.c_str());
-    SSL_set1_host(ssl_, name.c_str());
+    SSL_set_tlsext_host_name(ssl_.get(), name.c_str());
+    SSL_set1_host(ssl_.get(), name.c_str());
   }
-  if (SSL_connect(ssl_) != 1) {
-    const long verify = SSL_get_verify_result(ssl_);
+  if (SSL_connect(ssl_.get()) != 1) {
+    const long verify = SSL_get_verify_result(ssl_.get());
     std::string why = verify != X509_V_OK ? std::string("certificate verify failed: ") +
                                                 X509_verify_cert_error_string(verify)
                                           : OpenSslErrors();
@@ -86,24 +87,21 @@ TlsStream::TlsStream(Socket socket, std::chrono::milliseconds timeout, const Tls
   }
 }
 
-TlsStream::~TlsStream() {
-  if (ssl_ != nullptr) SSL_free(ssl_);
-  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
-}
+TlsStream::~TlsStream() = default;
 
 void TlsStream::Send(const void* data, std::size_t size) {
   std::size_t done = 0;
   while (done < size) {
-    const int n = SSL_write(ssl_, static_cast<const char*>(data) + done, static_cast<int>(size - done));
+    const int n = SSL_write(ssl_.get(), static_cast<const char*>(data) + done, static_cast<int>(size - done));
     if (n <= 0) throw NetError("TLS write failed: " + OpenSslErrors());
     done += static_cast<std::size_t>(n);
   }
 }
 
 std::size_t TlsStream::Receive(void* buffer, std::size_t size) {
-  const int n = SSL_read(ssl_, buffer, static_cast<int>(size));
+  const int n = SSL_read(ssl_.get(), buffer, static_cast<int>(size));
   if (n > 0) return static_cast<std::size_t>(n);
-  const int err = SSL_get_error(ssl_, n);
+  const int err = SSL_get_error(ssl_.get(), n);
   if (err == SSL_ERROR_ZERO_RETURN) {
     close_notify_ = true;
     return 0;
@@ -115,13 +113,13 @@ std::size_t TlsStream::Receive(void* buffer, std::size_t size) {
   throw NetError("TLS stream ended without close_notify (data may be cut)" + (why.empty() ? "" : ": " + why));
 }
 
-void TlsStream::ShutdownWrite() { SSL_shutdown(ssl_); }
+void TlsStream::ShutdownWrite() { SSL_shutdown(ssl_.get()); }
 
-std::string TlsStream::version() const { return SSL_get_version(ssl_); }
-std::string TlsStream::cipher() const { return SSL_get_cipher_name(ssl_); }
+std::string TlsStream::version() const { return SSL_get_version(ssl_.get()); }
+std::string TlsStream::cipher() const { return SSL_get_cipher_name(ssl_.get()); }
 
 std::string TlsStream::peer_subject() const {
-  X509* cert = SSL_get1_peer_certificate(ssl_);
+  X509* cert = SSL_get1_peer_certificate(ssl_.get());
   if (cert == nullptr) return "";
   char buf[256];
   X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof(buf));
@@ -130,7 +128,7 @@ std::string TlsStream::peer_subject() const {
 }
 
 std::string TlsStream::peer_not_after() const {
-  X509* cert = SSL_get1_peer_certificate(ssl_);
+  X509* cert = SSL_get1_peer_certificate(ssl_.get());
   if (cert == nullptr) return "";
   tm t{};
   std::string out;

@@ -47,9 +47,16 @@ class TlsStream final : public ByteStream {
   bool close_notify_received() const { return close_notify_; }
 
  private:
+  struct FreeCtx {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  };
+  struct FreeSsl {
+    void operator()(SSL* s) const { SSL_free(s); }
+  };
   Socket socket_;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
+  // Owned by unique_ptr, so a handshake that throws from the constructor frees them.
+  std::unique_ptr<SSL_CTX, FreeCtx> ctx_;
+  std::unique_ptr<SSL, FreeSsl> ssl_;
   bool close_notify_ = false;
 };
 

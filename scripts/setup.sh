@@ -34,6 +34,8 @@ packages=(
   # system tests: namespaces, TAP, ping, captures, independent peers
   iproute2 iputils-ping tshark python3 python3-websockets procps coreutils
   python3-cryptography python3-cryptography-vectors openssl
+  # the board image: cross toolchain with newlib(-nano), and QEMU to run it
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "pmu/firmware/config.h"
 
+#include <cinttypes>
+
 #include "pmu/base/base64.h"
 #include "pmu/proto/bulletin.h"
 
@@ -116,16 +118,23 @@ const Key kKeys[] = {
        return nullptr;
      },
      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.hostname.view()); }},
-    {"mac", "Ethernet address, six hex pairs (a unicast address, not all zeros)",
+    {"mac", "Ethernet address, six hex pairs (a unicast address, not all zeros), or 'hardware' for the MAC's own",
      [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v == "hardware") {
+         c.mac_from_link = true;
+         return nullptr;
+       }
        auto m = ParseMac(v);
        if (!m.ok()) return "must be six hex pairs like 02:50:4d:55:00:01";
        if (m->IsMulticast()) return "must be a unicast address (lowest bit of the first octet clear)";
        if (m->IsZero()) return "must not be all zeros";
        c.mac = *m;
+       c.mac_from_link = false;
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatMac(c.mac).view()); }},
+     [](const DeviceConfig& c, ConfigValueText& o) {
+       o.Append(c.mac_from_link ? std::string_view("hardware") : FormatMac(c.mac).view());
+     }},
     {"ipv4.enabled", "true or false: whether the device has an IPv4 address",
      SetBool<&DeviceConfig::ipv4_enabled>, GetBool<&DeviceConfig::ipv4_enabled>},
     {"ipv4.address", "the device's IPv4 address (unicast)",
@@ -212,13 +221,13 @@ const Key kKeys[] = {
      [](const DeviceConfig& c, ConfigValueText& o) {
        const std::uint32_t p = c.reset_loss_ppm;
        if (p % 1'000'000 == 0) {
-         o.Format("%u", p / 1'000'000);
+         o.Format("%" PRIu32, p / 1'000'000);
        } else {
          ConfigValueText frac;
-         frac.Format("%06u", p % 1'000'000);
+         frac.Format("%06" PRIu32, p % 1'000'000);
          std::string_view f = frac.view();
          while (f.back() == '0') f.remove_suffix(1);
-         o.Format("%u.%.*s", p / 1'000'000, static_cast<int>(f.size()), f.data());
+         o.Format("%" PRIu32 ".%.*s", p / 1'000'000, static_cast<int>(f.size()), f.data());
        }
      }},
     {"reset.families", "families the reset service answers on: both, ipv4, ipv6 or alternate",

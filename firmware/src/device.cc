@@ -1,5 +1,6 @@
 #include "pmu/firmware/device.h"
 
+#include <cinttypes>
 #include <cstring>
 
 #include "lwip/init.h"
@@ -90,6 +91,8 @@ Status Device::Start() {
     PMU_LOG_ERROR(log_, "boot", "entropy source failed: %s", s.message());
     return s;
   }
+  // mbedTLS's only heap, for TLS and for Fernet's HMAC alike.
+  port::InitCryptoHeap(&Device::UtcSeconds, this);
   lwip_init();
   started_ms_ = clock_.MonotonicMs();
 
@@ -98,7 +101,7 @@ Status Device::Start() {
     PMU_LOG_ERROR(log_, "net", "network interface failed: %s", s.message());
     return s;
   }
-  PMU_LOG_INFO(log_, "net", "host %s, MAC %s, link %s", config_.hostname.c_str(), FormatMac(config_.mac).c_str(),
+  PMU_LOG_INFO(log_, "net", "host %s, MAC %s, link %s", config_.hostname.c_str(), FormatMac(board_.link.mac()).c_str(),
                netif_is_link_up(netif_.raw()) ? "up" : "down");
   if (config_.ipv4_enabled) {
     PMU_LOG_INFO(log_, "net", "IPv4 %s/%u%s%s", FormatIpv4(config_.ipv4).c_str(), config_.ipv4_prefix,
@@ -163,7 +166,7 @@ Status Device::StartTls() {
                  config_.console_port);
     return Status::Ok();
   }
-  PMU_TRY(port::InitTls(board_.entropy, &Device::UtcSeconds, this, &Device::TlsDiagnostic, this));
+  PMU_TRY(port::InitTls(board_.entropy, &Device::TlsDiagnostic, this));
   port::TlsSessionGate::SetLimit(config_.tls_max_sessions);
   const auto auth = static_cast<port::ClientAuth>(config_.tls_client_auth);
   Status s = command_tls_.Init(*ca, *cert, *key, auth, config_.tls_allowed_clients.view(), "tls-cmd");
@@ -254,14 +257,14 @@ void Device::UpdateBootRecord() {
     PMU_LOG_WARN(log_, "boot", "storage write failed; boot count not kept");
     return;
   }
-  PMU_LOG_INFO(log_, "boot", "boot number %u", boot_count_);
+  PMU_LOG_INFO(log_, "boot", "boot number %" PRIu32, boot_count_);
 }
 
 void Device::DescribeState(void* context, BulletinText& text) {
   auto* self = static_cast<Device*>(context);
   const std::uint64_t up_s = (self->clock_.MonotonicMs() - self->started_ms_) / 1000;
-  text.Format("%s up %llu s, boot %u, UTC %s, clock offset %+lld s; sessions: command %u/%u, echo %u/%u; "
-              "resets answered %u",
+  text.Format("%s up %llu s, boot %" PRIu32 ", UTC %s, clock offset %+lld s; sessions: command %u/%u, "
+              "echo %u/%u; resets answered %" PRIu32,
               self->config_.hostname.c_str(), static_cast<unsigned long long>(up_s), self->boot_count_,
               FormatIso8601(self->clock_.UtcNs(), 0).c_str(),
               static_cast<long long>(self->clock_.offset_ns() / 1'000'000'000),
@@ -304,6 +307,12 @@ void Device::WatchAddresses() {
   }
 }
 
+namespace {
+// Counters are std::uint32_t, which is unsigned long on the Cortex-M3 toolchain and
+// unsigned int on the host: printed as unsigned either way.
+unsigned U(std::uint32_t v) { return static_cast<unsigned>(v); }
+}  // namespace
+
 bool Device::StatsLine(std::size_t index, ReportLine& t) {
   std::size_t k = index;
 #if MEM_STATS
@@ -335,12 +344,12 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
     }
     case 1: {
       const SinkCounters& c = sink_.counters();
-      t.Format("sink datagrams=%u bytes=%llu", c.datagrams, static_cast<unsigned long long>(c.bytes));
+      t.Format("sink datagrams=%u bytes=%llu", U(c.datagrams), static_cast<unsigned long long>(c.bytes));
       return true;
     }
     case 2: {
       const EchoCounters& e = echo_.counters();
-      t.Format("echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", e.accepted, e.refused, e.timeouts,
+      t.Format("echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", U(e.accepted), U(e.refused), U(e.timeouts),
                static_cast<unsigned>(echo_.active_sessions()), static_cast<unsigned long long>(e.bytes_echoed));
       return true;
     }
@@ -348,14 +357,14 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
       const ResetCounters& r = reset_.counters();
       t.Format("reset received=%u inactive_family=%u lost=%u malformed=%u answered=%u duplicates=%u "
                "advanced_s=%llu fernet_rejected=%u",
-               r.received, r.inactive_family, r.lost, r.malformed, r.answered, r.duplicates,
-               static_cast<unsigned long long>(r.advanced_s), r.fernet_rejected);
+               U(r.received), U(r.inactive_family), U(r.lost), U(r.malformed), U(r.answered), U(r.duplicates),
+               static_cast<unsigned long long>(r.advanced_s), U(r.fernet_rejected));
       return true;
     }
     case 4: {
       const BulletinCounters& b = bulletin_.counters();
-      t.Format("mcast sent=%u received=%u dropped=%u answers=%u suppressed=%u", b.sent, b.received, b.dropped,
-               b.answers, b.suppressed);
+      t.Format("mcast sent=%u received=%u dropped=%u answers=%u suppressed=%u", U(b.sent), U(b.received), U(b.dropped),
+               U(b.answers), U(b.suppressed));
       return true;
     }
     case 5: {
@@ -371,23 +380,23 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
       const CommandService& svc = k == 6 ? tls_command_ : command_;
       const CommandServiceCounters& c = svc.counters();
       t.Format("%s accepted=%u refused=%u completed=%u errors=%u timeouts=%u resets=%u active=%u peak=%u bytes=%llu",
-               k == 6 ? "tls-cmd" : "cmd", c.accepted, c.refused, c.completed, c.errors, c.timeouts, c.resets,
+               k == 6 ? "tls-cmd" : "cmd", U(c.accepted), U(c.refused), U(c.completed), U(c.errors), U(c.timeouts), U(c.resets),
                static_cast<unsigned>(svc.active_sessions()), static_cast<unsigned>(svc.peak_sessions()),
                static_cast<unsigned long long>(c.bytes_sent));
       return true;
     }
     case 8: {
       const ConsoleCounters& c = console_.counters();
-      t.Format("console sessions=%u refused=%u commands=%u errors=%u active=%u", c.sessions, c.refused, c.commands,
-               c.errors, static_cast<unsigned>(console_.active_sessions()));
+      t.Format("console sessions=%u refused=%u commands=%u errors=%u active=%u", U(c.sessions), U(c.refused), U(c.commands),
+               U(c.errors), static_cast<unsigned>(console_.active_sessions()));
       return true;
     }
     case 9: {
       const WebSocketCounters& w = websocket_.counters();
       t.Format("ws accepted=%u refused=%u upgraded=%u rejected=%u completed=%u errors=%u protocol_errors=%u "
                "peer_closes=%u timeouts=%u resets=%u pings=%u active=%u peak=%u frames=%llu bytes=%llu",
-               w.accepted, w.refused, w.upgraded, w.rejected, w.completed, w.errors, w.protocol_errors,
-               w.peer_closes, w.timeouts, w.resets, w.pings, static_cast<unsigned>(websocket_.active_sessions()),
+               U(w.accepted), U(w.refused), U(w.upgraded), U(w.rejected), U(w.completed), U(w.errors), U(w.protocol_errors),
+               U(w.peer_closes), U(w.timeouts), U(w.resets), U(w.pings), static_cast<unsigned>(websocket_.active_sessions()),
                static_cast<unsigned>(websocket_.peak_sessions()), static_cast<unsigned long long>(w.frames_sent),
                static_cast<unsigned long long>(w.bytes_sent));
       return true;

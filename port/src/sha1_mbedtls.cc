@@ -11,7 +11,7 @@ namespace {
 static_assert(sizeof(mbedtls_sha1_context) <= 128, "Sha1::context_ too small");
 
 mbedtls_sha1_context* Ctx(unsigned char* storage) {
-  return std::launder(reinterpret_cast<mbedtls_sha1_context*>(storage));
+  return std::launder(static_cast<mbedtls_sha1_context*>(static_cast<void*>(storage)));
 }
 
 // With the portable implementation these calls fail only on bad arguments, which

@@ -11,7 +11,7 @@ namespace {
 static_assert(sizeof(mbedtls_sha256_context) <= 256, "Sha256::context_ too small");
 
 mbedtls_sha256_context* Ctx(unsigned char* storage) {
-  return std::launder(reinterpret_cast<mbedtls_sha256_context*>(storage));
+  return std::launder(static_cast<mbedtls_sha256_context*>(static_cast<void*>(storage)));
 }
 
 // With the portable implementation these calls fail only on bad arguments, which

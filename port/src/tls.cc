@@ -21,6 +21,7 @@ alignas(8) unsigned char g_arena[kTlsArenaBytes];
 mbedtls_entropy_context g_entropy;
 mbedtls_ctr_drbg_context g_drbg;
 bool g_ready = false;
+bool g_heap_ready = false;
 UtcSecondsFn g_utc = nullptr;
 void* g_utc_context = nullptr;
 TlsDiagnostic g_diag = nullptr;
@@ -94,15 +95,20 @@ const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP
 
 }  // namespace
 
-Status InitTls(hal::Entropy& entropy, UtcSecondsFn utc_seconds, void* time_context, TlsDiagnostic diagnostic,
-               void* diagnostic_context) {
-  if (g_ready) return Status::Ok();
+void InitCryptoHeap(UtcSecondsFn utc_seconds, void* time_context) {
+  if (g_heap_ready) return;
   g_utc = utc_seconds;
   g_utc_context = time_context;
-  g_diag = diagnostic;
-  g_diag_context = diagnostic_context;
   mbedtls_memory_buffer_alloc_init(g_arena, sizeof(g_arena));
   mbedtls_platform_set_time(&DeviceTime);
+  g_heap_ready = true;
+}
+
+Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic_context) {
+  if (g_ready) return Status::Ok();
+  if (!g_heap_ready) return FailedPrecondition("InitCryptoHeap first");
+  g_diag = diagnostic;
+  g_diag_context = diagnostic_context;
   mbedtls_entropy_init(&g_entropy);
   int rc = mbedtls_entropy_add_source(&g_entropy, &HalEntropySource, &entropy, 32, MBEDTLS_ENTROPY_SOURCE_STRONG);
   if (rc != 0) return Fail(rc, "TLS entropy source");

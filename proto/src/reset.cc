@@ -1,5 +1,6 @@
 #include "pmu/proto/reset.h"
 
+#include <cinttypes>
 #include <cstdio>
 
 namespace pmu::proto {
@@ -65,8 +66,8 @@ std::size_t FormatResetRequest(const ResetRequest& request, std::span<char> out)
   if (request.seconds > kMaxResetSeconds) return 0;
   if (!request.token.empty() && !IsValidResetToken(request.token)) return 0;
   const int n = request.token.empty()
-                    ? std::snprintf(out.data(), out.size(), "RESET:%u", request.seconds)
-                    : std::snprintf(out.data(), out.size(), "RESET:%u;id=%.*s", request.seconds,
+                    ? std::snprintf(out.data(), out.size(), "RESET:%" PRIu32, request.seconds)
+                    : std::snprintf(out.data(), out.size(), "RESET:%" PRIu32 ";id=%.*s", request.seconds,
                                     static_cast<int>(request.token.size()), request.token.data());
   if (n < 0 || static_cast<std::size_t>(n) >= out.size()) return 0;
   return static_cast<std::size_t>(n);
@@ -82,7 +83,7 @@ Result<std::uint32_t> ParseResetAnswer(ByteSpan datagram) {
 }
 
 std::size_t FormatResetAnswer(std::uint32_t offset, std::span<char> out) {
-  const int n = std::snprintf(out.data(), out.size(), "OFFSET=%u", offset);
+  const int n = std::snprintf(out.data(), out.size(), "OFFSET=%" PRIu32, offset);
   if (n < 0 || static_cast<std::size_t>(n) >= out.size()) return 0;
   return static_cast<std::size_t>(n);
 }

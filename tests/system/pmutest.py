@@ -1,9 +1,10 @@
 """Helpers for the system tests.
 
 Every test runs inside the private network namespace that sim/pmu-netns makes, next
-to a real pmu-sim, and drives it with the real pdc binary and with raw sockets written
-only from PROTOCOLS.md. Waits are on conditions (a log line, a socket event) with a
-deadline, never bare sleeps.
+to a real device (pmu-sim, or the MPS2 AN385 board image under QEMU: PMU_TARGET), and
+drives it with the real pdc binary and with raw sockets written only from
+PROTOCOLS.md. Waits are on conditions (a log line, a socket event) with a deadline,
+never bare sleeps.
 """
 import json
 import os
@@ -21,13 +22,26 @@ IPV6 = os.environ.get("PMU_IPV6", "")
 LOG = os.environ.get("PMU_LOG", "")
 PCAP = os.environ.get("PMU_PCAP", "")
 SIM_PID = int(os.environ.get("PMU_SIM_PID", "0") or 0)
+TARGET = os.environ.get("PMU_TARGET", "sim")
+CONSOLE = os.environ.get("PMU_CONSOLE", "")
 PDC = shutil.which("pdc")
+SKIP = 77  # the exit status ctest reports as "skipped" (SKIP_RETURN_CODE)
 
 PORT_SINK, PORT_ECHO, PORT_CMD = 5001, 5002, 5003
 
 
 class TestFailure(Exception):
     pass
+
+
+class TestSkipped(Exception):
+    pass
+
+
+def skip_unless(condition, reason):
+    """Ends the test as skipped, saying why, when `condition` does not hold."""
+    if not condition:
+        raise TestSkipped(reason)
 
 
 def check(condition, message):
@@ -129,11 +143,25 @@ def log_lines(pattern, since=0):
         return [m for m in (rx.search(l) for l in f.read().decode(errors="replace").splitlines()) if m]
 
 
+def request_stats():
+    """Makes the device log its statistics report: SIGUSR1 to the simulator; on the
+    board (no process to signal), the serial console's 'stats' command on UART0."""
+    if TARGET == "sim":
+        os.kill(SIM_PID, signal.SIGUSR1)
+        return
+    check(CONSOLE, "the launcher gave no console (PMU_CONSOLE) for the board")
+    fd = os.open(CONSOLE, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, b"stats\n")
+    finally:
+        os.close(fd)
+
+
 def device_stats():
-    """Asks the simulator for a statistics report (SIGUSR1) and returns
+    """Asks the device for a statistics report and returns
     {pool name: (used, peak, size, failures)} plus 'heap'."""
     since = log_size()
-    os.kill(SIM_PID, signal.SIGUSR1)
+    request_stats()
     wait_log(r"stats: end of report", since)
     stats = {}
     for m in log_lines(r"stats: pool (\S+) used=(\d+) peak=(\d+) size=(\d+) failures=(\d+)", since):
@@ -174,10 +202,13 @@ def run(main):
     name = os.path.basename(sys.argv[0])
     try:
         main()
+    except TestSkipped as e:
+        print(f"SKIP {name} {' '.join(sys.argv[1:])} on {TARGET}: {e}")
+        sys.exit(SKIP)
     except TestFailure as e:
-        print(f"FAIL {name} {' '.join(sys.argv[1:])}: {e}", file=sys.stderr)
+        print(f"FAIL {name} {' '.join(sys.argv[1:])} on {TARGET}: {e}", file=sys.stderr)
         sys.exit(1)
-    print(f"PASS {name} {' '.join(sys.argv[1:])}")
+    print(f"PASS {name} {' '.join(sys.argv[1:])} on {TARGET}")
 
 
 # ---- TLS (the launcher's --pki sets these) ------------------------------------------------
@@ -228,7 +259,7 @@ def console(fam_flag, *words, stdin=None, client=None):
 def tls_arena():
     """(used, peak, size) of the device's TLS arena, from its statistics report."""
     since = log_size()
-    os.kill(SIM_PID, signal.SIGUSR1)
+    request_stats()
     wait_log(r"stats: end of report", since)
     m = log_lines(r"stats: tls arena size=(\d+) used=(\d+) peak=(\d+)", since)[-1]
     return int(m.group(2)), int(m.group(3)), int(m.group(1))

@@ -13,7 +13,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from pmutest import check, run  # noqa: E402
 
 LAUNCHER, SIM, PDC_DIR = sys.argv[1:4]
-BASE = [LAUNCHER, "-q", "--sim", SIM, "--pdc-dir", PDC_DIR]
+# Any further arguments choose the device (--target mps2-an385 --image ...): the same
+# guarantees hold for the board under QEMU.
+BASE = [LAUNCHER, "-q", "--sim", SIM, "--pdc-dir", PDC_DIR, *sys.argv[4:]]
 
 
 def namespaces():
@@ -29,13 +31,13 @@ def gone(ns, sim_pid):
         alive = True
     except ProcessLookupError:
         alive = False
-    check(not alive, f"pmu-sim {sim_pid} still running")
+    check(not alive, f"the device process {sim_pid} is still running")
 
 
 def main():
     inner = ('echo "$PMU_NETNS $PMU_SIM_PID"; ip route; ip -6 route; getent hosts "$PMU_HOST"; '
              'pdc short "$PMU_HOST" 0 -q; exit 7')
-    r = subprocess.run(BASE + ["--", "sh", "-c", inner], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(BASE + ["--", "sh", "-c", inner], capture_output=True, text=True, timeout=120)
     check(r.returncode == 7, f"exit status not passed through: {r.returncode} {r.stderr}")
     lines = r.stdout.splitlines()
     ns, pid = lines[0].split()

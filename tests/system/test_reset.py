@@ -103,7 +103,7 @@ def main():
 
 def device_stats_text():
     since = log_size()
-    os.kill(SIM_PID, signal.SIGUSR1)
+    request_stats()
     return wait_log(r"stats: reset .*", since).group(0)
 
 

@@ -24,7 +24,7 @@ def main():
     offsets = [json.loads(line)["offset"] for line in runs]
     check(sum(offsets) == summary["offsets_sum"], "pdc's sum of offsets is wrong")
     since = log_size()
-    os.kill(SIM_PID, signal.SIGUSR1)
+    request_stats()
     stats = wait_log(r"stats: reset received=(\d+) .* lost=(\d+) .* answered=(\d+) duplicates=(\d+) advanced_s=(\d+)",
                      since)
     received, lost, answered, _, advanced = (int(x) for x in stats.groups())

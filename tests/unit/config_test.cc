@@ -65,6 +65,35 @@ TEST(Config, SecretsAreHiddenUnlessAsked) {
   EXPECT_EQ(ConfigKeyName(ConfigKeyCount()), nullptr);
 }
 
+// A value as long as the key accepts shows whole (the fuzzer found "config show"
+// cutting tls.allowed_clients at 64 characters).
+TEST(Config, LongestValueShowsWhole) {
+  DeviceConfig c;
+  std::string names;
+  while (names.size() + 9 <= kMaxConfigValueChars) names += names.empty() ? "operator" : ",operator";
+  ASSERT_GT(names.size(), 64u);
+  ASSERT_TRUE(SetConfigValue(c, "tls.allowed_clients", names).ok());
+  std::size_t index = 0;
+  while (std::string_view(ConfigKeyName(index)) != "tls.allowed_clients") ++index;
+  ConfigValueText shown;
+  ConfigValueAt(c, index, shown, false);
+  EXPECT_EQ(shown.view(), names);
+  EXPECT_FALSE(SetConfigValue(c, "tls.allowed_clients", std::string(kMaxConfigValueChars + 1, 'a')).ok());
+}
+
+TEST(Config, MacFromTheLinkShowsAsHardware) {
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "mac", "hardware").ok());
+  EXPECT_TRUE(c.mac_from_link);
+  EXPECT_EQ(Show(c).at("mac"), "hardware");
+  DeviceConfig d;
+  ASSERT_TRUE(ParseConfigText("mac = hardware\n", d).ok());
+  EXPECT_TRUE(d.mac_from_link);
+  ASSERT_TRUE(SetConfigValue(d, "mac", "02:00:00:00:00:07").ok());
+  EXPECT_FALSE(d.mac_from_link);
+  EXPECT_EQ(Show(d).at("mac"), "02:00:00:00:00:07");
+}
+
 TEST(Config, TextWithCommentsAndBlankLines) {
   DeviceConfig c;
   const ConfigError e = ParseConfigText(

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <array>
+#include <vector>
+
+#include "pmu/port/drbg_entropy.h"
 #include "pmu/port/lwip_status.h"
 #include "pmu/port/sha1.h"
 #include "pmu/port/sha256.h"
@@ -44,6 +48,79 @@ TEST(LwipStatus, TranslatesOnce) {
   EXPECT_EQ(FromLwipErr(ERR_RST).code(), StatusCode::kUnavailable);
   EXPECT_EQ(FromLwipErr(ERR_USE).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(FromLwipErr(static_cast<err_t>(-99)).code(), StatusCode::kInternal);
+}
+
+// A noise source that counts its calls and plays back a fixed pattern.
+class FakeNoise final : public hal::Entropy {
+ public:
+  explicit FakeNoise(std::uint8_t base) : base_(base) {}
+  Status Fill(MutableByteSpan out) override {
+    ++calls;
+    if (fail) return Unavailable("noise failed");
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::byte>(base_ + i);
+    return Status::Ok();
+  }
+  int calls = 0;
+  bool fail = false;
+
+ private:
+  std::uint8_t base_;
+};
+
+std::vector<std::byte> Draw(DrbgEntropy& d, std::size_t n) {
+  std::vector<std::byte> out(n);
+  EXPECT_TRUE(d.Fill(MutableByteSpan(out.data(), out.size())).ok());
+  return out;
+}
+
+TEST(DrbgEntropy, SameSeedSameStreamOtherSeedOtherStream) {
+  FakeNoise n1(1), n2(1), n3(1);
+  DrbgEntropy a, b, c;
+  ASSERT_TRUE(a.Start(n1, AsBytes("seed one")).ok());
+  ASSERT_TRUE(b.Start(n2, AsBytes("seed one")).ok());
+  ASSERT_TRUE(c.Start(n3, AsBytes("seed two")).ok());
+  const auto x = Draw(a, 64), y = Draw(b, 64), z = Draw(c, 64);
+  EXPECT_EQ(x, y);
+  EXPECT_NE(x, z);
+  EXPECT_NE(Draw(a, 64), x);  // the stream moves on
+}
+
+TEST(DrbgEntropy, NoiseMatters) {
+  FakeNoise n1(1), n2(2);
+  DrbgEntropy a, b;
+  ASSERT_TRUE(a.Start(n1, AsBytes("seed")).ok());
+  ASSERT_TRUE(b.Start(n2, AsBytes("seed")).ok());
+  EXPECT_NE(Draw(a, 32), Draw(b, 32));
+}
+
+TEST(DrbgEntropy, LargeRequestsAndReseeding) {
+  FakeNoise noise(7);
+  DrbgEntropy d;
+  ASSERT_TRUE(d.Start(noise, AsBytes("seed")).ok());
+  EXPECT_EQ(noise.calls, 1);
+  // More than mbedTLS's 1024-byte request limit in one call; not all zeros.
+  const auto big = Draw(d, 5000);
+  std::size_t zeros = 0;
+  for (std::byte b : big) zeros += b == std::byte{0};
+  EXPECT_LT(zeros, 60u);  // about 5000/256 expected
+  // The noise source is asked again after the reseed interval.
+  for (int i = 0; i < DrbgEntropy::kReseedInterval + 1; ++i) Draw(d, 4);
+  EXPECT_GE(noise.calls, 2);
+}
+
+TEST(DrbgEntropy, Errors) {
+  DrbgEntropy d;
+  std::array<std::byte, 4> out{};
+  EXPECT_EQ(d.Fill(MutableByteSpan(out.data(), out.size())).code(), StatusCode::kFailedPrecondition);
+  FakeNoise failing(0);
+  failing.fail = true;
+  EXPECT_EQ(d.Start(failing, AsBytes("seed")).code(), StatusCode::kUnavailable);
+  std::array<std::byte, 300> too_long{};
+  FakeNoise noise(0);
+  DrbgEntropy e;
+  EXPECT_EQ(e.Start(noise, ByteSpan(too_long.data(), too_long.size())).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(e.Start(noise, AsBytes("seed")).ok());
+  EXPECT_EQ(e.Start(noise, AsBytes("seed")).code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "pmu/firmware/services/bulletin_service.h"
 
+#include <cinttypes>
 #include <cstring>
 
 #include "altcp_util.h"
@@ -40,7 +41,7 @@ Status BulletinService::Start(netif* nif, DescribeState describe, void* describe
     err = mld6_joingroup_netif(nif, ip_2_ip6(&group6_));
     if (err != ERR_OK) return port::FromLwipErr(err);
   }
-  PMU_LOG_INFO(ctx_.log, "mcast", "bulletin channel on UDP port %u: %s%s%s, identifier '%s', every %u s",
+  PMU_LOG_INFO(ctx_.log, "mcast", "bulletin channel on UDP port %u: %s%s%s, identifier '%s', every %" PRIu32 " s",
                c.bulletin_port, c.ipv4_enabled ? FormatIpv4(c.bulletin_group4).c_str() : "",
                c.ipv4_enabled && c.ipv6_enabled ? " and " : "",
                c.ipv6_enabled ? FormatIpv6(c.bulletin_group6).c_str() : "", c.bulletin_id.c_str(),
@@ -122,7 +123,7 @@ void BulletinService::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr
   }
   if (self->answers_in_window_ >= kAnswersPerSecond) {
     ++self->counters_.suppressed;
-    PMU_LOG_WARN(self->ctx_.log, "mcast", "[%.*s] over-long text not answered: more than %u answers this second",
+    PMU_LOG_WARN(self->ctx_.log, "mcast", "[%.*s] over-long text not answered: more than %" PRIu32 " answers this second",
                  static_cast<int>(id.size()), id.data(), kAnswersPerSecond);
     return;
   }

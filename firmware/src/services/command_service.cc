@@ -1,6 +1,7 @@
 #include "pmu/firmware/services/command_service.h"
 
 #include <algorithm>
+#include <cinttypes>
 
 #include "altcp_util.h"
 #include "pmu/port/lwip_port.h"
@@ -260,7 +261,7 @@ CommandSession::Fate CommandSession::Pump() {
                      port::Sha256::ToHex(job_.floodme_digest()).c_str());
         break;
       case CommandJob::Outcome::kShort:
-        PMU_LOG_INFO(ctx.log, service_.tag_, "%s short sent %u messages in %llu ms", peer_.c_str(),
+        PMU_LOG_INFO(ctx.log, service_.tag_, "%s short sent %" PRIu32 " messages in %llu ms", peer_.c_str(),
                      job_.messages_completed(),
                      static_cast<unsigned long long>(ctx.clock.MonotonicMs() - started_ms_));
         break;

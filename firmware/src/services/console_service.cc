@@ -267,8 +267,8 @@ void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
   } else if (w0 == "uptime") {
     if (!expect_words(1)) return;
     text_.clear();
-    text_.Format("up %llu s, boot %u\n", static_cast<unsigned long long>(device.UptimeMs() / 1000),
-                 device.boot_count());
+    text_.Format("up %llu s, boot %lu\n", static_cast<unsigned long long>(device.UptimeMs() / 1000),
+                 static_cast<unsigned long>(device.boot_count()));
     Respond(Output::kText);
   } else if (w0 == "date") {
     if (!expect_words(1)) return;
@@ -429,7 +429,7 @@ bool ConsoleSession::NextLine(Line& out) {
           found = true;
         }
       });
-      if (!found) out.Format("(record %u was overwritten meanwhile)", wanted);
+      if (!found) out.Format("(record %lu was overwritten meanwhile)", static_cast<unsigned long>(wanted));
       return true;
     }
     case Output::kConfig: {

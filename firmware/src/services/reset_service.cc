@@ -1,5 +1,7 @@
 #include "pmu/firmware/services/reset_service.h"
 
+#include <cinttypes>
+
 #include "altcp_util.h"
 #include "pmu/port/lwip_status.h"
 #include "pmu/proto/reset.h"
@@ -57,7 +59,7 @@ Status ResetService::Start(std::uint16_t port) {
   }
   udp_recv(pcb_, &ResetService::OnRecv, this);
   const DeviceConfig& c = ctx_.config;
-  PMU_LOG_INFO(ctx_.log, "reset", "listening on UDP port %u: loss %u.%06u, families %s%s%s", port,
+  PMU_LOG_INFO(ctx_.log, "reset", "listening on UDP port %u: loss %" PRIu32 ".%06" PRIu32 ", families %s%s%s", port,
                c.reset_loss_ppm / 1'000'000, c.reset_loss_ppm % 1'000'000, ResetFamiliesName(c.reset_families),
                c.reset_families == ResetFamilies::kAlternate ? " (each in turn)" : "",
                fernet_ ? ", Fernet tokens required" : "");
@@ -127,7 +129,7 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
   if (!request->token.empty()) {
     if (const auto first = cache_.Find(request->token, now)) {
       ++counters_.duplicates;
-      PMU_LOG_INFO(ctx_.log, "reset", "%s RESET:%u;id=%.*s repeated: OFFSET=%u again, clock unchanged",
+      PMU_LOG_INFO(ctx_.log, "reset", "%s RESET:%" PRIu32 ";id=%.*s repeated: OFFSET=%" PRIu32 " again, clock unchanged",
                    peer.c_str(), request->seconds, static_cast<int>(request->token.size()),
                    request->token.data(), *first);
       Answer(*first, addr, port);
@@ -139,7 +141,7 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
   if (!request->token.empty()) cache_.Insert(request->token, offset, now);
   ++counters_.answered;
   counters_.advanced_s += offset;
-  PMU_LOG_INFO(ctx_.log, "reset", "%s RESET:%u%s%.*s -> OFFSET=%u, clock offset now %+lld s", peer.c_str(),
+  PMU_LOG_INFO(ctx_.log, "reset", "%s RESET:%" PRIu32 "%s%.*s -> OFFSET=%" PRIu32 ", clock offset now %+lld s", peer.c_str(),
                request->seconds, request->token.empty() ? "" : ";id=",
                static_cast<int>(request->token.size()), request->token.data(), offset,
                static_cast<long long>(ctx_.clock.offset_ns() / 1'000'000'000));
@@ -180,14 +182,14 @@ void ResetService::Answer(std::uint32_t offset, const ip_addr_t* addr, u16_t por
   const std::size_t n = proto::FormatResetAnswer(offset, text);
   pbuf* p = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(n), PBUF_RAM);
   if (p == nullptr) {
-    PMU_LOG_WARN(ctx_.log, "reset", "no memory for the answer OFFSET=%u", offset);
+    PMU_LOG_WARN(ctx_.log, "reset", "no memory for the answer OFFSET=%" PRIu32, offset);
     return;
   }
   pbuf_take(p, text, static_cast<u16_t>(n));
   const err_t err = udp_sendto(pcb_, p, addr, port);
   pbuf_free(p);
   if (err != ERR_OK) {
-    PMU_LOG_WARN(ctx_.log, "reset", "answer OFFSET=%u not sent: %s", offset, port::FromLwipErr(err).message());
+    PMU_LOG_WARN(ctx_.log, "reset", "answer OFFSET=%" PRIu32 " not sent: %s", offset, port::FromLwipErr(err).message());
   }
 }
 

@@ -595,7 +595,8 @@ void WebSocketSession::LogJobDone() {
                    port::Sha256::ToHex(job_.floodme_digest()).c_str());
       break;
     case CommandJob::Outcome::kShort:
-      PMU_LOG_INFO(ctx.log, "ws", "%s short sent %u messages in %llu ms", peer_.c_str(), job_.messages_completed(),
+      PMU_LOG_INFO(ctx.log, "ws", "%s short sent %lu messages in %llu ms", peer_.c_str(),
+                   static_cast<unsigned long>(job_.messages_completed()),
                    static_cast<unsigned long long>(ctx.clock.MonotonicMs() - started_ms_));
       break;
     default:

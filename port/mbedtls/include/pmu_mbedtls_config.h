@@ -23,8 +23,23 @@
 #define MBEDTLS_PLATFORM_MEMORY          /* calloc/free from the static arena */
 #define MBEDTLS_PLATFORM_TIME_ALT        /* the device's UTC, not the host's */
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+/* Blocks aligned for any object mbedTLS puts in them (its default of 4 misaligns the
+ * arena's own headers on 64-bit hosts, which UBSan reports). */
+#define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8
 #define MBEDTLS_MEMORY_DEBUG             /* the arena's use and peak, for the log and console */
 #define MBEDTLS_NO_PLATFORM_ENTROPY      /* entropy comes from the HAL */
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT    /* port/mbedtls/src/platform_alt.cc */
+/* On the board mbedTLS gets no C library fallbacks: until port::InitCryptoHeap installs
+ * the arena and the device clock, an allocation returns NULL and the time is 0 (newlib's
+ * calloc and time would need a heap and a clock the board does not have). The host
+ * tools keep the C library's. PMU_MBEDTLS_BARE_METAL comes from cmake/PmuDeps.cmake. */
+#if defined(PMU_MBEDTLS_BARE_METAL)
+#define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
+#define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf
+/* The arena's debug dumps go nowhere (no stdio); its fatal checks still end in exit(),
+ * which the board turns into a fault report and a reboot. */
+#define MBEDTLS_PLATFORM_FPRINTF_ALT
+#endif
 /* MBEDTLS_DEPRECATED_REMOVED stays off: lwIP 2.1.3's altcp_tls takes its NET_* error
  * codes from the deprecated mbedtls/net.h, which that option empties. */
 #define MBEDTLS_VERSION_C

@@ -14,6 +14,10 @@
 
 namespace pmu::firmware {
 
+// Long enough for the longest value any key accepts (tls.allowed_clients), so every
+// configuration shows and saves as text that parses back to the same values.
+inline constexpr std::size_t kMaxConfigValueChars = 200;
+
 // Compile-time capacities (the lwIP pools in port/lwip/include/lwipopts.h are sized for
 // them); the run-time limits in DeviceConfig may only lower them.
 inline constexpr std::uint8_t kMaxEchoSessions = 8;
@@ -33,6 +37,9 @@ const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alt
 struct DeviceConfig {
   FixedString<63> hostname{std::string_view("pmu1")};
   MacAddress mac{{0x02, 0x50, 0x4D, 0x55, 0x00, 0x01}};
+  // "mac = hardware": use the link's own address (a board's MAC EEPROM) instead of
+  // `mac`; a link that has none keeps `mac`.
+  bool mac_from_link = false;
 
   bool ipv4_enabled = true;
   Ipv4Address ipv4{{192, 0, 2, 2}};
@@ -66,7 +73,7 @@ struct DeviceConfig {
   std::uint16_t tls_port = 5007;
   std::uint16_t console_port = 5008;
   TlsClientAuth tls_client_auth = TlsClientAuth::kNone;
-  FixedString<200> tls_allowed_clients{std::string_view("operator1")};  // certificate common names
+  FixedString<kMaxConfigValueChars> tls_allowed_clients{std::string_view("operator1")};  // certificate common names
   std::uint8_t tls_max_sessions = 2;       // TLS sessions at once, all TLS services together
 
   std::uint16_t bulletin_port = 5005;
@@ -105,7 +112,7 @@ ConfigError ParseConfigText(std::string_view text, DeviceConfig& config);
 // address family ...). Every single value was already range-checked when it was set.
 ConfigError ValidateConfig(const DeviceConfig& config);
 
-using ConfigValueText = FixedString<64>;
+using ConfigValueText = FixedString<kMaxConfigValueChars>;
 
 // Keys by index, in the documented order (for "config show" and for saving the
 // configuration as text): name, and the value's text. Secret values (the Fernet key)

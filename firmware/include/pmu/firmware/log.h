@@ -31,9 +31,16 @@ struct LogRecord {
   FixedString<kTextCapacity> text;
 };
 
+// Records kept in RAM (about 240 bytes each). A board short of RAM may lower it for
+// the whole program (target_compile_definitions(pmu_firmware PUBLIC ...)).
+#ifndef PMU_LOG_RING_RECORDS
+#define PMU_LOG_RING_RECORDS 64
+#endif
+
 class Logger {
  public:
-  static constexpr std::size_t kRingRecords = 64;
+  static constexpr std::size_t kRingRecords = PMU_LOG_RING_RECORDS;
+  static_assert(kRingRecords >= 8, "the console's recent log needs a few records");
 
   Logger(const DeviceClock& clock, hal::LogSink* sink) : clock_(clock), sink_(sink) {}
 

@@ -61,7 +61,9 @@ class SessionPool {
   }
 
  private:
-  T* Slot(std::size_t i) { return std::launder(reinterpret_cast<T*>(storage_[i])); }
+  // Through void*: the storage is aligned for T (alignas below), which a cast from
+  // unsigned char* cannot show the compiler (-Wcast-align on strict-alignment targets).
+  T* Slot(std::size_t i) { return std::launder(static_cast<T*>(static_cast<void*>(storage_[i]))); }
 
   alignas(T) unsigned char storage_[N][sizeof(T)];
   bool used_[N] = {};

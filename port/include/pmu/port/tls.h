@@ -42,11 +42,14 @@ struct TlsArenaStats {
 using TlsDiagnostic = void (*)(void* context, const char* line);
 using UtcSecondsFn = std::int64_t (*)(void* context);
 
-// Points every mbedTLS allocation at the static arena, seeds the shared CTR_DRBG from
-// `entropy`, and gives certificate checks the device's time. Once, before anything
-// else here. `diagnostic` receives one line for each refused certificate.
-Status InitTls(hal::Entropy& entropy, UtcSecondsFn utc_seconds, void* time_context, TlsDiagnostic diagnostic,
-               void* diagnostic_context);
+// Points every mbedTLS allocation at the static arena and gives mbedTLS the device's
+// UTC. Once, at start-up, before any mbedTLS call that allocates (TLS, and Fernet's
+// HMAC, which runs whether or not the device has a TLS identity). On the board mbedTLS
+// has no other heap: an allocation before this call gets NULL.
+void InitCryptoHeap(UtcSecondsFn utc_seconds, void* time_context);
+// Seeds the shared CTR_DRBG from `entropy` for TLS and keys the device makes; needs
+// InitCryptoHeap first. `diagnostic` receives one line for each refused certificate.
+Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic_context);
 TlsArenaStats GetTlsArenaStats();
 // mbedTLS's random generator, for keys the device makes (CSR flow).
 int TlsRandom(void* unused, unsigned char* out, std::size_t size);

@@ -1,0 +1,37 @@
+// The AN385 image's memory map, from the linker script (mps2-an385.ld): where the code
+// and RAM the image uses lie, and the storage areas at the top of code memory. The
+// addresses of the areas are the board's ABI (the launcher and images.txt load the
+// configuration there); docs/BOARD.md describes them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pmu::hal::mps2 {
+
+struct MemoryArea {
+  std::byte* base = nullptr;
+  std::size_t size = 0;
+  std::uintptr_t address() const { return reinterpret_cast<std::uintptr_t>(base); }
+};
+
+MemoryArea ConfigArea();   // configuration text (16 KiB), loaded from outside
+MemoryArea CertsArea();    // certificates and keys (16 KiB), reserved for the TLS services
+MemoryArea StorageArea();  // hal::Storage for the firmware (16 KiB)
+MemoryArea SeedArea();     // the entropy seeds (4 KiB): see seed_store.h
+
+struct ImageLayout {
+  std::uintptr_t code_start;  // vector table
+  std::uintptr_t code_end;    // end of the image in code memory (incl. .data's copy)
+  std::uintptr_t ram_start;
+  std::uintptr_t ram_end;     // end of the RAM the image uses (stack, data, bss, noinit)
+  std::uintptr_t stack_bottom;
+  std::uintptr_t stack_top;
+};
+ImageLayout Layout();
+
+// Bytes of the main stack ever used (the start-up code fills the stack with a pattern;
+// this finds the deepest overwritten word).
+std::size_t StackHighWater();
+
+}  // namespace pmu::hal::mps2

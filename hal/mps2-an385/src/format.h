@@ -1,0 +1,19 @@
+// vsnprintf for the board. newlib-nano's printf family has no 'll' length modifier
+// (it prints "%llu" as "lu"), and the firmware logs 64-bit counters; the full newlib
+// printf would bring floating point the firmware never formats. This one covers the
+// C99 integer, character, string and pointer conversions with every flag, width,
+// precision and length modifier; floating-point conversions consume their argument
+// and print "?". src/runtime.cc installs it as vsnprintf/snprintf; the host unit test
+// (tests/unit/board_format_test.cc) checks it against the host's printf.
+#pragma once
+
+#include <cstdarg>
+#include <cstddef>
+
+namespace pmu::hal::mps2 {
+
+// Same contract as std::vsnprintf: writes at most size-1 characters and a NUL (when
+// size > 0) and returns the length the complete output would have.
+int FormatV(char* out, std::size_t size, const char* format, std::va_list args);
+
+}  // namespace pmu::hal::mps2

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""The board image boots under QEMU (mps2-an385): it prints its banner with the version,
+its memory map and its network addresses on UART0, answers ping over IPv4 and IPv6,
+serves the command service, and answers on its serial console. A deliberate fault is
+reported (exception, PC, registers) before the board resets and comes back with its
+storage and a renewed entropy seed; a console reboot does the same cleanly. A bad
+configuration in the config area is reported with its line and the defaults run.
+Without a semihosting host the board says where its UTC starts.
+
+    test_board_boot.py LAUNCHER PMU_SIM PDC_DIR IMAGE QEMU       (runs the launcher)
+    test_board_boot.py --inside SCENARIO                          (next to the board)
+"""
+import datetime
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pmutest import *  # noqa: E402,F403
+
+WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()
+
+
+def console(line):
+    fd = os.open(CONSOLE, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, line.encode() + b"\n")
+    finally:
+        os.close(fd)
+
+
+def ping(target, count=3):
+    r = subprocess.run(["ping", "-c", str(count), "-i", "0.2", "-W", "2", target], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 0, f"ping {target}: {r.stdout[-200:]} {r.stderr}")
+    return r.stdout
+
+
+def served(where):
+    for fam in (4, 6):
+        check(command(fam, b"CMD_short:0") == WIRE, f"{where}: CMD_short:0 over IPv{fam}")
+
+
+def banner(since):
+    """The banner lines printed after byte offset `since`, as one text."""
+    wait_log(r"^  console  UART0 115200 8N1", since, timeout=60)
+    with open(LOG, "rb") as f:
+        f.seek(since)
+        return f.read().decode(errors="replace")
+
+
+def check_banner(text, boot):
+    for pattern in (r"PMU firmware \d+\.\d+\.\d+ for the ARM MPS2\+ AN385 \(Cortex-M3 at 25 MHz\), gcc ",
+                    r"  image    0x00000000-0x[0-9a-f]{8} \(\d+ KiB of code and constants\)",
+                    r"  RAM      0x20000000-0x[0-9a-f]{8} \(\d+ KiB: stack 8 KiB, data, bss; no heap\)",
+                    r"  config   0x003f0000 \(16 KiB\)   certs 0x003f4000 \(16 KiB\)",
+                    r"  storage  0x003f8000 \(16 KiB\)   seed  0x003fc000 \(4 KiB\)",
+                    r"  UART0    0x40004000   LAN9118 0x40200000 IRQ 13",
+                    r"  Ethernet LAN9118 rev 1, MAC 02:50:4d:55:00:01",
+                    rf"  IPv4     {re.escape(IPV4)}/24",
+                    rf"  IPv6     {re.escape(IPV6)}/64 and fe80::50:4dff:fe55:1/64",
+                    rf"boot: boot number {boot}\r?$"):
+        check(re.search(pattern, text, re.M), f"boot {boot}: no banner line /{pattern}/ in:\n{text[:1500]}")
+
+
+def normal():
+    check_banner(banner(0), 1)
+    check(re.search(r"reset    power-on \(warm reset 0\)", banner(0)), "first boot is not a power-on")
+    wait_log(r"clock: UTC \S+ from the host \(semihosting SYS_TIME\)")
+    wait_log(r"config: configuration: \d+ bytes of text at 0x003f0000")
+    wait_log(r"entropy: DRBG seeded from the provisioned seed, no previous boot seed \(first boot\)")
+    wait_log(r"IPv6 address 2001:db8::2 is valid")
+    ping(IPV4)
+    ping(IPV6)
+    ping(f"fe80::50:4dff:fe55:1%{os.environ['PMU_TAP']}")
+    served("first boot")
+
+    # The device's UTC follows the host's (semihosting at start-up, SysTick since).
+    since = log_size()
+    pdc("send", HOST, "clock check")
+    line = wait_log(r"^(\S+)Z INFO  sink: .*clock check", since)
+    skew = (datetime.datetime.fromisoformat(line.group(1)) - datetime.datetime.utcnow()).total_seconds()
+    check(abs(skew) < 2, f"the board's UTC is {skew:+.2f} s off the host's")
+
+    # The serial console.
+    since = log_size()
+    console("help")
+    wait_log(r"console: commands: help, stats, reboot, fault", since)
+    console("dance")
+    wait_log(r"console: unknown command 'dance'; try help", since)
+    console("stats")
+    wait_log(r"stats: board stack_peak=\d+ stack_size=8192 ram_used=\d+ irqs=\d+ mac rx=[1-9]", since)
+    wait_log(r"stats: cmd accepted=", since)
+
+    # A fault: reported with its registers, then the board resets and comes back. The
+    # storage area survives a warm reset (boot number 2), and the entropy seed the
+    # first boot left is used and renewed.
+    since = log_size()
+    console("fault")
+    wait_log(r"console: fault requested", since)
+    wait_log(r"^\*\*\* FAULT: UsageFault \(exception 6\) at PC=0x[0-9a-f]{8} LR=0x[0-9a-f]{8}", since)
+    wait_log(r"^\*\*\* R0=0x[0-9a-f]{8} R1=.* xPSR=0x[0-9a-f]{8}", since)
+    wait_log(r"^\*\*\* CFSR=0x00010000 ", since)  # UNDEFINSTR
+    wait_log(r"^\*\*\* rebooting", since)
+    text = banner(since)
+    check_banner(text, 2)
+    check(re.search(r"reset    fault \(warm reset 1\): exception 6 at PC 0x[0-9a-f]{8}", text), "reset cause not shown")
+    wait_log(r"entropy: DRBG seeded from the provisioned seed, the previous boot's seed", since)
+    wait_log(r"IPv6 address 2001:db8::2 is valid", since, timeout=30)
+    ping(IPV4)
+    ping(IPV6)
+    served("after the fault")
+
+    # A clean reboot from the console.
+    since = log_size()
+    console("reboot")
+    wait_log(r"^\*\*\* reboot: console command", since)
+    text = banner(since)
+    check_banner(text, 3)
+    check(re.search(r"reset    reboot requested \(warm reset 2\)", text), "reboot cause not shown")
+    wait_log(r"IPv6 address 2001:db8::2 is valid", since, timeout=30)
+    served("after the reboot")
+
+
+def bad_config():
+    text = banner(0)
+    check_banner(text, 1)
+    wait_log(r"config: invalid configuration at 0x003f0000 line 3: log.level: must be error, warn, info or debug "
+             r".*\('log.level = loud'\); running with the defaults")
+    ping(IPV4)
+    served("with the default configuration")
+
+
+def no_semihosting():
+    check_banner(banner(0), 1)
+    wait_log(r"clock: no semihosting host: UTC starts at \S+ \(the image's build time\)")
+    ping(IPV4)
+    served("without semihosting")
+
+
+def launch(extra, scenario):
+    launcher, sim, pdc_dir, image, qemu = sys.argv[1:6]
+    cmd = [launcher, "-q", "--target", "mps2-an385", "--image", image, "--qemu", qemu, "--sim", sim,
+           "--pdc-dir", pdc_dir, *extra, "--", sys.executable, os.path.abspath(__file__), "--inside", scenario]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    sys.stdout.write(r.stdout)
+    check(r.returncode == 0, f"{scenario}: the launcher exited with {r.returncode}\n{r.stderr[-3000:]}")
+
+
+def outside():
+    launch([], "normal")
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+        f.write("# a configuration the board must refuse\nhostname = feeder9\nlog.level = loud\n")
+        path = f.name
+    try:
+        launch(["--raw-config", path], "bad_config")
+    finally:
+        os.unlink(path)
+    launch(["--no-semihosting"], "no_semihosting")
+
+
+if len(sys.argv) > 2 and sys.argv[1] == "--inside":
+    run({"normal": normal, "bad_config": bad_config, "no_semihosting": no_semihosting}[sys.argv[2]])
+else:
+    run(outside)

@@ -1,0 +1,91 @@
+// The board's vsnprintf (hal/mps2-an385/src/format.cc) against the host's printf, for
+// the conversions it supports: same text, same return value, same truncation.
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "format.h"
+
+namespace pmu::hal::mps2 {
+namespace {
+
+int Board(char* out, std::size_t size, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  const int n = FormatV(out, size, format, args);
+  va_end(args);
+  return n;
+}
+
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+template <typename... Args>
+void ExpectSame(const char* format, Args... args) {
+  char want[256], got[256];
+  const int want_n = std::snprintf(want, sizeof(want), format, args...);
+  const int got_n = Board(got, sizeof(got), format, args...);
+  EXPECT_EQ(got_n, want_n) << format;
+  EXPECT_STREQ(got, want) << format;
+  // Cut short: the same prefix, NUL-terminated, and the full length returned.
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{5}}) {
+    char small[8] = {'#', '#', '#', '#', '#', '#', '#', '#'};
+    EXPECT_EQ(Board(small, size, format, args...), want_n) << format;
+    if (size == 0) {
+      EXPECT_EQ(small[0], '#') << format;
+    } else {
+      EXPECT_EQ(std::string(small), std::string(want).substr(0, size - 1)) << format;
+    }
+  }
+}
+
+TEST(BoardFormat, Integers) {
+  ExpectSame("%d %i %u", 0, -1, 42u);
+  ExpectSame("%d|%d", INT32_MIN, INT32_MAX);
+  ExpectSame("%u %x %X %o", 4294967295u, 0xdeadbeefu, 0xdeadbeefu, 8u);
+  ExpectSame("%lld %llu", -9223372036854775807LL - 1, 18446744073709551615ULL);
+  ExpectSame("%+lld %+lld %+d", 0LL, -5LL, 7);
+  ExpectSame("%ld %lu %lx", -123456L, 123456UL, 0xabcUL);
+  ExpectSame("%hd %hu %hhd %hhu", 70000, 70000, 300, 300);
+  ExpectSame("%zu %zx %td %jd", std::size_t{12345}, std::size_t{255}, std::ptrdiff_t{-3}, std::intmax_t{-77});
+  ExpectSame("%" PRIu32 " %" PRIx32 " %" PRIu64, std::uint32_t{4000000000u}, std::uint32_t{0xC0FFEE},
+             std::uint64_t{1} << 40);
+}
+
+TEST(BoardFormat, FlagsWidthPrecision) {
+  ExpectSame("[%5d] [%-5d] [%05d] [%+5d] [% d] [% 05d]", 42, 42, 42, 42, 42, 42);
+  ExpectSame("[%02x] [%08x] [%04X] [%#x] [%#X] [%#o] [%#o]", 5u, 0x1234u, 0xabu, 255u, 255u, 8u, 0u);
+  ExpectSame("[%.3d] [%.0d] [%5.3d] [%-8.3x] [%08.3d] [%.0u]", 7, 0, -7, 0xfu, 12, 0u);
+  ExpectSame("[%02u] [%03u] [%06u] [%09u] [%04d]", 7u, 7u, 123456u, 1u, -12);
+  ExpectSame("[%*d] [%-*d] [%*d] [%.*d]", 6, 1, 6, 1, -6, 1, 4, 3);
+  ExpectSame("[%#.0x] [%#5x] [%#-8x] [%#08x]", 0u, 1u, 1u, 1u);
+}
+
+TEST(BoardFormat, CharactersStringsPointers) {
+  ExpectSame("%c%c%c [%3c] [%-3c]", 'a', 'b', 'c', 'x', 'y');
+  ExpectSame("%s|%10s|%-10s|%.2s|%.*s|%*s", "grid", "grid", "grid", "grid", 3, "phasor", 6, "pmu");
+  ExpectSame("%.*s", 0, "ignored");
+  ExpectSame("100%% %s", "done");
+  ExpectSame("%p [%20p] [%-20p]", reinterpret_cast<void*>(0x1234), reinterpret_cast<void*>(0xdeadbeef),
+             reinterpret_cast<void*>(0xbeef));
+}
+
+TEST(BoardFormat, FloatsAreNotFormattedButConsumed) {
+  char out[64];
+  EXPECT_EQ(Board(out, sizeof(out), "%f %d %.2e %s", 1.5, 7, 2.0, "x"), 7);
+  EXPECT_STREQ(out, "? 7 ? x");
+}
+
+TEST(BoardFormat, UnknownConversionIsCopied) {
+  char out[64];
+  EXPECT_EQ(Board(out, sizeof(out), "a %y b %d", 5), 8);
+  EXPECT_STREQ(out, "a %y b 5");
+  EXPECT_EQ(Board(out, sizeof(out), "end %"), 5);
+  EXPECT_STREQ(out, "end %");
+}
+
+}  // namespace
+}  // namespace pmu::hal::mps2
