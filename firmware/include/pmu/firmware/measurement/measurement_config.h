@@ -17,7 +17,7 @@ namespace pmu::firmware {
 // every reporting instant falls on a sample. See docs/ARCHITECTURE.md.
 inline constexpr std::uint32_t kSampleRate = 2400;
 
-inline constexpr std::size_t kMaxHarmonics = 8;
+inline constexpr std::size_t kMaxHarmonics = 6;  // fits the 64-character value text
 
 struct Harmonic {
   std::uint8_t order = 0;  // 2 .. 50
