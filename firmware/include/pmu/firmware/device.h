@@ -14,8 +14,12 @@
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/log.h"
+#include "pmu/firmware/measurement/measurement.h"
+#include "pmu/firmware/measurement/synthetic_front_end.h"
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/bulletin_service.h"
+#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/services/c37118_service.h"
 #include "pmu/firmware/services/command_service.h"
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/tcp_echo.h"
@@ -52,6 +56,12 @@ class Device {
   // Logs the final statistics; the device stops serving.
   void Shutdown();
 
+  // Applies a new measurement configuration (the c37.* and waveform.* keys) while
+  // running: the waveform restarts, the estimator follows the new class and rate, and
+  // a changed PMU description bumps CFGCNT (STAT bit 10 until each PDC re-reads it).
+  // The ports of the C37.118.2 service are not changed (FailedPrecondition).
+  Status ApplyMeasurementConfig(const C37Config& c37, const WaveformConfig& waveform);
+
   Logger& logger() { return log_; }
   DeviceClock& clock() { return clock_; }
   const DeviceConfig& config() const { return config_; }
@@ -62,6 +72,9 @@ class Device {
   static void DescribeState(void* self, BulletinText& text);
   void UpdateBootRecord();
   void WatchAddresses();
+  Status StartMeasurement(std::uint16_t config_count);
+  std::uint16_t KeepConfigCount();
+  static void OnEstimate(void* self, const Estimate& estimate);
 
   hal::Board& board_;
   DeviceConfig config_;
@@ -75,6 +88,12 @@ class Device {
   DevicePrng prng_;
   ResetService reset_;
   BulletinService bulletin_;
+  SyntheticFrontEnd synthetic_;
+  hal::AnalogFrontEnd* front_end_ = nullptr;
+  Measurement measurement_;
+  C37Pmu c37_pmu_;
+  C37Service c37_;
+  Estimate last_estimate_;
   std::uint64_t started_ms_ = 0;
   std::uint8_t ipv6_state_[3] = {};
   std::uint64_t next_link_check_ms_ = 0;
