@@ -22,7 +22,9 @@ Status Measurement::Configure(hal::AnalogFrontEnd& front_end, const EstimatorSet
   delay_samples_ = static_cast<std::int64_t>(delay_ms) * fs_ / 1000;
   sink_ = sink;
   sink_context_ = sink_context;
-  next_ = -1;
+  // A reconfiguration goes on from the next instant of the new grid: no report is
+  // skipped or repeated when the old next instant is on it.
+  if (next_ >= 0 && next_ % step_ != 0) next_ = -1;
   return Status::Ok();
 }
 

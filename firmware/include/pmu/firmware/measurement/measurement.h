@@ -33,8 +33,9 @@ class Measurement {
 
   explicit Measurement(DeviceClock& clock) : clock_(clock) {}
 
-  // (Re)starts measuring: the next report is the first instant whose window is not yet
-  // complete. Errors: those of PhasorEstimator::Configure.
+  // Starts measuring: the next report is the first instant whose window is not yet
+  // complete. Again while running (a new configuration): reporting goes on from the
+  // pending instant if it is on the new grid. Errors: those of PhasorEstimator::Configure.
   Status Configure(hal::AnalogFrontEnd& front_end, const EstimatorSettings& settings, std::uint32_t delay_ms,
                    Sink sink, void* sink_context);
 
