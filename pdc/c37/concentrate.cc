@@ -50,8 +50,11 @@ struct Target {
   std::uint16_t idcode = 1;
 };
 
-Target ParseTarget(const std::string& text) {
+// HOST, HOST:PORT or [IPv6]:PORT, then optionally /IDCODE (default: `position`, the
+// target's place in the list from 1, as pmu-netns numbers a fleet).
+Target ParseTarget(const std::string& text, std::size_t position) {
   Target t;
+  t.idcode = static_cast<std::uint16_t>(position);
   std::string rest = text;
   if (const auto slash = rest.rfind('/'); slash != std::string::npos) {
     t.idcode = static_cast<std::uint16_t>(std::stoul(rest.substr(slash + 1)));
@@ -92,6 +95,7 @@ enum class LinkState { kIdle, kConnecting, kAwaitConfig, kStreaming };
 
 struct PmuCounters {
   std::uint64_t frames = 0, late = 0, missing = 0, duplicate = 0, corrupt = 0, reconnects = 0, config_reads = 0;
+  std::uint64_t unreadable = 0;  // new layout announced by STAT bit 10, configuration not read yet
 };
 
 struct PmuLink {
@@ -134,7 +138,7 @@ class Concentrator {
     const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
     for (const std::string& t : o.targets) {
       auto link = std::make_unique<PmuLink>();
-      link->target = ParseTarget(t);
+      link->target = ParseTarget(t, links_.size() + 1);
       link->endpoints = Resolve(link->target.host, link->target.port, family, SOCK_STREAM);
       link->index = links_.size();
       links_.push_back(std::move(link));
@@ -334,16 +338,21 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
   }
   if (f.type != p::FrameType::kData || l.state != LinkState::kStreaming) return;
   const p::ConfigFrame& c = *l.config;
-  if (f.idcode != c.idcode || f.bytes.size() != l.frame_size || f.time.fraction() >= c.time_base) {
-    ++l.counters.corrupt;
-    return;
-  }
-  // STAT bit 10 of any PMU block: the configuration changed; read it again (frames
-  // until then are still aligned: their layout is checked by size above).
-  if (f.bytes.size() > p::kCommonHeaderSize + 2 &&
-      (LoadBe16(f.bytes.data() + p::kCommonHeaderSize) & p::kStatConfigChange) && now - l.asked_config > 500'000'000) {
+  // STAT bit 10 (first PMU block): the configuration changed; read it again. Frames of
+  // a new layout until it arrives cannot be read: dropped, not counted as corrupt.
+  const bool changed = f.bytes.size() >= p::kMinFrameSize + 2 &&
+                       (LoadBe16(f.bytes.data() + p::kCommonHeaderSize) & p::kStatConfigChange);
+  if (changed && now - l.asked_config > 500'000'000) {
     l.asked_config = now;
     Command(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
+  }
+  if (f.idcode != c.idcode || f.bytes.size() != l.frame_size || f.time.fraction() >= c.time_base) {
+    if (changed) {
+      ++l.counters.unreadable;
+    } else {
+      ++l.counters.corrupt;
+    }
+    return;
   }
   const auto outcome = aligner_->Add(l.index, KeyOf(f, c), f.bytes, now, [this](const AlignedSet& s) { Emit(s); });
   switch (outcome) {
@@ -397,7 +406,8 @@ void Concentrator::Emit(const AlignedSet& set) {
                     static_cast<long long>(us), set.complete ? 1 : 0,
                     l.has_config ? l.config->pmus[0].idcode : l.target.idcode, set.frames[i].empty() ? 0 : 1);
       out_ += buf;
-      if (!set.frames[i].empty() && p::DecodeData(set.frames[i], *l.config, *data_).ok()) {
+      if (!set.frames[i].empty() && l.has_config && p::DecodeData(set.frames[i], *l.config, *data_).ok() &&
+        data_->pmus[0].stat != 0xFFFF && combined_->pmus[i].phasor_count == l.config->pmus[0].phasor_count) {
         const p::PmuData& d = data_->pmus[0];
         std::snprintf(buf, sizeof(buf), ",0x%04x,%.6f,%.4f,", d.stat, p::FrequencyHz(*l.config, 0, d).value_or(NAN),
                       p::RocofHzPerSecond(*l.config, 0, d).value_or(NAN));
@@ -483,12 +493,9 @@ void Concentrator::SendTo(ServeClient& c, std::span<const std::byte> bytes) {
 }
 
 void Concentrator::RebuildCombined() {
-  for (auto& l : links_) {
-    if (!l->has_config) {
-      combined_ready_ = false;
-      return;
-    }
-  }
+  // PMUs whose configuration is not known (yet) get a placeholder block with no
+  // channels: their data blocks say "absent" until their configuration arrives.
+  if (rate_ == 0) return;
   p::ConfigFrame& c = *combined_;
   c = p::ConfigFrame{};
   c.type = p::FrameType::kConfig2;
@@ -498,7 +505,15 @@ void Concentrator::RebuildCombined() {
   c.pmu_count = static_cast<std::uint16_t>(links_.size());
   ++combined_cfgcnt_;
   for (std::size_t i = 0; i < links_.size(); ++i) {
-    c.pmus[i] = links_[i]->config->pmus[0];  // views into that link's config bytes
+    const PmuLink& l = *links_[i];
+    if (l.has_config) {
+      c.pmus[i] = l.config->pmus[0];  // views into that link's config bytes
+    } else {
+      c.pmus[i] = p::PmuConfig{};
+      c.pmus[i].station_name = std::string_view(l.target.host).substr(0, p::kFixedNameSize);
+      c.pmus[i].idcode = l.target.idcode;
+      c.pmus[i].format.freq_float = true;
+    }
     c.pmus[i].config_count = combined_cfgcnt_;
   }
   combined_ready_ = true;
@@ -587,7 +602,8 @@ void Concentrator::ServeSet(const AlignedSet& set) {
   for (std::size_t i = 0; i < set.frames.size(); ++i) {
     p::PmuData& out = d.pmus[i];
     const PmuLink& l = *links_[i];
-    if (!set.frames[i].empty() && p::DecodeData(set.frames[i], *l.config, *data_).ok()) {
+    if (!set.frames[i].empty() && l.has_config && p::DecodeData(set.frames[i], *l.config, *data_).ok() &&
+        data_->pmus[0].stat != 0xFFFF && combined_->pmus[i].phasor_count == l.config->pmus[0].phasor_count) {
       out = data_->pmus[0];
       continue;
     }
@@ -702,16 +718,17 @@ int Concentrator::Run() {
     total.corrupt += c.corrupt;
     total.reconnects += c.reconnects;
     streaming += l->state == LinkState::kStreaming;
-    char buf[256];
+    char buf[320];
     std::snprintf(buf, sizeof(buf),
                   "%s{\"target\": %s, \"idcode\": %u, \"frames\": %llu, \"late\": %llu, \"missing\": %llu, "
-                  "\"duplicate\": %llu, \"corrupt\": %llu, \"reconnects\": %llu, \"config_reads\": %llu}",
+                  "\"duplicate\": %llu, \"corrupt\": %llu, \"reconnects\": %llu, \"config_reads\": %llu, "
+                  "\"unreadable\": %llu}",
                   per_pmu.empty() ? "" : ", ", JsonString(l->target.host + ":" + std::to_string(l->target.port)).c_str(),
                   l->has_config ? l->config->pmus[0].idcode : l->target.idcode,
                   static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.late),
                   static_cast<unsigned long long>(c.missing), static_cast<unsigned long long>(c.duplicate),
                   static_cast<unsigned long long>(c.corrupt), static_cast<unsigned long long>(c.reconnects),
-                  static_cast<unsigned long long>(c.config_reads));
+                  static_cast<unsigned long long>(c.config_reads), static_cast<unsigned long long>(c.unreadable));
     per_pmu += buf;
   }
   char head[640];
@@ -745,7 +762,7 @@ int Concentrator::Run() {
 void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run) {
   auto o = std::make_shared<Options>();
   auto* sub = c37->add_subcommand("concentrate", "align many PMUs' data frames by time stamp");
-  sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE")->required();
+  sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")->required();
   auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
   auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
   v4->excludes(v6);

@@ -106,7 +106,7 @@ void AppendPmuJson(std::string& out, const p::ConfigFrame& c, std::size_t i, con
   for (std::size_t k = 0; k < pmu.phasor_count; ++k) {
     const auto v = p::ScalePhasor(c, i, k, d.phasors[k]);
     out += (k ? ", " : "") + JsonString(p::TrimName(pmu.phasor_names[k])) + ": [";
-    AppendF(out, "%.6g", v.ok() ? v->magnitude : NAN);
+    AppendF(out, "%.9g", v.ok() ? v->magnitude : NAN);
     out += ", ";
     AppendF(out, "%.6f", v.ok() ? v->angle * kRadToDeg : NAN);
     out += "]";
@@ -116,7 +116,7 @@ void AppendPmuJson(std::string& out, const p::ConfigFrame& c, std::size_t i, con
     double v = d.analogs[k];
     if (c.type == p::FrameType::kConfig3) v = v * pmu.analog_scales[k].scale + pmu.analog_scales[k].offset;
     out += (k ? ", " : "") + JsonString(p::TrimName(pmu.analog_names[k])) + ": ";
-    AppendF(out, "%.7g", v);
+    AppendF(out, "%.9g", v);
   }
   out += "}, \"digital\": [";
   for (std::size_t k = 0; k < pmu.digital_count; ++k) {
