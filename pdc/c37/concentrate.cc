@@ -147,6 +147,12 @@ class Concentrator {
       throw std::invalid_argument("--serve combines at most " + std::to_string(p::kMaxPmus) +
                                   " PMUs (PMU_C37118_MAX_PMUS of this build)");
     }
+    // A socket per PMU: a thousand PMUs need more descriptors than the usual soft limit.
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < links_.size() + 64) {
+      files.rlim_cur = std::min<rlim_t>(files.rlim_max, links_.size() + 64);
+      setrlimit(RLIMIT_NOFILE, &files);
+    }
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_ < 0) throw NetError(std::string("epoll: ") + std::strerror(errno));
     if (o.serve) Listen(o.serve);

@@ -3,6 +3,8 @@
 // when the PMU says it changed (STAT bit 10, or a frame that no longer fits), and on
 // Ctrl-C, a count or a duration turns data off and leaves.
 #include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 
@@ -31,6 +33,7 @@ struct StreamOptions {
   std::string timeout = "5";
   bool json = false;
   bool quiet_header = false;
+  bool arrival = false;
 };
 
 // The configuration and the bytes its views point into.
@@ -145,6 +148,15 @@ int RunStream(const StreamOptions& o) {
     ++frames;
     out.clear();
     AppendData(out, *config.frame, *data, format);
+    if (o.arrival && format == OutputFormat::kJson && out.size() > 2) {
+      // When the frame was read, host UTC: for latency measurements.
+      timespec ts{};
+      clock_gettime(CLOCK_REALTIME, &ts);
+      char buf[48];
+      std::snprintf(buf, sizeof(buf), ", \"arrival\": %lld.%06ld}\n", static_cast<long long>(ts.tv_sec), ts.tv_nsec / 1000);
+      out.resize(out.size() - 2);
+      out += buf;
+    }
     std::cout << out;
     if (format != OutputFormat::kNone && !o.json) std::cout.flush();
   }
@@ -196,6 +208,7 @@ void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
   sub->add_option("-t,--timeout", o->timeout, "give up after this long without an answer or data (default 5)");
   sub->add_flag("--json", o->json, "print the summary as one JSON object on standard output (last line)");
   sub->add_flag("-q,--quiet", o->quiet_header, "do not print the header text on standard error");
+  sub->add_flag("--arrival", o->arrival, "with --format json: add each frame's arrival time (host UTC, seconds)");
   sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too: sends data off, closes, prints the summary (exit 0).");
   sub->callback([&run, o] { run = [o] { return RunStream(*o); }; });
 }
