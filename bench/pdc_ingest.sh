@@ -6,7 +6,7 @@
 # and does nothing with them (c37_fleet read), both in this one invocation, in a
 # private network namespace over its loopback. Reports each reader's frames per CPU
 # second (frames per second one core could take) and the ratio. Then the same with
-# CSV output to /dev/null (decoding every frame for output). Bounded: 3 runs of SECONDS.
+# CSV output into a pipe (decoding and formatting every frame). Bounded: 3 runs of SECONDS.
 # Defaults: 1000 PMUs, 60 frames/s, 10 s: the project's goal is 1000 x 60 on one core.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,21 +34,26 @@ sleep 1
 echo "== null reader" >&2
 null=$(in_ns "$build/bench/c37_fleet" read "$pmus" "$base" "$seconds")
 sleep 1
-echo "== concentrate, CSV to /dev/null" >&2
+echo "== concentrate, CSV output into a pipe" >&2
 # shellcheck disable=SC2086
 csv=$(in_ns "$build/pdc/pdc" c37 concentrate $targets --format csv -d "$seconds" --json -t 10 2>/dev/null | tail -1)
 wait
-field() { printf '%s' "$1" | sed -n "s/.*\"$2\": \([0-9.e+-]*\).*/\1/p" | head -1; }
 printf '%s\n' "$conc" | cut -c1-400 >&2
 printf '%s\n' "$null" >&2
 cat "/tmp/$ns.gen" >&2; rm -f "/tmp/$ns.gen"
-awk -v cf="$(field "$conc" frames)" -v cc="$(field "$conc" cpu_seconds)" -v sets="$(field "$conc" sets)" \
-    -v comp="$(field "$conc" complete)" -v late="$(field "$conc" late)" -v miss="$(field "$conc" missing)" \
-    -v nf="$(field "$null" frames)" -v nc="$(field "$null" cpu_seconds)" \
-    -v xf="$(field "$csv" frames)" -v xc="$(field "$csv" cpu_seconds)" -v offered="$((pmus * rate))" 'BEGIN {
-  printf "offered load:                 %d frames/s (%s PMUs)\n", offered, '"$pmus"'
-  printf "concentrate (no output):      %d frames in %.2f CPU s = %.0f frames per CPU second; %d sets, %d complete, %d late, %d missing\n", cf, cc, cf / cc, sets, comp, late, miss
-  printf "null reader:                  %d frames in %.2f CPU s = %.0f frames per CPU second\n", nf, nc, nf / nc
-  printf "concentrate, CSV output:      %d frames in %.2f CPU s = %.0f frames per CPU second\n", xf, xc, xf / xc
-  printf "ratio concentrate/null (CPU per frame): %.2f; headroom at this load: %.1fx one core\n", (cc / cf) / (nc / nf), (cf / cc) / offered
-}'
+tmp=$(mktemp -d)
+printf '%s\n' "$conc" >"$tmp/conc"; printf '%s\n' "$null" >"$tmp/null"; printf '%s\n' "$csv" >"$tmp/csv"
+/usr/bin/python3 - "$tmp/conc" "$tmp/null" "$tmp/csv" "$pmus" "$rate" <<'PY'
+import json, sys
+conc, null, csv = (json.load(open(a)) for a in sys.argv[1:4])
+offered = int(sys.argv[4]) * int(sys.argv[5])
+def rate(o): return o["frames"] / o["cpu_seconds"]
+print(f"offered load:                 {offered} frames/s ({sys.argv[4]} PMUs x {sys.argv[5]}/s)")
+print(f"concentrate (no output):      {conc['frames']} frames in {conc['cpu_seconds']:.2f} CPU s = {rate(conc):.0f} frames per CPU second; "
+      f"{conc['sets']} sets, {conc['complete']} complete, {conc['late']} late, {conc['missing']} missing")
+print(f"null reader:                  {null['frames']:.0f} frames in {null['cpu_seconds']:.2f} CPU s = {rate(null):.0f} frames per CPU second")
+print(f"concentrate, CSV output:      {csv['frames']} frames in {csv['cpu_seconds']:.2f} CPU s = {rate(csv):.0f} frames per CPU second")
+print(f"ratio concentrate/null, CPU per frame: {rate(null) / rate(conc):.2f} (CSV: {rate(null) / rate(csv):.2f}); "
+      f"one core takes {rate(conc) / offered:.1f}x this load")
+PY
+rm -rf "$tmp"

@@ -412,8 +412,7 @@ void Concentrator::Emit(const AlignedSet& set) {
                     static_cast<long long>(us), set.complete ? 1 : 0,
                     l.has_config ? l.config->pmus[0].idcode : l.target.idcode, set.frames[i].empty() ? 0 : 1);
       out_ += buf;
-      if (!set.frames[i].empty() && l.has_config && p::DecodeData(set.frames[i], *l.config, *data_).ok() &&
-        data_->pmus[0].stat != 0xFFFF && combined_->pmus[i].phasor_count == l.config->pmus[0].phasor_count) {
+      if (!set.frames[i].empty() && l.has_config && p::DecodeData(set.frames[i], *l.config, *data_).ok()) {
         const p::PmuData& d = data_->pmus[0];
         std::snprintf(buf, sizeof(buf), ",0x%04x,%.6f,%.4f,", d.stat, p::FrequencyHz(*l.config, 0, d).value_or(NAN),
                       p::RocofHzPerSecond(*l.config, 0, d).value_or(NAN));
@@ -608,8 +607,10 @@ void Concentrator::ServeSet(const AlignedSet& set) {
   for (std::size_t i = 0; i < set.frames.size(); ++i) {
     p::PmuData& out = d.pmus[i];
     const PmuLink& l = *links_[i];
+    // A source whose layout changed before the combined configuration was rebuilt is
+    // absent from this set (the rebuild follows every change).
     if (!set.frames[i].empty() && l.has_config && p::DecodeData(set.frames[i], *l.config, *data_).ok() &&
-        data_->pmus[0].stat != 0xFFFF && combined_->pmus[i].phasor_count == l.config->pmus[0].phasor_count) {
+        combined_->pmus[i].phasor_count == l.config->pmus[0].phasor_count) {
       out = data_->pmus[0];
       continue;
     }
@@ -657,6 +658,9 @@ int Concentrator::Run() {
   rusage ru0{};
   getrusage(RUSAGE_SELF, &ru0);
   std::vector<epoll_event> events(256);
+  if (format_ == OutputFormat::kCsv) {
+    std::fputs("time,soc,fracsec_us,set_complete,idcode,present,stat,freq_hz,rocof_hz_s,phasors\n", stdout);
+  }
   while (!StopRequested()) {
     std::int64_t now = NowNs();
     if (duration && now - started >= duration) break;
