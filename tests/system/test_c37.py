@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The C37.118.2 service of one PMU over TCP 4712 and UDP 4713: every command, several
 PDCs with their own data state, extended and corrupt frames ignored, reporting
-instants on the UTC grid, UDP subscription with periodic CFG-2, pdc c37 stream in
-every output format, and the device's pools drained afterwards."""
+instants on the UTC grid, UDP subscription with periodic CFG-2, the spontaneous
+multicast stream, pdc c37 stream in every output format, and the device's pools
+drained afterwards."""
 import json
 import socket
+import struct
 import time
 
 from pmutest import *
@@ -94,6 +96,20 @@ def udp(fam):
         check(not udp_frames(s, 0.5), "UDP data after data off")
 
 
+def multicast():
+    """c37.multicast: data and CFG-2 to 239.1.47.13:4713 with no command at all."""
+    group = "239.1.47.13"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((group, PORT_UDP))
+        mreq = struct.pack("4s4s", socket.inet_aton(group), socket.inet_aton(os.environ["PMU_HOST_IPV4"]))
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+        frames = udp_frames(s, 1.5)
+    data = check_instants(frames)
+    check(len(data) >= RATE, f"{len(data)} multicast data frames in 1.5 s")
+    check(any(f.type == TYPE_CFG2 for f in frames), "no CFG-2 in the multicast stream within 1.5 s")
+
+
 def pdc_stream(fam):
     for transport in ([], ["--udp"]):
         for cfg in ("2", "3"):
@@ -121,6 +137,7 @@ def main():
     tcp_commands(fam)
     two_pdcs(fam)
     udp(fam)
+    multicast()
     pdc_stream(fam)
     since = log_size()
     os.kill(SIM_PID, signal.SIGUSR1)

@@ -47,6 +47,7 @@ Status C37Service::Start(C37Pmu& pmu) {
   if (err != ERR_OK) return port::FromLwipErr(err);
   udp_recv(udp_, &C37Service::OnUdp, this);
   if (c.multicast) {
+    udp_set_multicast_ttl(udp_, 1);  // this link only, like the bulletins
     Subscriber& m = subscribers_[kMaxUdpSubscribers];
     m.used = m.permanent = true;
     IP_ADDR4(&m.addr, c.multicast_group4.octets[0], c.multicast_group4.octets[1], c.multicast_group4.octets[2],
