@@ -80,6 +80,34 @@ def run_change(fam, conf):
     steps = [(b["soc"] - a["soc"]) * 60 + round((b["fracsec"] - a["fracsec"]) * 60 / 1e6) for a, b in zip(new, new[1:])]
     check(all(s == 1 for s in steps), "frames after the change are not consecutive at 60/s")
     print(f"CFGCNT {count0} -> {count0 + 1}; {len(data)} frames, {len(new)} with the new configuration")
+    clock_step(fam)
+
+
+def clock_step(fam):
+    """A clock reset shows: the time stamps move with the device's UTC, STAT bit 13 and
+    bits 8-6, and the FRACSEC time quality say the clock was stepped."""
+    with connect(fam, PORT_TCP) as s:
+        sp = Splitter()
+        s.sendall(command(CMD_DATA_ON))
+        before = [f for f in read_frames(s, 0.5, sp) if f.type == TYPE_DATA]
+        check(all(f.stat() & 0x2000 == 0 and f.tq == 0 for f in before), "stepped before any reset")
+        offset = 0
+        for _ in range(5):  # RESET:100 draws 0..100 s; 0 would show nothing
+            summary, _ = pdc_json("reset", f"-{fam}", HOST, "100", "--wait", "200ms")
+            offset += summary["offsets_sum"]
+            if offset:
+                break
+        check(offset > 0, "the clock never moved")
+        read_frames(s, 0.3, sp)
+        after = [f for f in read_frames(s, 0.5, sp) if f.type == TYPE_DATA]
+        check(after and all(f.stat() & 0x2000 for f in after), "STAT bit 13 not set after a clock step")
+        check(all((f.stat() >> 6) & 7 == 7 for f in after), "STAT time quality not 111 after a step")
+        want = 0xB if offset <= 10 else 0xF
+        check(all(f.tq == want for f in after), f"time quality {after[0].tq:#x}, expected {want:#x} for {offset} s")
+        skew = after[0].soc - time.time()
+        check(abs(skew - offset) < 2, f"time stamps {skew:.1f} s ahead of the host, the clock moved {offset} s")
+        s.sendall(command(CMD_DATA_OFF))
+    print(f"clock stepped {offset} s: STAT {after[0].stat():#06x}, time quality {after[0].tq:#x}")
 
 
 run(main)
