@@ -603,7 +603,6 @@ void Concentrator::ServeSet(const AlignedSet& set) {
   const std::int64_t within = set.key % rate_;
   d.time.soc = static_cast<std::uint32_t>(soc);
   d.time.fracsec = static_cast<std::uint32_t>(std::llround(static_cast<double>(within) * 1e6 / rate_));
-  std::uint16_t stat_extra = 0;
   for (std::size_t i = 0; i < set.frames.size(); ++i) {
     p::PmuData& out = d.pmus[i];
     const PmuLink& l = *links_[i];
@@ -621,7 +620,6 @@ void Concentrator::ServeSet(const AlignedSet& set) {
     out.frequency = out.rocof = NAN;
     for (std::size_t k = 0; k < pc.analog_count; ++k) out.analogs[k] = NAN;
   }
-  (void)stat_extra;
   const auto n = p::EncodeData(d, *combined_, encode_buffer_);
   if (!n.ok()) return;
   const std::span<const std::byte> plain(encode_buffer_.data(), *n);
@@ -633,8 +631,6 @@ void Concentrator::ServeSet(const AlignedSet& set) {
         marked.assign(plain.begin(), plain.end());
         for (std::size_t i = 0, off = p::kCommonHeaderSize; i < d.pmu_count; ++i) {
           StoreBe16(marked.data() + off, static_cast<std::uint16_t>(LoadBe16(marked.data() + off) | p::kStatConfigChange));
-          auto size = p::DataFrameSize(*combined_);
-          (void)size;
           // PMU blocks are laid out back to back; the next STAT follows this block.
           const p::PmuConfig& pc = combined_->pmus[i];
           off += 2 + pc.phasor_count * (pc.format.phasor_float ? 8u : 4u) + (pc.format.freq_float ? 8u : 4u) +

@@ -8,8 +8,6 @@ namespace {
 
 namespace c37 = proto::c37118;
 
-constexpr float kPi = 3.14159265358979f;
-
 // FRACSEC time-quality codes (C37.118.2 Table 7): the smallest bound the error is within.
 std::uint8_t QualityCode(std::int64_t error_ns) {
   if (error_ns < 0) error_ns = -error_ns;
@@ -259,7 +257,6 @@ Result<std::size_t> C37Pmu::EncodeData(const Estimate& e, const ClockQuality& q,
     d.analogs[i] = c37_.analog_float ? v : v / analog_lsb_;
   }
   if (c37_.digital_words) d.digitals[0] = c37_.digital_value;
-  (void)kPi;
   return c37::EncodeData(frame, config_, out);
 }
 
