@@ -102,7 +102,7 @@ def clock_step(fam):
         after = [f for f in read_frames(s, 0.5, sp) if f.type == TYPE_DATA]
         check(after and all(f.stat() & 0x2000 for f in after), "STAT bit 13 not set after a clock step")
         check(all((f.stat() >> 6) & 7 == 7 for f in after), "STAT time quality not 111 after a step")
-        want = 0xB if offset <= 10 else 0xF
+        want = 0xA if offset <= 1 else 0xB if offset <= 10 else 0xF  # within 1 s, 10 s, beyond
         check(all(f.tq == want for f in after), f"time quality {after[0].tq:#x}, expected {want:#x} for {offset} s")
         skew = after[0].soc - time.time()
         check(abs(skew - offset) < 2, f"time stamps {skew:.1f} s ahead of the host, the clock moved {offset} s")
