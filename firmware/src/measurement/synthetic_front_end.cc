@@ -90,9 +90,8 @@ double SyntheticFrontEnd::FrequencyAt(double t) const {
   return nominal_hz_ + static_cast<double>(c.freq_offset_hz) + ramp;
 }
 
-double SyntheticFrontEnd::DeviationTurns(std::int64_t n) const {
+double SyntheticFrontEnd::DeviationTurns(double t) const {
   const WaveformConfig& c = config_;
-  const double t = static_cast<double>(n) / kSampleRate;
   double turns = static_cast<double>(c.freq_offset_hz) * t;
   if (c.rocof_hz_s != 0 && t > c.ramp_start_s) {
     const double t0 = c.ramp_start_s;
@@ -122,7 +121,7 @@ Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> 
     const double t = static_cast<double>(n) / kSampleRate;
     // Nominal rotation from the UTC grid, exact: (f0 k mod fs) / fs turns.
     const double nominal = Positive(k * nominal_hz_ % fs, fs) / static_cast<double>(fs);
-    double turns = nominal + DeviationTurns(n);
+    double turns = nominal + DeviationTurns(t);
     double gain = 1.0;
     if (c.mod_hz > 0) {
       const double m = std::cos(kTwoPi * c.mod_hz * t);
@@ -162,21 +161,7 @@ Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> 
 
 TrueValue SyntheticFrontEnd::Truth(std::size_t channel, double t) const {
   const WaveformConfig& c = config_;
-  const double n = t * kSampleRate;
-  // DeviationTurns takes whole samples; the truth is continuous, so evaluate the same
-  // closed form at a fractional sample through a local copy of its arithmetic.
-  double turns = static_cast<double>(c.freq_offset_hz) * t;
-  if (c.rocof_hz_s != 0 && t > c.ramp_start_s) {
-    const double t0 = c.ramp_start_s;
-    const bool stops = c.ramp_stop_s > c.ramp_start_s;
-    if (!stops || t <= c.ramp_stop_s) {
-      turns += 0.5 * c.rocof_hz_s * (t - t0) * (t - t0);
-    } else {
-      const double d = static_cast<double>(c.ramp_stop_s) - t0;
-      turns += 0.5 * c.rocof_hz_s * d * d + c.rocof_hz_s * d * (t - c.ramp_stop_s);
-    }
-  }
-  (void)n;
+  double turns = DeviationTurns(t);
   double gain = 1.0;
   if (c.mod_hz > 0) {
     const double m = std::cos(kTwoPi * c.mod_hz * t);

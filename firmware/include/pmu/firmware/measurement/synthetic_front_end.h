@@ -52,9 +52,10 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   const WaveformConfig& config() const { return config_; }
 
  private:
-  // Deviation of the fundamental's phase from the nominal rotation, in turns, at
-  // `n` samples after the start (closed form, so any sample can be computed alone).
-  double DeviationTurns(std::int64_t n) const;
+  // Deviation of the fundamental's phase from the nominal rotation (offset and ramp),
+  // in turns, `t` seconds after the start: a closed form, so any sample can be
+  // computed alone, and the samples and the truth use the same one.
+  double DeviationTurns(double t) const;
   double FrequencyAt(double t_s) const;
 
   static constexpr std::size_t kCacheSize = 1024;  // samples: the longest window fits
