@@ -3,6 +3,7 @@
 #include <functional>
 #include <iostream>
 
+#include "c37/c37.h"
 #include "lab.h"
 #include "mcast.h"
 #include "reset.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   pmu::pdc::AddMcastCommands(app, run);
   pmu::pdc::AddTlsCommands(app, run);
   pmu::pdc::AddWsCommand(app, run);
+  pmu::pdc::AddC37Commands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -116,6 +116,41 @@ void PrintConfig(const DeviceConfig& config) {
       nullptr);
 }
 
+// The configuration as text without the keys that apply while running.
+std::string RestartKeys(const DeviceConfig& config) {
+  std::string out;
+  pmu::firmware::ForEachConfigValue(
+      config,
+      [](void* ctx, const char* key, std::string_view value) {
+        const std::string_view k(key);
+        if (k.rfind("c37.", 0) == 0 || k.rfind("waveform.", 0) == 0) return;
+        static_cast<std::string*>(ctx)->append(k).append("=").append(value).append("\n");
+      },
+      &out);
+  return out;
+}
+
+// SIGHUP: reads the saved configuration, --config and --set again and applies the measurement keys (c37.*,
+// waveform.*); other keys take effect at the next start.
+template <typename Load>
+void Reload(pmu::firmware::Device& device, const DeviceConfig& running, Load& load) {
+  DeviceConfig next;
+  pmu::firmware::Logger& log = device.logger();
+  if (!load(next)) {
+    PMU_LOG_ERROR(log, "sim", "SIGHUP: configuration invalid (see standard error); nothing changed");
+    return;
+  }
+  if (RestartKeys(next) != RestartKeys(running)) {
+    PMU_LOG_WARN(log, "sim", "SIGHUP: keys other than c37.* and waveform.* changed; they apply at the next start");
+  }
+  const pmu::Status s = device.ApplyMeasurementConfig(next.c37, next.waveform);
+  if (s.ok()) {
+    PMU_LOG_INFO(log, "sim", "SIGHUP: measurement configuration applied");
+  } else {
+    PMU_LOG_ERROR(log, "sim", "SIGHUP: measurement configuration not applied: %s", s.message());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,7 +160,9 @@ int main(int argc, char** argv) {
       "(defaults: 192.0.2.2/24 and 2001:db8::2/64). Normally started by sim/pmu-netns,\n"
       "which makes the TAP link inside a private network namespace.\n\n"
       "Signals: SIGINT/SIGTERM stop the device (final statistics go to the log);\n"
-      "SIGUSR1 writes a statistics report to the log.",
+      "SIGUSR1 writes a statistics report to the log; SIGHUP reads the saved\n"
+      "configuration, --config and --set again and applies the c37.* and waveform.*\n"
+      "keys (CFGCNT goes up when the PMU's configuration changed).",
       "pmu-sim"};
   std::string tap, config_file, log_file, pcap_file, storage_file;
   std::vector<std::string> sets;
@@ -177,53 +214,58 @@ int main(int argc, char** argv) {
   }
 
   // ---- configuration: defaults, saved, the file, --set, then cross-field rules ------
+  // (again on SIGHUP: the measurement keys are applied while running).
+  auto load = [&](DeviceConfig& config) -> bool {
+    {
+      static char saved[4096];
+      const auto n = pmu::firmware::ReadRecord(*storage, pmu::firmware::StorageRecord::kConfig,
+                                               pmu::AsWritableBytes(saved, sizeof(saved)));
+      if (n.ok()) {
+        DeviceConfig from_storage;
+        const ConfigError e = pmu::firmware::ParseConfigText(std::string_view(saved, *n), from_storage);
+        if (e.ok()) {
+          config = from_storage;
+        } else {
+          PrintConfigError(e, "the configuration saved in storage (ignored)", "");
+        }
+      }
+    }
+    if (!config_file.empty()) {
+      std::ifstream in(config_file);
+      std::stringstream buf;
+      buf << in.rdbuf();
+      const std::string text = buf.str();
+      const ConfigError e = pmu::firmware::ParseConfigText(text, config);
+      if (!e.ok()) {
+        PrintConfigError(e, config_file, LineValue(text, e.line));
+        return false;
+      }
+    }
+    for (const std::string& s : sets) {
+      const auto eq = s.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "pmu-sim: --set needs key=value, got '" << s << "'\n";
+        return false;
+      }
+      const std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+      const ConfigError e = pmu::firmware::SetConfigValue(config, key, value);
+      if (!e.ok()) {
+        if (e.key == nullptr) {
+          std::cerr << "pmu-sim: invalid configuration: unknown key '" << key << "' (see docs/CONFIGURATION.md)\n";
+        } else {
+          PrintConfigError(e, "--set", value);
+        }
+        return false;
+      }
+    }
+    if (const ConfigError e = pmu::firmware::ValidateConfig(config); !e.ok()) {
+      PrintConfigError(e, "", "");
+      return false;
+    }
+    return true;
+  };
   DeviceConfig config;
-  {
-    static char saved[4096];
-    const auto n = pmu::firmware::ReadRecord(*storage, pmu::firmware::StorageRecord::kConfig,
-                                             pmu::AsWritableBytes(saved, sizeof(saved)));
-    if (n.ok()) {
-      DeviceConfig from_storage;
-      const ConfigError e = pmu::firmware::ParseConfigText(std::string_view(saved, *n), from_storage);
-      if (e.ok()) {
-        config = from_storage;
-      } else {
-        PrintConfigError(e, "the configuration saved in storage (ignored)", "");
-      }
-    }
-  }
-  if (!config_file.empty()) {
-    std::ifstream in(config_file);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string text = buf.str();
-    const ConfigError e = pmu::firmware::ParseConfigText(text, config);
-    if (!e.ok()) {
-      PrintConfigError(e, config_file, LineValue(text, e.line));
-      return kExitUsage;
-    }
-  }
-  for (const std::string& s : sets) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "pmu-sim: --set needs key=value, got '" << s << "'\n";
-      return kExitUsage;
-    }
-    const std::string key = s.substr(0, eq), value = s.substr(eq + 1);
-    const ConfigError e = pmu::firmware::SetConfigValue(config, key, value);
-    if (!e.ok()) {
-      if (e.key == nullptr) {
-        std::cerr << "pmu-sim: invalid configuration: unknown key '" << key << "' (see docs/CONFIGURATION.md)\n";
-      } else {
-        PrintConfigError(e, "--set", value);
-      }
-      return kExitUsage;
-    }
-  }
-  if (const ConfigError e = pmu::firmware::ValidateConfig(config); !e.ok()) {
-    PrintConfigError(e, "", "");
-    return kExitUsage;
-  }
+  if (!load(config)) return kExitUsage;
   if (print_config) {
     PrintConfig(config);
     return 0;
@@ -269,6 +311,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR1);
+  sigaddset(&signals, SIGHUP);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
   const int sig_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 
@@ -295,6 +338,8 @@ int main(int argc, char** argv) {
       while (read(sig_fd, &info, sizeof(info)) == sizeof(info)) {
         if (info.ssi_signo == SIGUSR1) {
           device->LogStats();
+        } else if (info.ssi_signo == SIGHUP) {
+          Reload(*device, config, load);
         } else {
           PMU_LOG_INFO(device->logger(), "sim", "signal %u: stopping", info.ssi_signo);
           running = false;

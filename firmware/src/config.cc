@@ -3,6 +3,7 @@
 #include <cinttypes>
 
 #include "pmu/base/base64.h"
+#include "config_measurement.h"
 #include "pmu/proto/bulletin.h"
 
 namespace pmu::firmware {
@@ -359,7 +360,12 @@ const Key* FindKey(std::string_view name) {
 
 ConfigError SetConfigValue(DeviceConfig& config, std::string_view key, std::string_view value) {
   const Key* k = FindKey(key);
-  if (k == nullptr) return {nullptr, "unknown key", 0};
+  if (k == nullptr) {
+    const char* why = nullptr;
+    const char* name = nullptr;
+    if (config_detail::SetMeasurementValue(config, key, value, &why, &name)) return {name, why, 0};
+    return {nullptr, "unknown key", 0};
+  }
   if (const char* why = k->set(config, value)) return {k->name, why, 0};
   return {};
 }
@@ -424,6 +430,7 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     return {"reset.families", "is alternate but only one family is enabled", 0};
   }
   if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
+  if (ConfigError e = config_detail::ValidateMeasurementConfig(c); !e.ok()) return e;
   return {};
 }
 
@@ -449,6 +456,7 @@ void ForEachConfigValue(const DeviceConfig& config,
     k.get(config, text);
     fn(context, k.name, text.view());
   }
+  config_detail::ForEachMeasurementValue(config, fn, context);
 }
 
 const char* TlsClientAuthName(TlsClientAuth a) {
@@ -472,7 +480,7 @@ const char* ResetFamiliesName(ResetFamilies f) {
 
 const char* ConfigKeyHelp(std::string_view key) {
   const Key* k = FindKey(key);
-  return k ? k->help : nullptr;
+  return k ? k->help : config_detail::MeasurementKeyHelp(key);
 }
 
 }  // namespace pmu::firmware

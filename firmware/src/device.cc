@@ -1,6 +1,7 @@
 #include "pmu/firmware/device.h"
 
 #include <cinttypes>
+#include <cmath>
 #include <cstring>
 
 #include "lwip/init.h"
@@ -21,6 +22,17 @@ Logger* g_diag_log = nullptr;  // lwIP diagnostics go to the device log
 void LwipDiagnostic(const char* line) {
   if (g_diag_log != nullptr) PMU_LOG_ERROR(*g_diag_log, "lwip", "%s", line);
 }
+
+// The C37.118.2 configuration record after the boot record: CFGCNT and a hash of the
+// configuration it counted, so CFGCNT goes up when a restart changed the configuration.
+struct C37Record {
+  static constexpr std::uint32_t kMagic = 0x43333743;  // "C73C"
+  static constexpr std::size_t kOffset = 64;
+  std::uint32_t magic;
+  std::uint32_t config_count;
+  std::uint32_t hash;
+  std::uint32_t check;  // ~(config_count ^ hash)
+};
 
 // The persistent boot record at the start of storage: a boot counter.
 struct BootRecord {
@@ -71,7 +83,9 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       websocket_(context_),
       tls_command_(context_),
       console_(context_, *this),
-      candidate_(config) {
+      candidate_(config),
+      measurement_(clock_),
+      c37_(context_) {
   log_.set_level(config_.log_level);
 }
 
@@ -131,6 +145,8 @@ Status Device::Start() {
     return StartFailed("WebSocket service", s);
   }
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
+  if (s = StartMeasurement(0); !s.ok()) return StartFailed("measurement", s);
+  if (s = c37_.Start(c37_pmu_); !s.ok()) return StartFailed("C37.118.2 service", s);
   PMU_LOG_INFO(log_, "boot", "ready");
   return Status::Ok();
 }
@@ -237,6 +253,87 @@ Status Device::SaveCandidateConfig(std::size_t* bytes) {
   return WriteRecord(board_.storage, StorageRecord::kConfig, AsBytes(text.view()));
 }
 
+Status Device::StartMeasurement(std::uint16_t config_count) {
+  const C37Config& c = config_.c37;
+  front_end_ = board_.analog;
+  if (front_end_ == nullptr) {
+    // The waveform's time zero is the current UTC second on the sample grid.
+    const std::int64_t start = (clock_.UtcNs() / 1'000'000'000) * kSampleRate;
+    PMU_TRY(synthetic_.Configure(config_.waveform, c.nominal_hz, start));
+    front_end_ = &synthetic_;
+  }
+  const EstimatorSettings settings{c.nominal_hz, c.rate, c.measurement_class};
+  PMU_TRY(measurement_.Configure(*front_end_, settings, c.emulated_delay_ms, &Device::OnEstimate, this));
+  PMU_TRY(c37_pmu_.Configure(c, measurement_.estimator(), config_.waveform.voltage_rms, config_.waveform.current_rms,
+                             config_count, board_.name, kFirmwareVersion));
+  if (config_count == 0) {
+    const std::uint16_t kept = KeepConfigCount();
+    if (kept != 0) PMU_TRY(c37_pmu_.Configure(c, measurement_.estimator(), config_.waveform.voltage_rms,
+                                              config_.waveform.current_rms, kept, board_.name, kFirmwareVersion));
+  }
+  const PhasorEstimator& e = measurement_.estimator();
+  PMU_LOG_INFO(log_, "pmu", "%s front end, %u samples/s; %c class estimator, %u-sample window (%u cycles), "
+               "latency %.1f ms; %u reports/s at %u Hz nominal",
+               front_end_ == &synthetic_ ? "synthetic" : "board", static_cast<unsigned>(front_end_->sample_rate()),
+               c.measurement_class == MeasurementClass::kP ? 'P' : 'M', static_cast<unsigned>(e.window_size()),
+               static_cast<unsigned>(e.cycles() * 2), e.half_span() * 1000.0 / front_end_->sample_rate(),
+               static_cast<unsigned>(c.rate), static_cast<unsigned>(c.nominal_hz));
+  return Status::Ok();
+}
+
+std::uint16_t Device::KeepConfigCount() {
+  const std::uint32_t hash = c37_pmu_.DescriptionHash();
+  C37Record r{};
+  hal::Storage& storage = board_.storage;
+  if (storage.size() < C37Record::kOffset + sizeof(r)) return 0;
+  if (!storage.Read(C37Record::kOffset, AsWritableBytes(&r, sizeof(r))).ok()) return 0;
+  const bool valid = r.magic == C37Record::kMagic && r.check == ~(r.config_count ^ r.hash);
+  std::uint32_t count = valid ? r.config_count : 0;
+  if (valid && r.hash == hash) return static_cast<std::uint16_t>(count);
+  if (valid) ++count;
+  count &= 0xFFFF;
+  r = {C37Record::kMagic, count, hash, ~(count ^ hash)};
+  if (!storage.Write(C37Record::kOffset, AsBytes(&r, sizeof(r))).ok()) {
+    PMU_LOG_WARN(log_, "pmu", "storage write failed; CFGCNT not kept");
+  }
+  return static_cast<std::uint16_t>(count);
+}
+
+void Device::OnEstimate(void* context, const Estimate& estimate) {
+  auto* self = static_cast<Device*>(context);
+  self->last_estimate_ = estimate;
+  self->c37_.Publish(estimate);
+}
+
+std::uint16_t Device::c37_config_count() const { return c37_pmu_.config_count(); }
+
+Status Device::ApplyMeasurementConfig(const C37Config& c37, const WaveformConfig& waveform) {
+  if (c37.port != config_.c37.port || c37.udp_port != config_.c37.udp_port) {
+    return FailedPrecondition("the C37.118.2 ports change only at a restart");
+  }
+  const bool description_changed = !(c37 == config_.c37);
+  const C37Config old_c37 = config_.c37;
+  const WaveformConfig old_waveform = config_.waveform;
+  config_.c37 = c37;
+  config_.waveform = waveform;
+  const auto count = static_cast<std::uint16_t>(c37_pmu_.config_count() + (description_changed ? 1 : 0));
+  if (Status s = StartMeasurement(count); !s.ok()) {
+    config_.c37 = old_c37;
+    config_.waveform = old_waveform;
+    (void)StartMeasurement(c37_pmu_.config_count());
+    PMU_LOG_ERROR(log_, "pmu", "new measurement configuration refused: %s", s.message());
+    return s;
+  }
+  if (description_changed) {
+    (void)KeepConfigCount();
+    c37_.ConfigurationChanged();
+  } else {
+    PMU_LOG_INFO(log_, "pmu", "waveform changed; the PMU's configuration (CFGCNT %u) did not",
+                 c37_pmu_.config_count());
+  }
+  return Status::Ok();
+}
+
 Status Device::StartFailed(const char* what, Status status) {
   PMU_LOG_ERROR(log_, "boot", "%s failed to start: %s", what, status.message());
   return status;
@@ -271,6 +368,12 @@ void Device::DescribeState(void* context, BulletinText& text) {
               static_cast<unsigned>(self->command_.active_sessions()), self->config_.command_max_clients,
               static_cast<unsigned>(self->echo_.active_sessions()), self->config_.echo_max_clients,
               self->reset_.counters().answered);
+  const Estimate& e = self->last_estimate_;
+  const float v1 = std::sqrt(e.v1.re * e.v1.re + e.v1.im * e.v1.im);
+  text.Format("; IDCODE %u: f %.3f Hz, ROCOF %+.3f Hz/s, V1 %.2f kV, %llu reports, PDCs %u+%u udp",
+              self->config_.c37.idcode, static_cast<double>(e.frequency), static_cast<double>(e.rocof),
+              static_cast<double>(v1) / 1000.0, static_cast<unsigned long long>(self->measurement_.counters().reports),
+              static_cast<unsigned>(self->c37_.active_sessions()), static_cast<unsigned>(self->c37_.udp_subscribers()));
 }
 
 std::size_t Device::Poll() {
@@ -282,13 +385,16 @@ std::size_t Device::Poll() {
     next_link_check_ms_ = now + 500;
   }
   sys_check_timeouts();
+  measurement_.Tick();
   WatchAddresses();
   return frames;
 }
 
 std::uint32_t Device::MsUntilNextTimer() const {
   const u32_t t = sys_timeouts_sleeptime();
-  return t == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? 1000u : static_cast<std::uint32_t>(t);
+  const std::uint32_t lwip = t == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? 1000u : static_cast<std::uint32_t>(t);
+  const std::uint32_t report = measurement_.MsUntilNextReport();
+  return report < lwip ? report : lwip;
 }
 
 void Device::WatchAddresses() {
@@ -401,7 +507,29 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
                static_cast<unsigned long long>(w.bytes_sent));
       return true;
     }
-    case 10:
+    case 10: {
+      const C37Counters& c = c37_.counters();
+      t.Format("c37 accepted=%u refused=%u active=%u commands=%u ignored=%u rejected=%u timeouts=%u udp_commands=%u "
+               "udp_subscribers=%u data=%llu dropped=%llu config=%u header=%u cfgcnt=%u",
+               U(c.accepted), U(c.refused), static_cast<unsigned>(c37_.active_sessions()), U(c.commands),
+               U(c.ignored_frames), U(c.rejected_frames), U(c.timeouts), U(c.udp_commands),
+               static_cast<unsigned>(c37_.udp_subscribers()), static_cast<unsigned long long>(c.data_frames),
+               static_cast<unsigned long long>(c.data_dropped), U(c.config_frames), U(c.header_frames),
+               static_cast<unsigned>(c37_pmu_.config_count()));
+      return true;
+    }
+    case 11: {
+      const MeasurementCounters& m = measurement_.counters();
+      t.Format("measurement reports=%llu skipped=%llu read_errors=%llu estimator_mean_ns=%llu estimator_max_ns=%llu "
+               "acquisition_mean_ns=%llu",
+               static_cast<unsigned long long>(m.reports), static_cast<unsigned long long>(m.skipped),
+               static_cast<unsigned long long>(m.read_errors),
+               static_cast<unsigned long long>(m.reports ? m.estimator_ns / m.reports : 0),
+               static_cast<unsigned long long>(m.estimator_max_ns),
+               static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0));
+      return true;
+    }
+    case 12:
       t.Append("end of report");
       return true;
     default:

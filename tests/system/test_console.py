@@ -3,6 +3,7 @@
 an unknown command keeps the session, the device log carries every command with the
 client's name, a saved configuration survives a reboot, and the CSR flow installs a
 new device certificate that new connections (and the rebooted device) present."""
+import json
 import ssl
 import subprocess
 import tempfile
@@ -43,6 +44,13 @@ def wait_back(fam, since):
             pass
         check(time.monotonic() < deadline, "the device did not come back after the reboot")
         time.sleep(0.2)
+
+
+def c37_summary(fam):
+    """The PMU's identity as a PDC sees it: pdc c37 stream's summary."""
+    r = pdc("c37", "stream", f"-{fam}", HOST, "--format", "none", "-n", "3", "-q", "--json")
+    check(r.returncode == 0, f"pdc c37 stream: {r.stderr.decode()}")
+    return json.loads(r.stdout.decode().splitlines()[-1])
 
 
 def main():
@@ -87,6 +95,23 @@ def main():
     check("*command.short_count = 3   (running: 10)" in out, f"pending change not shown:\n{out}")
     out, _ = one(fam, "config", "save")
     check(out.startswith("saved "), out)
+
+    # 'config apply': the measurement keys take effect now (CFGCNT up, the new station
+    # name in the PMU's configuration), the other edits stay pending.
+    before = c37_summary(fam)
+    one(fam, "config", "set", "c37.station", "consoled")
+    since = log_size()
+    out, _ = one(fam, "config", "apply")
+    check(f"applied (CFGCNT {before['cfgcnt'] + 1})" in out, f"config apply: {out}")
+    wait_log(r"console: operator1 applied the measurement configuration", since)
+    after = c37_summary(fam)
+    check(after["station"] == "consoled" and after["cfgcnt"] == before["cfgcnt"] + 1, f"after apply: {after}")
+    out, _ = one(fam, "config", "show")
+    check("*command.short_count = 3" in out and "\nc37.station = consoled\n" in out, f"after apply:\n{out}")
+    _, err = one(fam, "config", "set", "c37.port", "4800")
+    _, err = one(fam, "config", "apply", expect_ok=False)
+    check("C37.118.2 ports change only at a restart" in err, f"port change applied: {err}")
+    one(fam, "config", "set", "c37.port", "4712")
 
     # The CSR flow: a new key pair on the device, signed by the CA, installed.
     old_serial = device_serial(fam)

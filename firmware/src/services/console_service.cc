@@ -37,6 +37,7 @@ constexpr HelpEntry kHelp[] = {
     {"log [N]", "the last N log records (default 20, at most 64)"},
     {"config show", "every configuration key; '*' marks a change not yet applied"},
     {"config set KEY VALUE", "change a key (checked now; 'config save' keeps it, 'reboot' applies it)"},
+    {"config apply", "apply the changed c37.* and waveform.* keys now (not the C37 ports)"},
     {"config save", "write the configuration to storage"},
     {"cert info", "the device certificate and the CA it trusts"},
     {"cert csr", "make a new key pair and print its certificate signing request"},
@@ -325,6 +326,21 @@ void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
     text_.clear();
     text_.Format("%.*s changed: 'config save' keeps it, 'reboot' applies it\n", static_cast<int>(key.size()),
                  key.data());
+    Respond(Output::kText);
+  } else if (w0 == "config" && w1 == "apply" && cmd.count == 2) {
+    // The measurement keys take effect while running, as pmu-sim's SIGHUP does; the
+    // rest of the candidate stays pending until a reboot.
+    const DeviceConfig& next = device.candidate_config();
+    const Status s = device.ApplyMeasurementConfig(next.c37, next.waveform);
+    if (!s.ok()) {
+      Fail("not applied: %s", s.message());
+      return;
+    }
+    PMU_LOG_INFO(service_.ctx_.log, "console", "%s applied the measurement configuration (CFGCNT %u)",
+                 client_.c_str(), static_cast<unsigned>(device.c37_config_count()));
+    text_.clear();
+    text_.Format("c37.* and waveform.* applied (CFGCNT %u); other changes wait for 'reboot'\n",
+                 static_cast<unsigned>(device.c37_config_count()));
     Respond(Output::kText);
   } else if (w0 == "config" && w1 == "save" && cmd.count == 2) {
     std::size_t bytes = 0;

@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <cmath>
 #include <cstdint>
 
 namespace pmu::hal::mps2 {
@@ -69,6 +70,125 @@ void Integer(Sink& sink, Spec spec, std::uintmax_t magnitude, bool negative, uns
   sink.Repeat('0', zero_fill + zeros_for_precision);
   while (n > 0) sink.Put(digits[--n]);
   Pad(sink, spec, body, true);
+}
+
+// A 128-bit unsigned integer, for the exact fraction of a double (no __int128 on a
+// 32-bit target).
+struct Wide {
+  std::uint64_t hi = 0, lo = 0;
+};
+Wide ShiftLeft(Wide a, int n) {  // 0 <= n < 128
+  if (n == 0) return a;
+  if (n >= 64) return {a.lo << (n - 64), 0};
+  return {(a.hi << n) | (a.lo >> (64 - n)), a.lo << n};
+}
+Wide Plus(Wide a, Wide b) {
+  Wide r{a.hi + b.hi, a.lo + b.lo};
+  if (r.lo < a.lo) ++r.hi;
+  return r;
+}
+// The bits of `a` from `n` up (a small number here: one decimal digit), and below `n`.
+std::uint64_t BitsFrom(Wide a, int n) { return n >= 64 ? a.hi >> (n - 64) : (a.hi << (64 - n)) | (a.lo >> n); }
+Wide BitsBelow(Wide a, int n) {
+  if (n >= 64) return {n == 64 ? 0 : a.hi & ((std::uint64_t{1} << (n - 64)) - 1), a.lo};
+  return {0, a.lo & ((std::uint64_t{1} << n) - 1)};
+}
+int Compare(Wide a, Wide b) {
+  if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
+  if (a.lo != b.lo) return a.lo < b.lo ? -1 : 1;
+  return 0;
+}
+
+// %f and %F: fixed-point notation from the double's exact binary value (its integer
+// part, and its fraction in 128 bits), so the digits and the rounding (above a half
+// up, a half to even) are glibc's. Not exact, and not used by the firmware: magnitudes
+// of 2^64 and more (their leading digits, then zeros), and more than 21 decimals of a
+// magnitude below 2^-71 (zeros).
+void Fixed(Sink& sink, Spec spec, double v, bool upper) {
+  const bool negative = std::signbit(v);
+  const char sign = negative ? '-' : spec.plus ? '+' : spec.space ? ' ' : 0;
+  if (std::isnan(v) || std::isinf(v)) {
+    const char* text = std::isnan(v) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+    const int body = (sign ? 1 : 0) + 3;
+    spec.zero = false;
+    Pad(sink, spec, body, false);
+    if (sign) sink.Put(sign);
+    for (int i = 0; i < 3; ++i) sink.Put(text[i]);
+    Pad(sink, spec, body, true);
+    return;
+  }
+  double magnitude = std::fabs(v);
+  int trailing_zeros = 0;  // integer digits beyond 64 bits
+  while (magnitude >= 18446744073709551616.0) {
+    magnitude /= 10;
+    ++trailing_zeros;
+  }
+  // magnitude = mantissa * 2^exponent exactly, the mantissa a 53-bit integer; the
+  // fraction is fraction / 2^fraction_bits, with 4 bits of headroom for the * 10.
+  constexpr int kMaxFractionBits = 124;
+  std::uint64_t whole = 0;
+  Wide fraction;
+  int fraction_bits = 0;
+  if (magnitude != 0) {
+    int exponent = 0;
+    const auto mantissa = static_cast<std::uint64_t>(std::ldexp(std::frexp(magnitude, &exponent), 53));
+    exponent -= 53;
+    if (exponent >= 0) {
+      whole = mantissa << exponent;
+    } else if (-exponent <= kMaxFractionBits) {
+      fraction_bits = -exponent;
+      if (fraction_bits < 64) {
+        whole = mantissa >> fraction_bits;
+        fraction.lo = mantissa & ((std::uint64_t{1} << fraction_bits) - 1);
+      } else {
+        fraction.lo = mantissa;
+      }
+    }
+  }
+  const int precision = spec.precision < 0 ? 6 : spec.precision;
+  constexpr int kMaxDigits = 40;  // beyond these only zeros follow
+  char frac[kMaxDigits];
+  const int generated = precision < kMaxDigits ? precision : kMaxDigits;
+  for (int i = 0; i < generated; ++i) {
+    if (fraction_bits == 0) {
+      frac[i] = '0';
+      continue;
+    }
+    fraction = Plus(ShiftLeft(fraction, 3), ShiftLeft(fraction, 1));
+    frac[i] = static_cast<char>('0' + BitsFrom(fraction, fraction_bits));
+    fraction = BitsBelow(fraction, fraction_bits);
+  }
+  if (fraction_bits > 0) {
+    const Wide half = ShiftLeft(Wide{0, 1}, fraction_bits - 1);
+    const int against_half = Compare(fraction, half);
+    const bool last_odd = generated > 0 ? ((frac[generated - 1] - '0') & 1) != 0 : (whole & 1) != 0;
+    if (against_half > 0 || (against_half == 0 && last_odd)) {
+      int i = generated - 1;
+      while (i >= 0 && frac[i] == '9') frac[i--] = '0';
+      if (i >= 0) {
+        ++frac[i];
+      } else {
+        ++whole;  // below 2^64 - 2^11 before, so no overflow
+      }
+    }
+  }
+  char digits[24];
+  int n = 0;
+  for (std::uint64_t w = whole; w != 0; w /= 10) digits[n++] = static_cast<char>('0' + w % 10);
+  if (n == 0) digits[n++] = '0';
+  const bool point = precision > 0 || spec.alt;
+  const int body = (sign ? 1 : 0) + n + trailing_zeros + (point ? 1 : 0) + precision;
+  int zero_fill = 0;
+  if (spec.zero && !spec.left && spec.width > body) zero_fill = spec.width - body;
+  Pad(sink, spec, body + zero_fill, false);
+  if (sign) sink.Put(sign);
+  sink.Repeat('0', zero_fill);
+  while (n > 0) sink.Put(digits[--n]);
+  sink.Repeat('0', trailing_zeros);
+  if (point) sink.Put('.');
+  for (int i = 0; i < generated; ++i) sink.Put(frac[i]);
+  sink.Repeat('0', precision - generated);
+  Pad(sink, spec, body + zero_fill, true);
 }
 
 }  // namespace
@@ -195,7 +315,11 @@ int FormatV(char* out, std::size_t size, const char* format, std::va_list args) 
         sink.Put('%');
         break;
       case 'f':
-      case 'F':
+      case 'F': {
+        const double v = p[-1] == 'L' ? static_cast<double>(va_arg(ap, long double)) : va_arg(ap, double);
+        Fixed(sink, spec, v, conversion == 'F');
+        break;
+      }
       case 'e':
       case 'E':
       case 'g':

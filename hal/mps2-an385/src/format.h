@@ -1,10 +1,11 @@
 // vsnprintf for the board. newlib-nano's printf family has no 'll' length modifier
 // (it prints "%llu" as "lu"), and the firmware logs 64-bit counters; the full newlib
-// printf would bring floating point the firmware never formats. This one covers the
-// C99 integer, character, string and pointer conversions with every flag, width,
-// precision and length modifier; floating-point conversions consume their argument
-// and print "?". src/runtime.cc installs it as vsnprintf/snprintf; the host unit test
-// (tests/unit/board_format_test.cc) checks it against the host's printf.
+// printf would bring conversions the firmware never uses. This one covers the C99
+// integer, character, string and pointer conversions with every flag, width, precision
+// and length modifier, and %f/%F (the configuration's decimal values, the PMU's header
+// text); %e, %g and %a consume their argument and print "?". src/runtime.cc installs
+// it as vsnprintf/snprintf; the host unit test (tests/unit/board_format_test.cc) checks
+// it against the host's printf.
 #pragma once
 
 #include <cstdarg>

@@ -25,6 +25,8 @@ class FixedString {
   std::string_view view() const { return {data_, size_}; }
   operator std::string_view() const { return view(); }  // NOLINT: views are cheap
 
+  friend bool operator==(const FixedString& a, const FixedString& b) { return a.view() == b.view(); }
+
   void clear() {
     size_ = 0;
     truncated_ = false;

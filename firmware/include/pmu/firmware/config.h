@@ -11,6 +11,7 @@
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/ip_address.h"
 #include "pmu/firmware/log.h"
+#include "pmu/firmware/measurement/measurement_config.h"
 
 namespace pmu::firmware {
 
@@ -90,6 +91,11 @@ struct DeviceConfig {
   std::uint32_t ws_handshake_timeout_s = 10;  // to finish the HTTP upgrade
 
   LogLevel log_level = LogLevel::kInfo;
+
+  // The synchrophasor stream and the measurement (c37.*), the simulated power system
+  // (waveform.*): pmu/firmware/measurement/measurement_config.h.
+  C37Config c37;
+  WaveformConfig waveform;
 };
 
 // What is wrong, and where. `key` is the configuration key (nullptr for a line that is

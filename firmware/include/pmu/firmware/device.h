@@ -14,8 +14,12 @@
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/log.h"
+#include "pmu/firmware/measurement/measurement.h"
+#include "pmu/firmware/measurement/synthetic_front_end.h"
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/bulletin_service.h"
+#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/services/c37118_service.h"
 #include "pmu/firmware/services/command_service.h"
 #include "pmu/firmware/services/console_service.h"
 #include "pmu/firmware/services/reset_service.h"
@@ -85,6 +89,13 @@ class Device {
   // Checks `cert_pem` against the CA and the pending key, stores both as the device's
   // identity and makes every TLS service present it to new connections.
   Status InstallCertificate(std::string_view cert_pem, FixedString<160>* why);
+  // Applies a new measurement configuration (the c37.* and waveform.* keys) while
+  // running: the waveform restarts, the estimator follows the new class and rate, and
+  // a changed PMU description bumps CFGCNT (STAT bit 10 until each PDC re-reads it).
+  // The ports of the C37.118.2 service are not changed (FailedPrecondition).
+  Status ApplyMeasurementConfig(const C37Config& c37, const WaveformConfig& waveform);
+  // CFGCNT of the PMU's current configuration.
+  std::uint16_t c37_config_count() const;
 
   Logger& logger() { return log_; }
   DeviceClock& clock() { return clock_; }
@@ -99,6 +110,9 @@ class Device {
   static void DescribeState(void* self, BulletinText& text);
   void UpdateBootRecord();
   void WatchAddresses();
+  Status StartMeasurement(std::uint16_t config_count);
+  std::uint16_t KeepConfigCount();
+  static void OnEstimate(void* self, const Estimate& estimate);
 
   hal::Board& board_;
   DeviceConfig config_;
@@ -120,6 +134,12 @@ class Device {
   DeviceConfig candidate_;
   bool tls_ready_ = false;
   bool reboot_requested_ = false;
+  SyntheticFrontEnd synthetic_;
+  hal::AnalogFrontEnd* front_end_ = nullptr;
+  Measurement measurement_;
+  C37Pmu c37_pmu_;
+  C37Service c37_;
+  Estimate last_estimate_;
   std::uint64_t started_ms_ = 0;
   std::uint8_t ipv6_state_[3] = {};
   std::uint64_t next_link_check_ms_ = 0;

@@ -2,6 +2,7 @@
 // outlive the firmware's Device.
 #pragma once
 
+#include "pmu/hal/analog_front_end.h"
 #include "pmu/hal/clock.h"
 #include "pmu/hal/entropy.h"
 #include "pmu/hal/link.h"
@@ -17,6 +18,8 @@ struct Board {
   Storage& storage;
   LogSink& log_sink;
   const char* name;  // "linux-tap", "mps2-an385"
+  // The board's ADC, if it has one; nullptr: the firmware's synthetic front end.
+  AnalogFrontEnd* analog = nullptr;
 };
 
 }  // namespace pmu::hal

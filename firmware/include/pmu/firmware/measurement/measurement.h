@@ -1,0 +1,74 @@
+// The measurement tick: runs in the device's main loop (Device::Poll), driven by the
+// device's UTC. Reporting instants are the samples that are whole multiples of
+// sample_rate / rate from the UTC second; the report for instant k is computed as soon
+// as the front end holds every sample of its window (k + half_span, plus the emulated
+// delay), then handed to the sink (the C37.118.2 service).
+//
+// When the device's UTC jumps (the clock reset service), the instants follow it: the
+// reports between the old and the new time are skipped (counted), and reporting goes
+// on from the new time. The estimator's cost is measured on the monotonic clock.
+#pragma once
+
+#include <cstdint>
+
+#include "pmu/base/status.h"
+#include "pmu/firmware/device_clock.h"
+#include "pmu/firmware/measurement/phasor_estimator.h"
+#include "pmu/hal/analog_front_end.h"
+
+namespace pmu::firmware {
+
+struct MeasurementCounters {
+  std::uint64_t reports = 0;
+  std::uint64_t skipped = 0;      // instants skipped because the clock jumped or the loop lagged
+  std::uint64_t read_errors = 0;  // windows the front end could not deliver
+  std::uint64_t estimator_ns = 0;      // total time in the estimator
+  std::uint64_t estimator_max_ns = 0;
+  std::uint64_t acquisition_ns = 0;    // total time reading the front end (the synthesiser)
+};
+
+class Measurement {
+ public:
+  using Sink = void (*)(void* context, const Estimate& estimate);
+
+  explicit Measurement(DeviceClock& clock) : clock_(clock) {}
+
+  // Starts measuring: the next report is the first instant whose window is not yet
+  // complete. Again while running (a new configuration): reporting goes on from the
+  // pending instant if it is on the new grid. Errors: those of PhasorEstimator::Configure.
+  Status Configure(hal::AnalogFrontEnd& front_end, const EstimatorSettings& settings, std::uint32_t delay_ms,
+                   Sink sink, void* sink_context);
+
+  // Computes every report that is due. At most kMaxReportsPerTick per call, so a late
+  // loop catches up over a few passes without starving the network.
+  void Tick();
+  // Milliseconds until the next report is due (rounded up), for the main loop's sleep.
+  std::uint32_t MsUntilNextReport() const;
+
+  const MeasurementCounters& counters() const { return counters_; }
+  const PhasorEstimator& estimator() const { return estimator_; }
+  bool configured() const { return front_end_ != nullptr; }
+  // Sample number at or before `utc_ns` on the front end's grid.
+  std::int64_t SampleAt(std::int64_t utc_ns) const;
+
+  static constexpr unsigned kMaxReportsPerTick = 8;
+
+ private:
+  std::int64_t DueSample(std::int64_t instant) const { return instant + half_span_ + delay_samples_; }
+
+  DeviceClock& clock_;
+  hal::AnalogFrontEnd* front_end_ = nullptr;
+  PhasorEstimator estimator_;
+  Sink sink_ = nullptr;
+  void* sink_context_ = nullptr;
+  std::int64_t step_ = 80;  // samples between reports
+  std::int64_t half_span_ = 0;
+  std::int64_t delay_samples_ = 0;
+  std::int64_t next_ = -1;  // next reporting instant; -1: not started
+  std::uint32_t fs_ = 2400;
+  MeasurementCounters counters_;
+  hal::AnalogSample window_[kMaxWindowSamples];
+  Estimate estimate_;
+};
+
+}  // namespace pmu::firmware

@@ -1,0 +1,90 @@
+// The synchrophasor estimator, in the spirit of IEEE C37.118.1 (see
+// docs/ARCHITECTURE.md "Measurement chain" for the design and docs/BENCHMARKS.md for
+// its accuracy and cost).
+//
+// Each channel is demodulated by a cosine at nominal frequency whose phase is taken
+// from the sample number (so the phasor is referenced to UTC), then low-pass filtered
+// by a triangular window of 2L-1 samples centred on the reporting instant (L = C
+// nominal cycles; P class C = 1, M class C chosen from the reporting rate so the
+// filter's first null is at or below the report Nyquist frequency). A triangle is two
+// cascaded one-period boxcars: it has double zeros at every multiple of f0/C, so the
+// 2f0 image of the demodulation and every harmonic vanish at nominal frequency.
+//
+// Frequency and ROCOF come from the positive-sequence voltage phasor evaluated at the
+// instant and d samples either side: first and second central differences of its
+// angle. Off nominal, the window's gain at the estimated deviation is divided out of
+// every magnitude.
+//
+// Arithmetic: samples are 16-bit counts, weights whole numbers, the demodulation
+// table Q24; a channel's sum is an int64 multiply-accumulate (SMLAL on a Cortex-M3),
+// and only the dozen results per report are converted to float. No heap, no double.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "pmu/base/status.h"
+#include "pmu/firmware/measurement/measurement_config.h"
+#include "pmu/hal/analog_front_end.h"
+
+namespace pmu::firmware {
+
+// The longest window the estimator accepts (and the measurement's scratch buffer).
+inline constexpr std::size_t kMaxWindowSamples = 1024;
+
+struct PhasorValue {
+  float re = 0;  // rms, primary volts or amperes
+  float im = 0;
+};
+
+struct Estimate {
+  std::int64_t sample = 0;  // the reporting instant (sample number on the UTC grid)
+  std::array<PhasorValue, hal::kAnalogChannels> phases{};  // VA VB VC IA IB IC
+  PhasorValue v1;  // positive sequence
+  PhasorValue i1;
+  float frequency = 0;  // Hz
+  float rocof = 0;      // Hz/s
+};
+
+struct EstimatorSettings {
+  std::uint32_t nominal_hz = 60;
+  std::uint32_t rate = 30;  // reports per second
+  MeasurementClass measurement_class = MeasurementClass::kP;
+};
+
+class PhasorEstimator {
+ public:
+  // InvalidArgument for a nominal frequency other than 50/60 Hz, a rate that does not
+  // divide the sample rate, or a window longer than kMaxWindowSamples.
+  Status Configure(const EstimatorSettings& settings, const hal::AnalogFrontEnd& front_end);
+
+  // Samples needed on each side of the instant: the report for sample k needs samples
+  // k - half_span() .. k + half_span(); its earliest time is half_span() samples after k.
+  std::uint32_t half_span() const { return half_ + offset_; }
+  std::size_t window_size() const { return 2u * half_span() + 1; }
+  std::uint32_t cycles() const { return cycles_; }  // C
+  std::uint32_t samples_per_cycle() const { return n_; }
+  std::uint32_t frequency_offset() const { return offset_; }  // d
+  const EstimatorSettings& settings() const { return settings_; }
+
+  // `window` holds window_size() samples, the first being instant - half_span().
+  void Run(std::int64_t instant, std::span<const hal::AnalogSample> window, Estimate& out) const;
+
+ private:
+  // Filtered, demodulated value of `channel` centred on window[centre], rotated to
+  // the absolute sample `sample`; in counts (not scaled).
+  PhasorValue Demodulate(std::span<const hal::AnalogSample> window, std::size_t centre, std::size_t channel,
+                         std::int64_t sample) const;
+
+  EstimatorSettings settings_;
+  std::uint32_t n_ = 40;       // samples per nominal cycle
+  std::uint32_t cycles_ = 1;   // C
+  std::uint32_t half_ = 39;    // L - 1
+  std::uint32_t offset_ = 20;  // d
+  float norm_[hal::kAnalogChannels] = {};  // sqrt(2) * scale / L^2 / 2^24
+  std::array<std::int32_t, 64> cos_q24_{};  // e^{-j 2 pi i / N}, i < N (N <= 48)
+  std::array<std::int32_t, 64> sin_q24_{};
+};
+
+}  // namespace pmu::firmware

@@ -1,0 +1,142 @@
+// The IEEE C37.118.2 synchrophasor service (PROTOCOLS.md, TCP 4712 and UDP 4713):
+// several PDCs at once, each with its own data on/off state.
+//
+// TCP: each connection reads command frames through a StreamDecoder (any split, any
+// garbage between frames); commands turn data off and on, and ask for the header,
+// CFG-1, CFG-2 or CFG-3 (answered at once on that connection). Extended frames and
+// unknown command codes are accepted and ignored; other frame types from a PDC are
+// ignored. Commands for any IDCODE are answered (logged when not the device's own).
+// Data frames go to every connection with data on; a connection whose send buffer is
+// full loses that frame (counted), and one that acknowledges nothing for the idle
+// timeout while data is outstanding is aborted.
+//
+// UDP: a datagram is one frame. Commands are answered to the sender's address; data
+// on subscribes that address (up to kMaxUdpSubscribers), data off unsubscribes it;
+// while subscribed, CFG-2 is re-sent every c37.udp_config_period_s. With c37.multicast
+// the device also streams data and CFG-2 spontaneously to an IPv4 group.
+//
+// Configuration changes (Reconfigure) bump CFGCNT; every PDC's data frames carry STAT
+// bit 10 until that PDC asks for CFG-2 or CFG-3 (or CFG-1) again.
+//
+// Context: main loop only. Sessions in a static pool; no heap but lwIP's pbufs.
+#pragma once
+
+#include <cstdint>
+
+#include "lwip/altcp.h"
+#include "lwip/udp.h"
+#include "pmu/base/status.h"
+#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/services/service_context.h"
+#include "pmu/firmware/session_pool.h"
+#include "pmu/proto/c37118_stream.h"
+
+namespace pmu::firmware {
+
+inline constexpr std::size_t kMaxC37Sessions = 4;
+inline constexpr std::size_t kMaxUdpSubscribers = 4;
+
+struct C37Counters {
+  std::uint32_t accepted = 0;
+  std::uint32_t refused = 0;
+  std::uint32_t commands = 0;
+  std::uint32_t ignored_frames = 0;   // non-command frames, unknown and extended commands
+  std::uint32_t rejected_frames = 0;  // bad CRC, bad framing
+  std::uint32_t timeouts = 0;
+  std::uint32_t udp_commands = 0;
+  std::uint32_t udp_refused = 0;      // data on with every subscriber slot taken
+  std::uint64_t data_frames = 0;      // data frames sent (per destination)
+  std::uint64_t data_dropped = 0;     // not sent: send buffer full or no memory
+  std::uint32_t config_frames = 0;
+  std::uint32_t header_frames = 0;
+};
+
+class C37Service;
+
+class C37Session {
+ public:
+  C37Session(C37Service& service, altcp_pcb* pcb);
+  ~C37Session() = default;
+  C37Session(const C37Session&) = delete;
+  C37Session& operator=(const C37Session&) = delete;
+
+ private:
+  friend class C37Service;
+  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
+
+  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
+  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
+  static err_t OnPoll(void* arg, altcp_pcb* pcb);
+  static void OnError(void* arg, err_t err);
+  static err_t ToErr(Fate f) { return f == Fate::kAborted ? ERR_ABRT : ERR_OK; }
+
+  // Sends one whole frame or nothing; false when it did not fit. Data frames are
+  // real-time: at most kMaxQueuedDataFrames wait in lwIP per PDC, the rest are dropped.
+  bool Send(ByteSpan frame, bool data);
+  static constexpr std::size_t kMaxQueuedDataFrames = 8;
+  Fate Close();
+  Fate Abort(const char* why);
+  void Release();
+
+  C37Service& service_;
+  altcp_pcb* pcb_;
+  bool data_on_ = false;
+  std::uint16_t config_count_seen_ = 0;  // CFGCNT of the last configuration sent
+  std::uint64_t last_progress_ms_ = 0;
+  std::byte rx_buffer_[320];  // commands are 18 bytes; extended frames up to this
+  proto::c37118::StreamDecoder decoder_{rx_buffer_};
+  FixedString<56> peer_;
+};
+
+class C37Service {
+ public:
+  explicit C37Service(const ServiceContext& context) : ctx_(context) {}
+  ~C37Service();
+
+  // Listens on c37.port (TCP) and c37.udp_port (UDP) with `pmu` describing the device.
+  Status Start(C37Pmu& pmu);
+  // The device's configuration changed (pmu already reconfigured): CFGCNT was bumped.
+  void ConfigurationChanged();
+
+  // A new report: encodes one data frame and sends it to every PDC with data on.
+  void Publish(const Estimate& estimate);
+
+  const C37Counters& counters() const { return counters_; }
+  std::size_t active_sessions() const { return pool_.in_use(); }
+  std::size_t udp_subscribers() const;
+
+ private:
+  friend class C37Session;
+  struct Subscriber {
+    bool used = false;
+    bool permanent = false;  // the multicast stream
+    ip_addr_t addr{};
+    u16_t port = 0;
+    std::uint16_t config_count_seen = 0;
+    std::uint64_t next_config_ms = 0;
+  };
+  enum class Reply : std::uint8_t { kNone, kHeader, kConfig1, kConfig2, kConfig3 };
+
+  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
+  static void OnUdp(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
+
+  // What a command asks for; updates data_on and the config count the PDC has seen.
+  Reply Command(const proto::c37118::Frame& frame, const char* peer, bool* data_on, std::uint16_t* seen);
+  // Encodes the reply into the scratch buffer; returns its bytes (empty on error).
+  ByteSpan Encode(Reply reply);
+  ClockQuality Quality();
+  void SendUdp(ByteSpan frame, const ip_addr_t* addr, u16_t port);
+
+  ServiceContext ctx_;
+  C37Pmu* pmu_ = nullptr;
+  altcp_pcb* listener_ = nullptr;
+  udp_pcb* udp_ = nullptr;
+  SessionPool<C37Session, kMaxC37Sessions> pool_;
+  Subscriber subscribers_[kMaxUdpSubscribers + 1];  // + the multicast stream
+  std::int64_t last_offset_ns_ = 0;
+  std::uint64_t step_ms_ = 0;
+  C37Counters counters_;
+  std::byte scratch_[C37Pmu::kMaxConfigFrame];
+};
+
+}  // namespace pmu::firmware

@@ -1,0 +1,81 @@
+#include "pmu/firmware/measurement/measurement.h"
+
+namespace pmu::firmware {
+namespace {
+
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+}  // namespace
+
+Status Measurement::Configure(hal::AnalogFrontEnd& front_end, const EstimatorSettings& settings,
+                              std::uint32_t delay_ms, Sink sink, void* sink_context) {
+  PMU_TRY(estimator_.Configure(settings, front_end));
+  front_end_ = &front_end;
+  fs_ = front_end.sample_rate();
+  step_ = fs_ / settings.rate;
+  half_span_ = estimator_.half_span();
+  delay_samples_ = static_cast<std::int64_t>(delay_ms) * fs_ / 1000;
+  sink_ = sink;
+  sink_context_ = sink_context;
+  // A reconfiguration goes on from the next instant of the new grid: no report is
+  // skipped or repeated when the old next instant is on it.
+  if (next_ >= 0 && next_ % step_ != 0) next_ = -1;
+  return Status::Ok();
+}
+
+std::int64_t Measurement::SampleAt(std::int64_t utc_ns) const {
+  const std::int64_t sec = FloorDiv(utc_ns, kNsPerSecond);
+  const std::int64_t rem = utc_ns - sec * kNsPerSecond;
+  return sec * fs_ + rem * fs_ / kNsPerSecond;
+}
+
+void Measurement::Tick() {
+  if (front_end_ == nullptr) return;
+  const std::int64_t now = SampleAt(clock_.UtcNs());
+  // The newest instant whose window is complete; the first one after it is pending.
+  const std::int64_t newest_due = FloorDiv(now - half_span_ - delay_samples_, step_) * step_;
+  if (next_ < 0 || next_ > newest_due + 2 * fs_ || newest_due - next_ > 2 * fs_) {
+    // Start, or the clock jumped (either way): carry on from the present.
+    if (next_ >= 0) counters_.skipped += static_cast<std::uint64_t>(newest_due > next_ ? (newest_due - next_) / step_ : 0);
+    next_ = newest_due + step_;
+    return;
+  }
+  for (unsigned i = 0; i < kMaxReportsPerTick && DueSample(next_) <= now; ++i) {
+    const std::size_t size = estimator_.window_size();
+    const std::uint64_t t0 = clock_.MonotonicNs();
+    const Status read = front_end_->Read(next_ - half_span_, std::span<hal::AnalogSample>(window_, size));
+    const std::uint64_t t1 = clock_.MonotonicNs();
+    counters_.acquisition_ns += t1 - t0;
+    if (!read.ok()) {
+      ++counters_.read_errors;
+    } else {
+      estimator_.Run(next_, std::span<const hal::AnalogSample>(window_, size), estimate_);
+      const std::uint64_t cost = clock_.MonotonicNs() - t1;
+      counters_.estimator_ns += cost;
+      if (cost > counters_.estimator_max_ns) counters_.estimator_max_ns = cost;
+      ++counters_.reports;
+      if (sink_ != nullptr) sink_(sink_context_, estimate_);
+    }
+    next_ += step_;
+  }
+}
+
+std::uint32_t Measurement::MsUntilNextReport() const {
+  if (front_end_ == nullptr) return 1000;
+  if (next_ < 0) return 0;
+  const std::int64_t due = DueSample(next_);
+  // Time of sample `due`, relative to now.
+  const std::int64_t sec = FloorDiv(due, fs_);
+  const std::int64_t due_ns = sec * kNsPerSecond + ((due - sec * fs_) * kNsPerSecond + fs_ - 1) / fs_;  // round up
+  const std::int64_t wait = due_ns - clock_.UtcNs();
+  if (wait <= 0) return 0;
+  const std::int64_t ms = (wait + 999'999) / 1'000'000;
+  return ms > 1000 ? 1000u : static_cast<std::uint32_t>(ms);
+}
+
+}  // namespace pmu::firmware

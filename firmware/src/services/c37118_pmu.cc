@@ -1,0 +1,292 @@
+#include "pmu/firmware/services/c37118_pmu.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace pmu::firmware {
+namespace {
+
+namespace c37 = proto::c37118;
+
+// FRACSEC time-quality codes (C37.118.2 Table 7): the smallest bound the error is within.
+std::uint8_t QualityCode(std::int64_t error_ns) {
+  if (error_ns < 0) error_ns = -error_ns;
+  std::int64_t bound = 1;  // 1 ns for code 1
+  for (std::uint8_t code = 1; code <= 0xB; ++code, bound *= 10) {
+    if (error_ns <= bound) return code;
+  }
+  return 0xF;  // beyond 10 s: fault, time not reliable
+}
+
+bool IsVoltage(PhasorChannel c) { return c <= PhasorChannel::kV1; }
+
+PhasorValue PickPhasor(const Estimate& e, PhasorChannel c) {
+  switch (c) {
+    case PhasorChannel::kVa: return e.phases[0];
+    case PhasorChannel::kVb: return e.phases[1];
+    case PhasorChannel::kVc: return e.phases[2];
+    case PhasorChannel::kV1: return e.v1;
+    case PhasorChannel::kIa: return e.phases[3];
+    case PhasorChannel::kIb: return e.phases[4];
+    case PhasorChannel::kIc: return e.phases[5];
+    case PhasorChannel::kI1: return e.i1;
+  }
+  return {};
+}
+
+std::uint8_t Cfg3Type(PhasorChannel c) {
+  // Bit 3: current; bits 2-0: 1 positive sequence, 4/5/6 phase A/B/C.
+  switch (c) {
+    case PhasorChannel::kVa: return 4;
+    case PhasorChannel::kVb: return 5;
+    case PhasorChannel::kVc: return 6;
+    case PhasorChannel::kV1: return 1;
+    case PhasorChannel::kIa: return 8 | 4;
+    case PhasorChannel::kIb: return 8 | 5;
+    case PhasorChannel::kIc: return 8 | 6;
+    case PhasorChannel::kI1: return 8 | 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Status C37Pmu::Configure(const C37Config& c, const PhasorEstimator& estimator, float voltage_rms, float current_rms,
+                         std::uint16_t config_count, const char* board_name, const char* firmware_version) {
+  c37_ = c;
+  version_ = c.version == 1 ? c37::Version::k2005 : c37::Version::k2011;
+  config_ = c37::ConfigFrame{};
+  config_.type = c37::FrameType::kConfig2;
+  config_.version = version_;
+  config_.idcode = c.idcode;
+  config_.time_base = c.time_base;
+  config_.pmu_count = 1;
+  config_.data_rate = static_cast<std::int16_t>(c.rate);
+  c37::PmuConfig& p = config_.pmus[0];
+  p.station_name = c37_.station.view();
+  p.idcode = c.idcode;
+  p.format.polar = c.polar;
+  p.format.phasor_float = c.phasor_float;
+  p.format.analog_float = c.analog_float;
+  p.format.freq_float = c.freq_float;
+  p.phasor_count = c.phasor_count;
+  p.analog_count = c.analog_count;
+  p.digital_count = c.digital_words;
+  p.nominal_frequency = c.nominal_hz == 50 ? c37::NominalFrequency::k50Hz : c37::NominalFrequency::k60Hz;
+  p.config_count = config_count;
+  // Integer phasors: twice the nominal rms fills the 16-bit range.
+  for (std::size_t i = 0; i < c.phasor_count; ++i) {
+    const PhasorChannel ch = c.phasors[i];
+    const float rms = IsVoltage(ch) ? voltage_rms : current_rms;
+    const auto unit = static_cast<std::uint32_t>(std::ceil(rms * 2.0f / 32767.0f * 1e5f));
+    phasor_lsb_[i] = static_cast<float>(unit) * 1e-5f;
+    p.phasor_names[i] = PhasorChannelName(ch);
+    p.phasor_units[i] = {IsVoltage(ch) ? c37::PhasorKind::kVoltage : c37::PhasorKind::kCurrent, unit};
+    c37::PhasorScale& s = p.phasor_scales[i];
+    s.type = Cfg3Type(ch);
+    s.magnitude_scale = c.phasor_float ? 1.0f : phasor_lsb_[i];
+    s.angle_offset = 0;
+  }
+  // Integer analogs: twice the nominal three-phase apparent power fills the range.
+  const float s_nominal = 3.0f * voltage_rms * current_rms;
+  analog_lsb_ = std::ceil(s_nominal * 2.0f / 32767.0f);
+  for (std::size_t i = 0; i < c.analog_count; ++i) {
+    p.analog_names[i] = AnalogChannelName(c.analogs[i]);
+    const float lsb = c.analog_float ? 1.0f : analog_lsb_;
+    p.analog_units[i] = {1 /* RMS */, static_cast<std::int32_t>(lsb)};
+    p.analog_scales[i] = {lsb, 0.0f};
+  }
+  for (std::size_t w = 0; w < c.digital_words; ++w) {
+    for (std::size_t b = 0; b < c37::kDigitalBitsPerWord; ++b) {
+      FixedString<16>& name = digital_names_[w * 16 + b];
+      name.clear();
+      name.Format("DI%u", static_cast<unsigned>(b));
+      p.digital_names[w * 16 + b] = name.view();
+    }
+    p.digital_units[w] = {0x0000, 0xFFFF};
+  }
+  // CFG-3 extras.
+  p.latitude = p.longitude = p.elevation = INFINITY;  // unknown
+  p.service_class = c.measurement_class == MeasurementClass::kP ? 'P' : 'M';
+  const float fs = static_cast<float>(kSampleRate);
+  p.window_us = static_cast<std::int32_t>(std::lround(static_cast<float>(estimator.window_size()) / fs * 1e6f));
+  p.group_delay_us = 0;  // the window is symmetric about the reporting instant
+
+  auto size = c37::DataFrameSize(config_);
+  if (!size.ok()) return size.status();
+  if (*size > kMaxDataFrame) return InvalidArgument("data frames larger than the device's buffer");
+
+  header_.clear();
+  header_.Format(
+      "PMU firmware %s on %s. Station %s, IDCODE %u, nominal %u Hz, %u frames/s, C37.118.2 version %u. "
+      "Estimator: %c class, IEEE C37.118.1 style; %u samples/s (%u per nominal cycle), 16-bit samples; "
+      "demodulation by a cosine at nominal frequency referenced to UTC, triangular window over %u cycles "
+      "(%u samples, %.1f ms, centred on the reporting instant, no group delay); magnitudes corrected for "
+      "off-nominal frequency; frequency and ROCOF from the positive-sequence voltage angle at +/-%.2f ms. "
+      "Phasors in V and A rms: ",
+      firmware_version, board_name, c37_.station.c_str(), static_cast<unsigned>(c.idcode),
+      static_cast<unsigned>(c.nominal_hz), static_cast<unsigned>(c.rate), c.version == 1 ? 1u : 2u, p.service_class,
+      static_cast<unsigned>(kSampleRate), static_cast<unsigned>(estimator.samples_per_cycle()),
+      static_cast<unsigned>(estimator.cycles() * 2),
+      static_cast<unsigned>(2 * estimator.cycles() * estimator.samples_per_cycle() - 1),
+      static_cast<double>(estimator.window_size()) / kSampleRate * 1e3,
+      static_cast<double>(estimator.frequency_offset()) / kSampleRate * 1e3);
+  for (std::size_t i = 0; i < c.phasor_count; ++i) header_.Format("%s%s", i ? " " : "", PhasorChannelName(c.phasors[i]));
+  header_.Append(c.analog_count ? "; analogs: " : "; no analogs");
+  for (std::size_t i = 0; i < c.analog_count; ++i) {
+    header_.Format("%s%s", i ? " " : "", AnalogChannelName(c.analogs[i]));
+  }
+  header_.Append(c.analog_count ? " (three-phase W, var, VA)" : "");
+  header_.Append(c.digital_words ? "; digital word DI0-DI15." : ".");
+  header_.Append(" Signals come from the built-in synthetic front end unless the board has an ADC.");
+  return Status::Ok();
+}
+
+void C37Pmu::BumpConfigCount() { ++config_.pmus[0].config_count; }
+
+std::uint16_t C37Pmu::Stat(const ClockQuality& q) const {
+  std::uint16_t stat = 0;
+  if (q.stepped) {
+    stat |= c37::kStatPmuSyncLost;
+    // Bits 5-4: time since the clock lost its reference (here: was stepped).
+    const std::uint64_t s = q.since_step_ms / 1000;
+    const std::uint16_t unlocked = s < 10 ? 0 : s < 100 ? 1 : s < 1000 ? 2 : 3;
+    stat |= static_cast<std::uint16_t>(unlocked << 4);
+  }
+  if (version_ == c37::Version::k2011) {
+    // Bits 8-6 (2011): PMU time quality; 001 < 100 ns (the board's UTC is the
+    // reference), 111 above 10 ms or unknown once stepped.
+    const std::uint16_t tq = q.stepped ? 7 : 1;
+    stat |= static_cast<std::uint16_t>(tq << 6);
+  }
+  return stat;
+}
+
+c37::TimeQuality C37Pmu::TimeQualityOf(const ClockQuality& q) const {
+  c37::TimeQuality t;
+  t.quality = q.stepped ? QualityCode(q.offset_ns) : 0;
+  return t;
+}
+
+c37::Timestamp C37Pmu::Stamp(std::int64_t utc_ns, const ClockQuality& q) const {
+  std::int64_t sec = utc_ns / 1'000'000'000;
+  std::int64_t rem = utc_ns % 1'000'000'000;
+  if (rem < 0) {
+    rem += 1'000'000'000;
+    --sec;
+  }
+  std::uint64_t frac = (static_cast<std::uint64_t>(rem) * c37_.time_base) / 1'000'000'000u;
+  c37::Timestamp t;
+  t.soc = static_cast<std::uint32_t>(sec);
+  t.fracsec = (static_cast<std::uint32_t>(TimeQualityOf(q).ToByte()) << 24) | static_cast<std::uint32_t>(frac);
+  return t;
+}
+
+c37::Timestamp C37Pmu::TimestampOf(std::int64_t sample, const ClockQuality& q) const {
+  const std::int64_t fs = kSampleRate;
+  std::int64_t sec = sample / fs, within = sample % fs;
+  if (within < 0) {
+    within += fs;
+    --sec;
+  }
+  // Nearest FRACSEC count: exact when TIME_BASE is a multiple of the reporting rate.
+  const std::uint64_t frac = (static_cast<std::uint64_t>(within) * c37_.time_base * 2 + fs) / (2 * fs);
+  c37::Timestamp t;
+  t.soc = static_cast<std::uint32_t>(sec);
+  t.fracsec = (static_cast<std::uint32_t>(TimeQualityOf(q).ToByte()) << 24) |
+              static_cast<std::uint32_t>(frac >= c37_.time_base ? c37_.time_base - 1 : frac);
+  return t;
+}
+
+Result<std::size_t> C37Pmu::EncodeConfig(c37::FrameType type, std::int64_t now_ns, const ClockQuality& q,
+                                         MutableByteSpan out) {
+  config_.type = type;
+  config_.version = type == c37::FrameType::kConfig3 ? c37::Version::k2011 : version_;
+  config_.time = Stamp(now_ns, q);
+  auto r = c37::EncodeConfig(config_, out);
+  config_.type = c37::FrameType::kConfig2;
+  config_.version = version_;
+  return r;
+}
+
+Result<std::size_t> C37Pmu::EncodeHeader(std::int64_t now_ns, const ClockQuality& q, MutableByteSpan out) const {
+  c37::HeaderFrame h;
+  h.version = version_;
+  h.idcode = c37_.idcode;
+  h.time = Stamp(now_ns, q);
+  h.text = header_.view();
+  return c37::EncodeHeader(h, out);
+}
+
+Result<std::size_t> C37Pmu::EncodeData(const Estimate& e, const ClockQuality& q, MutableByteSpan out) const {
+  static c37::DataFrame frame;  // 1.7 KiB: static, main loop only
+  frame = c37::DataFrame{};
+  frame.version = version_;
+  frame.idcode = c37_.idcode;
+  frame.time = TimestampOf(e.sample, q);
+  frame.pmu_count = 1;
+  c37::PmuData& d = frame.pmus[0];
+  d.stat = Stat(q);
+  for (std::size_t i = 0; i < c37_.phasor_count; ++i) {
+    const PhasorValue v = PickPhasor(e, c37_.phasors[i]);
+    c37::Phasor& out_p = d.phasors[i];
+    if (c37_.polar) {
+      const float mag = std::sqrt(v.re * v.re + v.im * v.im);
+      const float ang = std::atan2(v.im, v.re);
+      out_p = c37_.phasor_float ? c37::Phasor{mag, ang} : c37::Phasor{mag / phasor_lsb_[i], ang * 1e4f};
+    } else {
+      out_p = c37_.phasor_float ? c37::Phasor{v.re, v.im} : c37::Phasor{v.re / phasor_lsb_[i], v.im / phasor_lsb_[i]};
+    }
+  }
+  if (c37_.freq_float) {
+    d.frequency = e.frequency;
+    d.rocof = e.rocof;
+  } else {
+    d.frequency = (e.frequency - static_cast<float>(c37_.nominal_hz)) * 1000.0f;  // mHz
+    d.rocof = e.rocof * 100.0f;
+  }
+  // Three-phase complex power from the phase phasors: S = sum V conj(I).
+  float p = 0, qv = 0;
+  for (std::size_t ph = 0; ph < 3; ++ph) {
+    const PhasorValue v = e.phases[ph], i = e.phases[ph + 3];
+    p += v.re * i.re + v.im * i.im;
+    qv += v.im * i.re - v.re * i.im;
+  }
+  const float s = std::sqrt(p * p + qv * qv);
+  for (std::size_t i = 0; i < c37_.analog_count; ++i) {
+    const AnalogChannelKind k = c37_.analogs[i];
+    const float v = k == AnalogChannelKind::kP ? p : k == AnalogChannelKind::kQ ? qv : s;
+    d.analogs[i] = c37_.analog_float ? v : v / analog_lsb_;
+  }
+  if (c37_.digital_words) d.digitals[0] = c37_.digital_value;
+  return c37::EncodeData(frame, config_, out);
+}
+
+void C37Pmu::MarkConfigChanged(MutableByteSpan frame) {
+  // STAT is the first field after the common header in a one-PMU data frame.
+  if (frame.size() < c37::kMinFrameSize + 2) return;
+  std::byte* stat = frame.data() + c37::kCommonHeaderSize;
+  StoreBe16(stat, static_cast<std::uint16_t>(LoadBe16(stat) | c37::kStatConfigChange));
+  const std::size_t body = frame.size() - c37::kCheckSize;
+  StoreBe16(frame.data() + body, c37::Crc16Ccitt(frame.first(body)));
+}
+
+std::uint32_t C37Pmu::DescriptionHash() {
+  const std::uint16_t count = config_.pmus[0].config_count;
+  config_.pmus[0].config_count = 0;
+  config_.time = {};
+  config_.type = c37::FrameType::kConfig3;
+  config_.version = c37::Version::k2011;
+  std::byte buf[kMaxConfigFrame];
+  const auto n = c37::EncodeConfig(config_, buf);
+  config_.type = c37::FrameType::kConfig2;
+  config_.version = version_;
+  config_.pmus[0].config_count = count;
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  if (n.ok()) {
+    for (std::size_t i = 0; i < *n; ++i) h = (h ^ std::to_integer<std::uint32_t>(buf[i])) * 16777619u;
+  }
+  return h;
+}
+
+}  // namespace pmu::firmware

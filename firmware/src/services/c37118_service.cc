@@ -1,0 +1,419 @@
+#include "pmu/firmware/services/c37118_service.h"
+
+#include <cstring>
+
+#include "altcp_util.h"
+#include "lwip/tcp.h"
+#include "pmu/port/lwip_status.h"
+
+namespace pmu::firmware {
+namespace {
+
+namespace c37 = proto::c37118;
+
+constexpr std::uint8_t kPollInterval = 2;  // lwIP coarse ticks of 500 ms: 1 s
+
+const char* CommandName(c37::CommandCode c) {
+  switch (c) {
+    case c37::CommandCode::kDataOff: return "data off";
+    case c37::CommandCode::kDataOn: return "data on";
+    case c37::CommandCode::kSendHeader: return "send header";
+    case c37::CommandCode::kSendConfig1: return "send CFG-1";
+    case c37::CommandCode::kSendConfig2: return "send CFG-2";
+    case c37::CommandCode::kSendConfig3: return "send CFG-3";
+    case c37::CommandCode::kExtended: return "extended frame";
+  }
+  return "unknown command";
+}
+
+}  // namespace
+
+// ---- service ------------------------------------------------------------------------
+
+C37Service::~C37Service() {
+  if (udp_ != nullptr) udp_remove(udp_);
+}
+
+Status C37Service::Start(C37Pmu& pmu) {
+  pmu_ = &pmu;
+  const C37Config& c = ctx_.config.c37;
+  pool_.set_limit(c.max_clients);
+  Result<altcp_pcb*> listener = ListenDualStack(nullptr, c.port, this, &C37Service::OnAccept);
+  if (!listener.ok()) return listener.status();
+  listener_ = *listener;
+  udp_ = udp_new_ip_type(IPADDR_TYPE_ANY);
+  if (udp_ == nullptr) return ResourceExhausted("no UDP PCB for the C37.118.2 service");
+  const err_t err = udp_bind(udp_, IP_ANY_TYPE, c.udp_port);
+  if (err != ERR_OK) return port::FromLwipErr(err);
+  udp_recv(udp_, &C37Service::OnUdp, this);
+  if (c.multicast) {
+    udp_set_multicast_ttl(udp_, 1);  // this link only, like the bulletins
+    Subscriber& m = subscribers_[kMaxUdpSubscribers];
+    m.used = m.permanent = true;
+    IP_ADDR4(&m.addr, c.multicast_group4.octets[0], c.multicast_group4.octets[1], c.multicast_group4.octets[2],
+             c.multicast_group4.octets[3]);
+    m.port = c.multicast_port;
+    m.next_config_ms = 0;
+  }
+  last_offset_ns_ = ctx_.clock.offset_ns();
+  PMU_LOG_INFO(ctx_.log, "c37", "IDCODE %u '%s': TCP port %u (up to %u PDCs), UDP port %u%s%s; %u frames/s, "
+               "version %u, CFGCNT %u",
+               c.idcode, c.station.c_str(), c.port, static_cast<unsigned>(pool_.limit()), c.udp_port,
+               c.multicast ? ", multicast to " : "", c.multicast ? FormatIpv4(c.multicast_group4).c_str() : "",
+               c.rate, c.version, pmu.config_count());
+  return Status::Ok();
+}
+
+void C37Service::ConfigurationChanged() {
+  const C37Config& c = ctx_.config.c37;
+  pool_.set_limit(c.max_clients);
+  PMU_LOG_INFO(ctx_.log, "c37", "configuration changed: CFGCNT %u; '%s', %u frames/s; PDCs are told by STAT bit 10",
+               pmu_->config_count(), c.station.c_str(), c.rate);
+}
+
+std::size_t C37Service::udp_subscribers() const {
+  std::size_t n = 0;
+  for (const Subscriber& s : subscribers_) n += s.used && !s.permanent;
+  return n;
+}
+
+ClockQuality C37Service::Quality() {
+  const std::int64_t offset = ctx_.clock.offset_ns();
+  const std::uint64_t now = ctx_.clock.MonotonicMs();
+  if (offset != last_offset_ns_) {
+    last_offset_ns_ = offset;
+    step_ms_ = now;
+  }
+  ClockQuality q;
+  q.stepped = offset != 0;
+  q.offset_ns = offset;
+  q.since_step_ms = now - step_ms_;
+  return q;
+}
+
+ByteSpan C37Service::Encode(Reply reply) {
+  const ClockQuality q = Quality();
+  const std::int64_t now = ctx_.clock.UtcNs();
+  Result<std::size_t> n = InvalidArgument("no reply");
+  switch (reply) {
+    case Reply::kNone: return {};
+    case Reply::kHeader:
+      n = pmu_->EncodeHeader(now, q, scratch_);
+      ++counters_.header_frames;
+      break;
+    case Reply::kConfig1: n = pmu_->EncodeConfig(c37::FrameType::kConfig1, now, q, scratch_); break;
+    case Reply::kConfig2: n = pmu_->EncodeConfig(c37::FrameType::kConfig2, now, q, scratch_); break;
+    case Reply::kConfig3: n = pmu_->EncodeConfig(c37::FrameType::kConfig3, now, q, scratch_); break;
+  }
+  if (!n.ok()) {
+    PMU_LOG_ERROR(ctx_.log, "c37", "cannot encode a reply: %s", n.status().message());
+    return {};
+  }
+  if (reply != Reply::kHeader) ++counters_.config_frames;
+  return ByteSpan(scratch_, *n);
+}
+
+C37Service::Reply C37Service::Command(const c37::Frame& frame, const char* peer, bool* data_on, std::uint16_t* seen) {
+  if (frame.type != c37::FrameType::kCommand) {
+    ++counters_.ignored_frames;
+    PMU_LOG_DEBUG(ctx_.log, "c37", "%s sent a frame of type %u; ignored", peer, static_cast<unsigned>(frame.type));
+    return Reply::kNone;
+  }
+  const Result<c37::CommandFrame> cmd = c37::DecodeCommand(frame);
+  if (!cmd.ok()) {
+    ++counters_.rejected_frames;
+    PMU_LOG_WARN(ctx_.log, "c37", "%s bad command frame: %s", peer, cmd.status().message());
+    return Reply::kNone;
+  }
+  if (cmd->idcode != pmu_->idcode()) {
+    PMU_LOG_DEBUG(ctx_.log, "c37", "%s addressed IDCODE %u; this PMU is %u (answered anyway)", peer, cmd->idcode,
+                  pmu_->idcode());
+  }
+  const auto code = cmd->command;
+  PMU_LOG_INFO(ctx_.log, "c37", "%s %s (0x%04x)", peer, CommandName(code), static_cast<unsigned>(code));
+  switch (code) {
+    case c37::CommandCode::kDataOff: *data_on = false; return Reply::kNone;
+    case c37::CommandCode::kDataOn: *data_on = true; return Reply::kNone;
+    case c37::CommandCode::kSendHeader: return Reply::kHeader;
+    case c37::CommandCode::kSendConfig1: *seen = pmu_->config_count(); return Reply::kConfig1;
+    case c37::CommandCode::kSendConfig2: *seen = pmu_->config_count(); return Reply::kConfig2;
+    case c37::CommandCode::kSendConfig3: *seen = pmu_->config_count(); return Reply::kConfig3;
+    default:
+      ++counters_.ignored_frames;  // extended frames and user-defined codes
+      return Reply::kNone;
+  }
+}
+
+void C37Service::Publish(const Estimate& estimate) {
+  static std::byte frame[C37Pmu::kMaxDataFrame];
+  static std::byte marked[C37Pmu::kMaxDataFrame];
+  const ClockQuality q = Quality();
+  const Result<std::size_t> n = pmu_->EncodeData(estimate, q, frame);
+  if (!n.ok()) {
+    PMU_LOG_ERROR(ctx_.log, "c37", "cannot encode a data frame: %s", n.status().message());
+    return;
+  }
+  const ByteSpan plain(frame, *n);
+  bool have_marked = false;
+  auto for_pdc = [&](std::uint16_t seen) -> ByteSpan {
+    if (seen == pmu_->config_count()) return plain;
+    if (!have_marked) {
+      std::memcpy(marked, frame, *n);
+      C37Pmu::MarkConfigChanged(MutableByteSpan(marked, *n));
+      have_marked = true;
+    }
+    return ByteSpan(marked, *n);
+  };
+  pool_.ForEach([&](C37Session& s) {
+    if (!s.data_on_ || s.pcb_ == nullptr) return;
+    if (s.Send(for_pdc(s.config_count_seen_), true)) {
+      ++counters_.data_frames;
+    } else {
+      ++counters_.data_dropped;
+    }
+  });
+  const std::uint64_t now = ctx_.clock.MonotonicMs();
+  for (Subscriber& sub : subscribers_) {
+    if (!sub.used) continue;
+    if (now >= sub.next_config_ms) {
+      const ByteSpan cfg = Encode(Reply::kConfig2);
+      if (!cfg.empty()) SendUdp(cfg, &sub.addr, sub.port);
+      sub.config_count_seen = pmu_->config_count();
+      sub.next_config_ms = now + std::uint64_t{ctx_.config.c37.udp_config_period_s} * 1000;
+    }
+    SendUdp(for_pdc(sub.config_count_seen), &sub.addr, sub.port);
+    ++counters_.data_frames;
+  }
+}
+
+void C37Service::SendUdp(ByteSpan frame, const ip_addr_t* addr, u16_t port) {
+  pbuf* p = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(frame.size()), PBUF_RAM);
+  if (p == nullptr) {
+    ++counters_.data_dropped;
+    return;
+  }
+  pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
+  const err_t err = udp_sendto(udp_, p, addr, port);
+  pbuf_free(p);
+  if (err != ERR_OK) ++counters_.data_dropped;
+}
+
+void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
+  auto* self = static_cast<C37Service*>(arg);
+  // Thin callback: copy the datagram (commands are small), free, parse.
+  std::byte copy[320];
+  const std::size_t total = p->tot_len;
+  const u16_t n = pbuf_copy_partial(p, copy, sizeof(copy), 0);
+  pbuf_free(p);
+  const PeerText peer = FormatPeer(addr, port);
+  if (total > sizeof(copy)) {
+    ++self->counters_.rejected_frames;
+    PMU_LOG_WARN(self->ctx_.log, "c37", "udp %s datagram of %u bytes ignored", peer.c_str(),
+                 static_cast<unsigned>(total));
+    return;
+  }
+  const Result<c37::Frame> frame = c37::ParseFrame(ByteSpan(copy, n));
+  if (!frame.ok()) {
+    ++self->counters_.rejected_frames;
+    PMU_LOG_WARN(self->ctx_.log, "c37", "udp %s bad frame: %s", peer.c_str(), frame.status().message());
+    return;
+  }
+  ++self->counters_.udp_commands;
+  // The subscriber this address already is, if any.
+  Subscriber* sub = nullptr;
+  for (Subscriber& s : self->subscribers_) {
+    if (s.used && !s.permanent && s.port == port && ip_addr_cmp(&s.addr, addr)) sub = &s;
+  }
+  bool data_on = sub != nullptr;
+  std::uint16_t seen = sub ? sub->config_count_seen : self->pmu_->config_count();
+  FixedString<64> tag;
+  tag.Format("udp %s", peer.c_str());
+  const Reply reply = self->Command(*frame, tag.c_str(), &data_on, &seen);
+  if (data_on && sub == nullptr) {
+    for (Subscriber& s : self->subscribers_) {
+      if (!s.used && &s != &self->subscribers_[kMaxUdpSubscribers]) {
+        sub = &s;
+        break;
+      }
+    }
+    if (sub == nullptr) {
+      ++self->counters_.udp_refused;
+      PMU_LOG_WARN(self->ctx_.log, "c37", "%s data on refused: all %u UDP subscriber slots taken", tag.c_str(),
+                   static_cast<unsigned>(kMaxUdpSubscribers));
+    } else {
+      *sub = Subscriber{};
+      sub->used = true;
+      ip_addr_copy(sub->addr, *addr);
+      sub->port = port;
+      sub->config_count_seen = seen;
+      // The first CFG-2 follows one period after data on: the PDC asked for it already.
+      sub->next_config_ms = self->ctx_.clock.MonotonicMs() + std::uint64_t{self->ctx_.config.c37.udp_config_period_s} * 1000;
+    }
+  } else if (!data_on && sub != nullptr) {
+    sub->used = false;
+  } else if (sub != nullptr) {
+    sub->config_count_seen = seen;
+  }
+  const ByteSpan bytes = self->Encode(reply);
+  if (!bytes.empty()) self->SendUdp(bytes, addr, port);
+}
+
+err_t C37Service::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
+  auto* self = static_cast<C37Service*>(arg);
+  if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
+  C37Session* session = self->pool_.Acquire(*self, pcb);
+  if (session == nullptr) {
+    ++self->counters_.refused;
+    const PeerText peer = RemotePeer(pcb);
+    PMU_LOG_WARN(self->ctx_.log, "c37", "%s refused: all %u PDC connections busy", peer.c_str(),
+                 static_cast<unsigned>(self->pool_.limit()));
+    altcp_arg(pcb, nullptr);
+    if (altcp_close(pcb) == ERR_OK) return ERR_OK;
+    altcp_abort(pcb);
+    return ERR_ABRT;
+  }
+  ++self->counters_.accepted;
+  return ERR_OK;
+}
+
+// ---- session ------------------------------------------------------------------------
+
+C37Session::C37Session(C37Service& service, altcp_pcb* pcb) : service_(service), pcb_(pcb), peer_(RemotePeer(pcb)) {
+  last_progress_ms_ = service_.ctx_.clock.MonotonicMs();
+  config_count_seen_ = service_.pmu_->config_count();
+  altcp_arg(pcb_, this);
+  altcp_recv(pcb_, &C37Session::OnRecv);
+  altcp_sent(pcb_, &C37Session::OnSent);
+  altcp_err(pcb_, &C37Session::OnError);
+  altcp_poll(pcb_, &C37Session::OnPoll, kPollInterval);
+  altcp_nagle_disable(pcb_);  // each data frame leaves at once
+  PMU_LOG_INFO(service_.ctx_.log, "c37", "%s connected", peer_.c_str());
+}
+
+void C37Session::Release() {
+  if (pcb_ != nullptr) {
+    altcp_arg(pcb_, nullptr);
+    altcp_recv(pcb_, nullptr);
+    altcp_sent(pcb_, nullptr);
+    altcp_err(pcb_, nullptr);
+    altcp_poll(pcb_, nullptr, 0);
+    pcb_ = nullptr;
+  }
+  service_.pool_.Release(this);
+}
+
+bool C37Session::Send(ByteSpan frame, bool data) {
+  const std::size_t queue_limit = data ? kMaxQueuedDataFrames : TCP_SND_QUEUELEN - 2;
+  if (altcp_sndbuf(pcb_) < frame.size() || altcp_sndqueuelen(pcb_) >= queue_limit) return false;
+  if (altcp_write(pcb_, frame.data(), static_cast<u16_t>(frame.size()), TCP_WRITE_FLAG_COPY) != ERR_OK) return false;
+  altcp_output(pcb_);
+  return true;
+}
+
+err_t C37Session::OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err) {
+  auto* self = static_cast<C37Session*>(arg);
+  if (self == nullptr) {
+    if (p != nullptr) pbuf_free(p);
+    return ERR_OK;
+  }
+  if (p == nullptr) {
+    PMU_LOG_INFO(self->service_.ctx_.log, "c37", "%s closed the connection", self->peer_.c_str());
+    return ToErr(self->Close());
+  }
+  if (err != ERR_OK) {
+    pbuf_free(p);
+    return ERR_OK;
+  }
+  C37Service& service = self->service_;
+  self->last_progress_ms_ = service.ctx_.clock.MonotonicMs();
+  altcp_recved(pcb, p->tot_len);
+  // Thin callback: the decoder copies what it needs out of each buffer of the chain;
+  // replies go out as the commands are decoded.
+  for (pbuf* q = p; q != nullptr; q = q->next) {
+    ByteSpan input = AsBytes(q->payload, q->len);
+    for (;;) {
+      const std::uint64_t rejected = self->decoder_.frames_rejected();
+      const auto out = self->decoder_.Feed(input);
+      input = input.subspan(out.consumed);
+      if (self->decoder_.frames_rejected() != rejected) {
+        ++service.counters_.rejected_frames;
+        PMU_LOG_WARN(service.ctx_.log, "c37", "%s frame rejected: %s", self->peer_.c_str(),
+                     self->decoder_.last_error().message());
+      }
+      if (!out.frame) break;
+      ++service.counters_.commands;
+      const C37Service::Reply reply = service.Command(*out.frame, self->peer_.c_str(), &self->data_on_,
+                                                      &self->config_count_seen_);
+      const ByteSpan bytes = service.Encode(reply);
+      if (!bytes.empty() && !self->Send(bytes, false)) {
+        PMU_LOG_WARN(service.ctx_.log, "c37", "%s reply of %u bytes dropped: send buffer full", self->peer_.c_str(),
+                     static_cast<unsigned>(bytes.size()));
+      }
+    }
+  }
+  pbuf_free(p);
+  return ERR_OK;
+}
+
+err_t C37Session::OnSent(void* arg, altcp_pcb*, u16_t) {
+  auto* self = static_cast<C37Session*>(arg);
+  if (self != nullptr) self->last_progress_ms_ = self->service_.ctx_.clock.MonotonicMs();
+  return ERR_OK;
+}
+
+err_t C37Session::OnPoll(void* arg, altcp_pcb*) {
+  auto* self = static_cast<C37Session*>(arg);
+  if (self == nullptr) return ERR_OK;
+  const ServiceContext& ctx = self->service_.ctx_;
+  const std::uint64_t now = ctx.clock.MonotonicMs();
+  // Only a PDC that stops reading is dropped; a quiet one with data off may stay.
+  const bool outstanding = altcp_sndbuf(self->pcb_) < TCP_SND_BUF;
+  if (!outstanding) {
+    self->last_progress_ms_ = now;
+    return ERR_OK;
+  }
+  if (now - self->last_progress_ms_ >= std::uint64_t{ctx.config.idle_timeout_s} * 1000) {
+    ++self->service_.counters_.timeouts;
+    return ToErr(self->Abort("PDC stopped reading (idle timeout)"));
+  }
+  return ERR_OK;
+}
+
+void C37Session::OnError(void* arg, err_t err) {
+  auto* self = static_cast<C37Session*>(arg);
+  if (self == nullptr) return;
+  self->pcb_ = nullptr;
+  PMU_LOG_INFO(self->service_.ctx_.log, "c37", "%s connection ended: %s", self->peer_.c_str(),
+               port::FromLwipErr(err).message());
+  self->Release();
+}
+
+C37Session::Fate C37Session::Close() {
+  altcp_pcb* pcb = pcb_;
+  altcp_arg(pcb, nullptr);
+  altcp_recv(pcb, nullptr);
+  altcp_sent(pcb, nullptr);
+  altcp_err(pcb, nullptr);
+  altcp_poll(pcb, nullptr, 0);
+  pcb_ = nullptr;
+  if (altcp_close(pcb) != ERR_OK) {
+    altcp_abort(pcb);
+    Release();
+    return Fate::kAborted;
+  }
+  Release();
+  return Fate::kClosed;
+}
+
+C37Session::Fate C37Session::Abort(const char* why) {
+  PMU_LOG_WARN(service_.ctx_.log, "c37", "%s aborted: %s", peer_.c_str(), why);
+  altcp_pcb* pcb = pcb_;
+  altcp_arg(pcb, nullptr);
+  altcp_err(pcb, nullptr);
+  pcb_ = nullptr;
+  altcp_abort(pcb);
+  Release();
+  return Fate::kAborted;
+}
+
+}  // namespace pmu::firmware

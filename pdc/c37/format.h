@@ -1,0 +1,36 @@
+// Text forms of decoded C37.118.2 frames for the PDC tools: a table for people, CSV
+// and JSON lines for programs. One row (table, CSV) per PMU block of a data frame; one
+// JSON object per frame. Angles in degrees, magnitudes in primary volts and amperes
+// (scaled with the frame's configuration), frequency in Hz, ROCOF in Hz/s.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pmu/proto/c37118.h"
+
+namespace pmu::pdc::c37 {
+
+enum class OutputFormat { kTable, kCsv, kJson, kNone };
+OutputFormat ParseOutputFormat(const std::string& text);  // throws std::invalid_argument
+
+// "2026-11-22T10:15:30.033333Z" (microseconds).
+std::string FormatTime(std::uint32_t soc, std::uint32_t fraction, std::uint32_t time_base);
+// Seconds since the epoch as a double.
+double Seconds(std::uint32_t soc, std::uint32_t fraction, std::uint32_t time_base);
+
+// Column titles (CSV line or table header) for the configuration's data.
+std::string DataHeader(const proto::c37118::ConfigFrame& config, OutputFormat format);
+// The rows or JSON object of one data frame, each line ending in '\n'.
+void AppendData(std::string& out, const proto::c37118::ConfigFrame& config, const proto::c37118::DataFrame& frame,
+                OutputFormat format);
+// The JSON object of one PMU block (no line end): idcode, station, stat, freq, rocof,
+// phasors {name: [magnitude, angle_deg]}, analogs {name: value}, digital [words].
+void AppendPmuJson(std::string& out, const proto::c37118::ConfigFrame& config, std::size_t pmu,
+                   const proto::c37118::PmuData& data);
+// A JSON object describing a configuration (type "config").
+std::string ConfigJson(const proto::c37118::ConfigFrame& config);
+
+std::string JsonString(std::string_view s);
+
+}  // namespace pmu::pdc::c37

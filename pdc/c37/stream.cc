@@ -1,0 +1,212 @@
+// pdc c37 stream: one PMU over TCP or UDP. Reads the header and the configuration
+// (CFG-2 or CFG-3), turns data on, prints each data frame, re-reads the configuration
+// when the PMU says it changed (STAT bit 10, or a frame that no longer fits), and on
+// Ctrl-C, a count or a duration turns data off and leaves.
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "c37.h"
+#include "format.h"
+#include "link.h"
+#include "stream_common.h"
+#include "../report.h"
+
+namespace pmu::pdc::c37 {
+namespace {
+
+namespace p = proto::c37118;
+using std::chrono::milliseconds;
+
+struct StreamOptions {
+  std::string host;
+  unsigned port = 0;
+  bool udp = false;
+  bool ipv4 = false, ipv6 = false;
+  unsigned cfg = 2;
+  unsigned idcode = 1;
+  std::string format = "table";
+  std::uint64_t count = 0;
+  std::string duration;
+  std::string timeout = "5";
+  bool json = false;
+  bool quiet_header = false;
+  bool arrival = false;
+};
+
+// The configuration and the bytes its views point into.
+struct HeldConfig {
+  std::vector<std::byte> bytes;
+  std::unique_ptr<p::ConfigFrame> frame = std::make_unique<p::ConfigFrame>();
+  bool valid = false;
+  bool Take(const p::Frame& f) {
+    bytes.assign(f.bytes.begin(), f.bytes.end());
+    valid = p::DecodeConfig(std::span<const std::byte>(bytes), *frame).ok();
+    return valid;
+  }
+};
+
+int RunStream(const StreamOptions& o) {
+  const OutputFormat format = ParseOutputFormat(o.format);
+  const milliseconds timeout = ParseDuration(o.timeout);
+  const milliseconds duration = o.duration.empty() ? milliseconds(0) : ParseDuration(o.duration);
+  const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
+  const auto idcode = static_cast<std::uint16_t>(o.idcode);
+  const p::CommandCode cfg_command = o.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2;
+  const p::FrameType cfg_type = o.cfg == 3 ? p::FrameType::kConfig3 : p::FrameType::kConfig2;
+  StopOnSignals();
+
+  const auto started = Clock::now();
+  Link link(o.host, o.port ? o.port : (o.udp ? 4713 : 4712), o.udp, family, timeout);
+  std::string header;
+  HeldConfig config;
+  // Ask for the header and the configuration; over UDP, ask again each second.
+  auto request = [&](p::CommandCode code, p::FrameType want) -> p::Frame {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline && !StopRequested()) {
+      link.SendCommand(code, idcode);
+      const auto until = link.udp() ? std::min(deadline, Clock::now() + milliseconds(1000)) : deadline;
+      while (Clock::now() < until && !StopRequested()) {
+        auto f = link.Next(std::chrono::duration_cast<milliseconds>(until - Clock::now()));
+        if (f && f->type == want) return *f;
+      }
+      if (!link.udp()) break;
+    }
+    throw NetError("no answer to the request for " + std::string(want == p::FrameType::kHeader ? "the header" : "the configuration") +
+                   " within " + o.timeout + " s");
+  };
+  {
+    const p::Frame h = request(p::CommandCode::kSendHeader, p::FrameType::kHeader);
+    auto decoded = p::DecodeHeader(h);
+    if (decoded.ok()) header.assign(decoded->text);
+  }
+  if (!config.Take(request(cfg_command, cfg_type))) throw ProtocolError("the PMU's configuration frame does not decode");
+  if (!o.quiet_header) std::cerr << "header: " << header << "\n";
+  std::string out;
+  auto print_config = [&]() {
+    if (format == OutputFormat::kJson) {
+      std::cout << ConfigJson(*config.frame) << "\n";
+    } else if (format != OutputFormat::kNone) {
+      std::cerr << "configuration: " << ConfigJson(*config.frame) << "\n";
+      std::cout << DataHeader(*config.frame, format);
+    }
+  };
+  print_config();
+  link.SendCommand(p::CommandCode::kDataOn, idcode);
+
+  auto data = std::make_unique<p::DataFrame>();
+  std::uint64_t frames = 0, undecodable = 0, config_changes = 0, others = 0;
+  bool awaiting_config = false;
+  auto last_data = Clock::now();
+  auto asked_config = Clock::now();
+  while (!StopRequested()) {
+    if (o.count && frames >= o.count) break;
+    if (duration.count() && Clock::now() - started >= duration) break;
+    auto f = link.Next(milliseconds(100));
+    if (!f) {
+      if (Clock::now() - last_data > timeout) throw NetError("no data frame for " + o.timeout + " s");
+      if (awaiting_config && link.udp() && Clock::now() - asked_config > milliseconds(1000)) {
+        link.SendCommand(cfg_command, idcode);
+        asked_config = Clock::now();
+      }
+      continue;
+    }
+    if (f->type == p::FrameType::kConfig1 || f->type == p::FrameType::kConfig2 || f->type == p::FrameType::kConfig3) {
+      if (f->type != cfg_type && awaiting_config) continue;
+      HeldConfig next;
+      if (!next.Take(*f)) continue;
+      config = std::move(next);
+      if (awaiting_config) {
+        awaiting_config = false;
+        ++config_changes;
+        print_config();
+      }
+      continue;
+    }
+    if (f->type != p::FrameType::kData) {
+      ++others;
+      continue;
+    }
+    last_data = Clock::now();
+    if (awaiting_config) continue;
+    const Status s = p::DecodeData(*f, *config.frame, *data);
+    const bool changed_bit = s.ok() && (data->pmus[0].stat & p::kStatConfigChange);
+    if (!s.ok() || changed_bit) {
+      if (!s.ok()) ++undecodable;
+      // The configuration changed: ask for it again and wait for it.
+      awaiting_config = true;
+      asked_config = Clock::now();
+      link.SendCommand(cfg_command, idcode);
+      if (!s.ok()) continue;
+    }
+    ++frames;
+    out.clear();
+    AppendData(out, *config.frame, *data, format);
+    if (o.arrival && format == OutputFormat::kJson && out.size() > 2) {
+      // When the frame was read, host UTC: for latency measurements.
+      timespec ts{};
+      clock_gettime(CLOCK_REALTIME, &ts);
+      char buf[48];
+      std::snprintf(buf, sizeof(buf), ", \"arrival\": %lld.%06ld}\n", static_cast<long long>(ts.tv_sec), ts.tv_nsec / 1000);
+      out.resize(out.size() - 2);
+      out += buf;
+    }
+    std::cout << out;
+    if (format != OutputFormat::kNone && !o.json) std::cout.flush();
+  }
+  // Stop cleanly: data off, then close.
+  try {
+    link.SendCommand(p::CommandCode::kDataOff, idcode);
+  } catch (const NetError&) {
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  Report r;
+  r.Add("peer", link.peer().ToString())
+      .Add("transport", std::string(link.udp() ? "udp" : "tcp"))
+      .Add("idcode", static_cast<std::uint64_t>(config.frame->idcode))
+      .Add("station", std::string(p::TrimName(config.frame->pmus[0].station_name)))
+      .Add("cfgcnt", static_cast<std::uint64_t>(config.frame->pmus[0].config_count))
+      .Add("data_rate", static_cast<std::int64_t>(config.frame->data_rate))
+      .Add("frames", frames)
+      .Add("undecodable", undecodable)
+      .Add("rejected", link.rejected())
+      .Add("config_changes", config_changes)
+      .Add("header_bytes", static_cast<std::uint64_t>(header.size()))
+      .Add("bytes", link.bytes())
+      .Add("seconds", seconds);
+  std::cout.flush();
+  r.Print(o.json, std::to_string(frames) + " data frames from " + link.peer().ToString() + " (IDCODE " +
+                      std::to_string(config.frame->idcode) + ", CFGCNT " +
+                      std::to_string(config.frame->pmus[0].config_count) + ") in " + std::to_string(seconds).substr(0, 5) +
+                      " s; " + std::to_string(config_changes) + " configuration changes, " + std::to_string(undecodable) +
+                      " undecodable, " + std::to_string(link.rejected()) + " rejected");
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
+  auto o = std::make_shared<StreamOptions>();
+  auto* sub = c37->add_subcommand("stream", "read one PMU's header, configuration and data frames");
+  sub->add_option("host", o->host, "the PMU: host name or IPv4/IPv6 address")->required();
+  sub->add_option("-p,--port", o->port, "port (default 4712 TCP, 4713 UDP)")->check(CLI::Range(1, 65535));
+  sub->add_flag("--udp", o->udp, "use UDP (commands and data as datagrams) instead of TCP");
+  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
+  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
+  v4->excludes(v6);
+  sub->add_option("--cfg", o->cfg, "configuration to read: 2 (CFG-2, default) or 3 (CFG-3)")->check(CLI::IsMember({2, 3}));
+  sub->add_option("--idcode", o->idcode, "IDCODE put in commands (default 1)")->check(CLI::Range(1, 65534));
+  sub->add_option("--format", o->format, "data output: table (default), csv, json (lines) or none");
+  sub->add_option("-n,--count", o->count, "stop after this many data frames");
+  sub->add_option("-d,--duration", o->duration, "stop after this long: seconds or e.g. 500ms");
+  sub->add_option("-t,--timeout", o->timeout, "give up after this long without an answer or data (default 5)");
+  sub->add_flag("--json", o->json, "print the summary as one JSON object on standard output (last line)");
+  sub->add_flag("-q,--quiet", o->quiet_header, "do not print the header text on standard error");
+  sub->add_flag("--arrival", o->arrival, "with --format json: add each frame's arrival time (host UTC, seconds)");
+  sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too: sends data off, closes, prints the summary (exit 0).");
+  sub->callback([&run, o] { run = [o] { return RunStream(*o); }; });
+}
+
+}  // namespace pmu::pdc::c37
