@@ -242,7 +242,10 @@ Status Device::InstallCertificate(std::string_view cert_pem, FixedString<160>* w
 
 Status Device::SaveCandidateConfig(std::size_t* bytes) {
   if (const ConfigError e = ValidateConfig(candidate_); !e.ok()) return InvalidArgument(e.reason);
-  FixedString<4000> text;
+  // Static, not on the stack: the console calls this under the TLS stack, and the
+  // board's main stack is 8 KiB (main loop only, so never re-entered).
+  static FixedString<4000> text;
+  text.clear();
   for (std::size_t i = 0; i < ConfigKeyCount(); ++i) {
     ConfigValueText v;
     ConfigValueAt(candidate_, i, v, /*reveal_secrets=*/true);

@@ -350,9 +350,44 @@ FixedString<24> FormatX509Time(const mbedtls_x509_time& t) {
 }
 
 FixedString<120> TlsErrorText(int code) {
+#if defined(MBEDTLS_ERROR_C)
   char buf[121];
   mbedtls_strerror(code, buf, sizeof(buf));
   return FixedString<120>(std::string_view(buf));
+#else
+  // Without mbedTLS's message table (the board): the failures a peer or an operator
+  // causes by name, with the code; anything else as its code.
+  struct Known {
+    int code;
+    const char* text;
+  };
+  static constexpr Known kKnown[] = {
+      {MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, "SSL - A fatal alert message was received from our peer"},
+      {MBEDTLS_ERR_SSL_PEER_VERIFY_FAILED, "SSL - Verification of our peer failed"},
+      {MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE, "SSL - No client certification received from the client"},
+      {MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO, "SSL - Processing of the ClientHello handshake message failed"},
+      {MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN, "SSL - No cipher suite in common"},
+      {MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION, "SSL - Handshake protocol not within min/max boundaries"},
+      {MBEDTLS_ERR_SSL_INVALID_RECORD, "SSL - An invalid SSL record was received"},
+      {MBEDTLS_ERR_SSL_INVALID_MAC, "SSL - Verification of the message MAC failed"},
+      {MBEDTLS_ERR_SSL_ALLOC_FAILED, "SSL - Memory allocation failed"},
+      {MBEDTLS_ERR_SSL_CONN_EOF, "SSL - The connection indicated an EOF"},
+      {MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "X509 - Certificate verification failed"},
+      {MBEDTLS_ERR_X509_INVALID_FORMAT, "X509 - The CRT/CRL/CSR format is invalid"},
+      {MBEDTLS_ERR_PK_KEY_INVALID_FORMAT, "PK - Invalid key tag or value"},
+      {MBEDTLS_ERR_PK_TYPE_MISMATCH, "PK - Type mismatch"},
+  };
+  FixedString<120> text;
+  const int high = code < 0 ? -((-code) & 0xFF80) : code;  // SSL, X509, PK: the high part
+  for (const Known& k : kKnown) {
+    if (k.code == high || k.code == code) {
+      text.Format("%s (-0x%04X)", k.text, static_cast<unsigned>(-code));
+      return text;
+    }
+  }
+  text.Format("mbedTLS error -0x%04X", static_cast<unsigned>(code < 0 ? -code : code));
+  return text;
+#endif
 }
 
 }  // namespace pmu::port

@@ -140,7 +140,7 @@ def main():
     multicast()
     pdc_stream(fam)
     since = log_size()
-    os.kill(SIM_PID, signal.SIGUSR1)
+    request_stats()
     m = wait_log(r"stats: c37 accepted=(\d+) .* rejected=(\d+) .* dropped=(\d+)", since)
     check(int(m.group(2)) >= 1, "the bad-CRC frame was not counted as rejected")
     check_pools_drained("c37")

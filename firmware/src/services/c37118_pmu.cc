@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 namespace pmu::firmware {
 namespace {
@@ -55,7 +56,10 @@ Status C37Pmu::Configure(const C37Config& c, const PhasorEstimator& estimator, f
                          std::uint16_t config_count, const char* board_name, const char* firmware_version) {
   c37_ = c;
   version_ = c.version == 1 ? c37::Version::k2005 : c37::Version::k2011;
-  config_ = c37::ConfigFrame{};
+  // Reset in place: a ConfigFrame is 11.5 KiB, too large for a temporary on the
+  // board's 8 KiB main stack.
+  std::destroy_at(&config_);
+  std::construct_at(&config_);
   config_.type = c37::FrameType::kConfig2;
   config_.version = version_;
   config_.idcode = c.idcode;

@@ -43,7 +43,12 @@
 /* MBEDTLS_DEPRECATED_REMOVED stays off: lwIP 2.1.3's altcp_tls takes its NET_* error
  * codes from the deprecated mbedtls/net.h, which that option empties. */
 #define MBEDTLS_VERSION_C
+/* mbedtls_strerror's table of every message is 12 KiB of flash: the board names the
+ * common TLS failures itself (port/src/tls.cc, TlsErrorText) and prints the rest as
+ * codes. */
+#if !defined(PMU_MBEDTLS_BARE_METAL)
 #define MBEDTLS_ERROR_C
+#endif
 
 /* ---- randomness ----------------------------------------------------------------- */
 #define MBEDTLS_ENTROPY_C
