@@ -17,7 +17,7 @@ pki=${3:-$here/out}
 case "$kind" in --device|--operator) ;; *) echo "usage: sign-csr.sh --device|--operator CSR [PKI_DIR]" >&2; exit 2 ;; esac
 [ -f "$csr" ] || { echo "sign-csr: no CSR file '$csr'" >&2; exit 2; }
 [ -f "$pki/ca/ca.key" ] || { echo "sign-csr: no CA in $pki (run make-dev-pki.sh)" >&2; exit 2; }
-export OPENSSL_CONF=$here/openssl-ca.cnf
+# The CA's configuration only for `openssl ca`: its $ENV:: variables are set there.
 openssl req -in "$csr" -noout -verify 2>/dev/null || { echo "sign-csr: the CSR's signature does not verify" >&2; exit 1; }
 cn=$(openssl req -in "$csr" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
 [ -n "$cn" ] || { echo "sign-csr: the CSR has no common name" >&2; exit 1; }
@@ -30,7 +30,7 @@ else
   san=none
   ext=ext_operator
 fi
-PMU_CA_DIR=$pki/ca PMU_SAN=$san openssl ca -batch -notext -in "$csr" -out "$tmp/cert.pem" -extensions "$ext" \
+OPENSSL_CONF=$here/openssl-ca.cnf PMU_CA_DIR=$pki/ca PMU_SAN=$san openssl ca -batch -notext -in "$csr" -out "$tmp/cert.pem" -extensions "$ext" \
   -days "${PMU_DEVICE_DAYS:-825}" -subj "/O=PMU lab/CN=$cn" >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
 cat "$tmp/cert.pem"
 echo "sign-csr: signed '$cn' ($kind)" >&2

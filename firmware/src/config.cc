@@ -434,14 +434,22 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
   return {};
 }
 
-std::size_t ConfigKeyCount() { return sizeof(kKeys) / sizeof(kKeys[0]); }
+// The device's keys, then the measurement's (config_measurement.cc).
+constexpr std::size_t kDeviceKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
 
-const char* ConfigKeyName(std::size_t index) { return index < ConfigKeyCount() ? kKeys[index].name : nullptr; }
+std::size_t ConfigKeyCount() { return kDeviceKeyCount + config_detail::MeasurementKeyCount(); }
+
+const char* ConfigKeyName(std::size_t index) {
+  return index < kDeviceKeyCount ? kKeys[index].name : config_detail::MeasurementKeyName(index - kDeviceKeyCount);
+}
 
 bool IsSecretConfigKey(std::string_view key) { return key == "reset.fernet_key"; }
 
 void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets) {
-  if (index >= ConfigKeyCount()) return;
+  if (index >= kDeviceKeyCount) {
+    config_detail::MeasurementValueAt(config, index - kDeviceKeyCount, out);
+    return;
+  }
   kKeys[index].get(config, out);
   if (!reveal_secrets && IsSecretConfigKey(kKeys[index].name) && out.view() != "none") {
     out.clear();

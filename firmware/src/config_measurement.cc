@@ -355,6 +355,16 @@ void ForEachMeasurementValue(const DeviceConfig& config,
   }
 }
 
+std::size_t MeasurementKeyCount() { return sizeof(kKeys) / sizeof(kKeys[0]); }
+
+const char* MeasurementKeyName(std::size_t index) {
+  return index < MeasurementKeyCount() ? kKeys[index].name : nullptr;
+}
+
+void MeasurementValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out) {
+  if (index < MeasurementKeyCount()) kKeys[index].get(config, out);
+}
+
 ConfigError ValidateMeasurementConfig(const DeviceConfig& c) {
   if (!IsStandardRate(c.c37.nominal_hz, c.c37.rate)) {
     return {"c37.rate", c.c37.nominal_hz == 50 ? "is not a standard rate at 50 Hz (10, 25, 50, 100)"

@@ -14,6 +14,7 @@
 #include "pmu/base/civil_time.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device.h"
+#include "pmu/firmware/storage_records.h"
 #include "pmu/hal/mps2/board_memory.h"
 #include "pmu/hal/mps2/entropy_sources.h"
 #include "pmu/hal/mps2/lan9118_link.h"
@@ -120,6 +121,77 @@ ConfigOutcome LoadConfig(DeviceConfig& config) {
   return out;
 }
 
+// The configuration saved by the console's 'config save' (a storage record) replaces
+// the config area's: the config area is what the board was flashed with, the saved one
+// what its operator chose since. A damaged or invalid record is ignored and reported.
+struct SavedOutcome {
+  std::size_t bytes = 0;
+  bool applied = false;
+  ConfigError error;
+};
+
+SavedOutcome ApplySavedConfig(DeviceConfig& config) {
+  SavedOutcome out;
+  static char text[4096];
+  const Result<std::size_t> n = firmware::ReadRecord(g_storage, firmware::StorageRecord::kConfig,
+                                                     AsWritableBytes(text, sizeof(text)));
+  if (!n.ok()) return out;
+  out.bytes = *n;
+  DeviceConfig parsed = config;
+  ConfigError e = firmware::ParseConfigText(std::string_view(text, *n), parsed);
+  if (e.ok()) e = firmware::ValidateConfig(parsed);
+  if (!e.ok()) {
+    out.error = e;
+    return out;
+  }
+  config = parsed;
+  out.applied = true;
+  return out;
+}
+
+// The certs area holds the board's factory TLS identity as PEM text ending at a NUL or
+// an erased byte: the CA certificate, the device certificate, then the device's private
+// key (pmu-netns --pki writes it so). At boot it goes into storage unless storage
+// already holds a device certificate (one installed through the console's CSR flow
+// must survive reboots). Returns what happened, for the log.
+const char* ProvisionFromCertsArea() {
+  const MemoryArea area = CertsArea();
+  const auto* p = reinterpret_cast<const char*>(area.base);
+  std::size_t size = 0;
+  while (size < area.size && p[size] != '\0' && p[size] != '\xFF') ++size;
+  std::string_view text(p, size);
+  if (text.find("-----BEGIN ") == std::string_view::npos) return nullptr;  // nothing provisioned
+  char probe[8];
+  if (firmware::ReadRecord(g_storage, firmware::StorageRecord::kDeviceCert, AsWritableBytes(probe, sizeof(probe)))
+          .status()
+          .code() != StatusCode::kNotFound) {
+    return "storage already holds a device certificate; the certs area's identity is not applied";
+  }
+  // Three PEM blocks, each from its BEGIN line through its END line.
+  std::string_view blocks[3];
+  for (std::string_view& block : blocks) {
+    const std::size_t begin = text.find("-----BEGIN ");
+    const std::size_t end_line = begin == std::string_view::npos ? begin : text.find("-----END ", begin);
+    const std::size_t end = end_line == std::string_view::npos ? end_line : text.find("-----", end_line + 9);
+    if (end == std::string_view::npos) return "the certs area does not hold three PEM blocks; no TLS identity";
+    block = text.substr(begin, end + 5 - begin);
+    text.remove_prefix(end + 5);
+  }
+  if (blocks[0].find("-----BEGIN CERTIFICATE-----") != 0 || blocks[1].find("-----BEGIN CERTIFICATE-----") != 0 ||
+      blocks[2].find("PRIVATE KEY-----") == std::string_view::npos) {
+    return "the certs area must hold the CA certificate, the device certificate and its key; no TLS identity";
+  }
+  const firmware::StorageRecord records[] = {firmware::StorageRecord::kTrustAnchor,
+                                             firmware::StorageRecord::kDeviceCert,
+                                             firmware::StorageRecord::kDeviceKey};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!firmware::WriteRecord(g_storage, records[i], AsBytes(blocks[i])).ok()) {
+      return "a PEM block of the certs area does not fit its storage slot; no TLS identity";
+    }
+  }
+  return "TLS identity provisioned from the certs area";
+}
+
 void ReportConfigError(firmware::Logger& log, const ConfigOutcome& outcome) {
   const ConfigError& e = outcome.error;
   const std::string_view line = e.line != 0 ? Line(ConfigText(), e.line) : std::string_view();
@@ -184,8 +256,10 @@ int main() {
   const std::int64_t utc_s = host_s ? *host_s : std::int64_t{PMU_BOARD_FALLBACK_UTC_S};
   g_clock.SetUtcNs(utc_s * 1'000'000'000 + (host_s ? 500'000'000 : 0));
 
-  const ConfigOutcome config = LoadConfig(g_config);
   const bool formatted = g_storage.Open(StorageArea());
+  const ConfigOutcome config = LoadConfig(g_config);
+  const SavedOutcome saved = ApplySavedConfig(g_config);
+  const char* provisioned = ProvisionFromCertsArea();
 
   Lan9118Link& link = g_link.Emplace(g_clock);
   Status link_status = link.Open(g_config.mac, g_config.mac_from_link);
@@ -243,6 +317,15 @@ int main() {
   }
   if (formatted) PMU_LOG_INFO(log, "storage", "storage at 0x%08" PRIxPTR " formatted (first boot since power-up)",
                               StorageArea().address());
+  if (saved.applied) {
+    PMU_LOG_INFO(log, "config", "the saved configuration (%u bytes in storage) replaces it",
+                 static_cast<unsigned>(saved.bytes));
+  } else if (!saved.error.ok()) {
+    PMU_LOG_ERROR(log, "config", "the saved configuration in storage is ignored: line %u: %s%s%s",
+                  saved.error.line, saved.error.key != nullptr ? saved.error.key : "",
+                  saved.error.key != nullptr ? ": " : "", saved.error.reason);
+  }
+  if (provisioned != nullptr) PMU_LOG_INFO(log, "tls", "%s", provisioned);
   PMU_LOG_INFO(log, "entropy", "DRBG seeded from %s provisioned seed, %s and timer jitter; boot seed renewed",
                seeds.provisioned_present ? "the" : "NO (blank)",
                seeds.boot_present ? "the previous boot's seed" : "no previous boot seed (first boot)");

@@ -63,7 +63,7 @@ def main():
     check(rc == 4, f"a session with an unknown command should end with status 4, got {rc}: {err}")
     check("ERROR unknown command 'frobnicate'; try 'help'" in err, f"unknown command answer: {err}")
     for expected in ("config set KEY VALUE", "cert install", "reboot",                 # help
-                     "PMU firmware 0.1.0 on linux-tap", "lwIP 2.1.3", "mbed TLS 2.28.3",  # version
+                     f"PMU firmware 0.1.0 on {'linux-tap' if TARGET == 'sim' else TARGET}", "lwIP 2.1.3", "mbed TLS 2.28.3",  # version
                      "IPv4 192.0.2.2/24", "2001:db8::2 (valid)", "MAC 02:50:4d:55:00:01",  # interfaces
                      "pool TCP_PCB used=", "tls arena size=", "end of report",           # stats
                      "hostname = pmu1", "reset.fernet_key = none",                       # config show

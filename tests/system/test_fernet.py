@@ -3,6 +3,7 @@
 0): tokens made by Debian's python3-cryptography are accepted; tampered, expired,
 future, replayed, wrong-key and plain requests get no answer and are logged; pdc reset
 --fernet-key works, retransmissions included."""
+import base64
 import socket
 import time
 
@@ -53,8 +54,11 @@ def main():
     refused(fam, f.encrypt_at_time(b"RESET:5", int(time.time()) - 600), "token expired")
     refused(fam, f.encrypt_at_time(b"RESET:5", int(time.time()) + 600), "token from the future")
     refused(fam, b"RESET:5", "a plain request")
-    refused(fam, b"gAAAA" + b"A" * 80, "bad HMAC")
-    refused(fam, b"#" * 100, "not URL-safe base64")
+    # The right form and a current time stamp, but a made-up HMAC.
+    forged = b"\x80" + int(time.time()).to_bytes(8, "big") + bytes(16 + 16 + 32)
+    refused(fam, base64.urlsafe_b64encode(forged), "bad HMAC")
+    refused(fam, b"gAAAA" + b"A" * 80, "token is not URL-safe base64")  # 85 characters: no base64 length
+    refused(fam, b"#" * 100, "token is not URL-safe base64")
     # A valid token whose plaintext is not a reset request: decrypted, then ignored.
     since = log_size()
     check(send(fam, f.encrypt(b"HELLO"), wait=0.5) is None, "a non-reset plaintext was answered")

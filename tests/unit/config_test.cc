@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "pmu/firmware/config.h"
 
@@ -63,6 +64,29 @@ TEST(Config, SecretsAreHiddenUnlessAsked) {
   ConfigValueAt(c, index, none, false);
   EXPECT_EQ(none.view(), "none");
   EXPECT_EQ(ConfigKeyName(ConfigKeyCount()), nullptr);
+}
+
+// The console's "config show" and "config save" walk the keys by index: every key
+// ForEachConfigValue gives, in its order, the c37.* and waveform.* ones included.
+TEST(Config, KeysByIndexAreEveryKey) {
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "c37.station", "indexed").ok());
+  std::vector<std::pair<std::string, std::string>> all;
+  ForEachConfigValue(
+      c,
+      [](void* ctx, const char* key, std::string_view value) {
+        static_cast<std::vector<std::pair<std::string, std::string>>*>(ctx)->emplace_back(key, value);
+      },
+      &all);
+  ASSERT_EQ(ConfigKeyCount(), all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    ASSERT_NE(ConfigKeyName(i), nullptr);
+    EXPECT_EQ(ConfigKeyName(i), all[i].first);
+    ConfigValueText v;
+    ConfigValueAt(c, i, v, /*reveal_secrets=*/true);
+    EXPECT_EQ(v.view(), all[i].second) << all[i].first;
+  }
+  EXPECT_EQ(ConfigKeyName(all.size()), nullptr);
 }
 
 // A value as long as the key accepts shows whole (the fuzzer found "config show"

@@ -141,6 +141,17 @@ err_t ConsoleSession::OnRecv(void* arg, altcp_pcb*, pbuf* p, err_t err) {
 }
 
 ConsoleSession::Fate ConsoleSession::ProcessInput() {
+  // Handling a line answers it through Pump, which comes back here for the next line:
+  // that call returns at once and the loop below goes on, so a segment of many lines
+  // (a pasted certificate) neither recurses line by line nor sees a line twice.
+  if (processing_) return Fate::kAlive;
+  processing_ = true;
+  const Fate f = ProcessLines();
+  if (f == Fate::kAlive) processing_ = false;  // otherwise the session is gone
+  return f;
+}
+
+ConsoleSession::Fate ConsoleSession::ProcessLines() {
   // One command at a time: the next line is read once the answer to this one is out.
   while (status_sent_ && output_ == Output::kNone && !close_after_) {
     if (pending_ == nullptr) {

@@ -141,6 +141,7 @@ class Device {
   C37Service c37_;
   Estimate last_estimate_;
   std::uint64_t started_ms_ = 0;
+  std::size_t resting_heap_ = 0;  // lwIP heap in use when the device became ready
   std::uint8_t ipv6_state_[3] = {};
   std::uint64_t next_link_check_ms_ = 0;
   std::uint32_t boot_count_ = 0;

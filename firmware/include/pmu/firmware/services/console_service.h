@@ -59,6 +59,7 @@ class ConsoleSession {
   static err_t ToErr(Fate f) { return f == Fate::kAborted ? ERR_ABRT : ERR_OK; }
 
   Fate ProcessInput();
+  Fate ProcessLines();
   Fate HandleLine(std::string_view line);
   void Dispatch(const proto::ConsoleLine& cmd);
   void FinishPemInput();
@@ -78,6 +79,7 @@ class ConsoleSession {
   bool tls_entered_ = false;
   bool peer_closed_ = false;
   bool skipping_ = false;         // discarding the rest of an over-long line
+  bool processing_ = false;       // inside ProcessLines: Pump must not re-enter it
   bool pem_input_ = false;        // between "cert install" and the END line
   bool close_after_ = false;      // reboot: close once the answer is out
   pbuf* pending_ = nullptr;       // received, not yet read as lines
