@@ -350,9 +350,19 @@ int main() {
   Say("  console  UART0 115200 8N1: type 'help'");
 
   SerialConsole& console = g_console.Emplace(device, link);
+  std::uint64_t reboot_at_ms = 0;
   for (;;) {
     const std::size_t frames = device.Poll();
     console.Poll();
+    if (device.reboot_requested()) {
+      // The TLS console's 'reboot': a moment for its answer and close to leave, then
+      // the device's final report and a system reset, as pmu-sim restarts itself.
+      if (reboot_at_ms == 0) reboot_at_ms = g_clock.MonotonicMs() + 300;
+      if (g_clock.MonotonicMs() >= reboot_at_ms) {
+        device.Shutdown();
+        Reboot("console 'reboot'");
+      }
+    }
     if (frames > 0) continue;  // more may be waiting in the chip's FIFO
     // Sleep until a frame, a console byte, or lwIP's next timer (at most 500 ms, so
     // the link state is followed); SysTick ends each WFI within a millisecond.

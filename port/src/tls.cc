@@ -253,7 +253,8 @@ int TlsServer::Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint
   const FixedString<64> cn = CommonName(*crt);
   if (!self->Allowed(cn.view())) *flags |= MBEDTLS_X509_BADCERT_OTHER;
   if (*flags != 0) {
-    char info[256];
+    // Empty when the allow list is the only reason: verify_info writes nothing then.
+    char info[256] = "";
     mbedtls_x509_crt_verify_info(info, sizeof(info), "", *flags & ~MBEDTLS_X509_BADCERT_OTHER);
     // First line only: the most important reason.
     if (char* nl = std::strchr(info, '\n')) *nl = '\0';
@@ -292,7 +293,7 @@ Result<TlsPeer> TlsServer::CheckPeer(altcp_pcb* conn, FixedString<120>* why_refu
     if ((flags & MBEDTLS_X509_BADCERT_OTHER) && !Allowed(peer.common_name.view())) {
       why_refused->Format("'%s' is not on the allow list", peer.common_name.c_str());
     } else {
-      char info[200];
+      char info[200] = "";
       mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
       if (char* nl = std::strchr(info, '\n')) *nl = '\0';
       why_refused->Format("certificate of '%s': %s", peer.common_name.c_str(), info);
