@@ -4,9 +4,11 @@
 #      lwIP's pools and heap by name;
 #   2. the sizes of the firmware's largest objects (a probe compiled with the image's
 #      own flags: the Device is one object, so the map shows it as main.cc's RAM);
-#   3. measured peaks of lwIP's pools, heap and the main stack on the board under
-#      QEMU, after a short bounded load over both families (8 CMD_short clients, two
-#      CMD_floodme, a 2 MB echo, reset requests and sink datagrams at once).
+#   3. measured peaks of lwIP's pools, heap, the mbedTLS arena and the main stack on
+#      the board under QEMU (provisioned with a development PKI made for the run),
+#      after a short bounded load over both families (8 CMD_short clients, two
+#      CMD_floodme, a 2 MB echo, reset requests, sink datagrams, two TLS command
+#      sessions, a console session, a WebSocket command and a C37.118.2 stream at once).
 #
 #   bench/footprint.sh [--markdown]
 # Needs the mps2-an385 and sim presets built, and root for the namespace (sudo).
@@ -75,13 +77,19 @@ echo
 echo "## Measured on the board under QEMU after a short load"
 echo
 out="$probe/device.log"
-"$launcher" -q --target mps2-an385 --image "$image" --log "$out" -- bash -c '
+certs/make-dev-pki.sh "$probe/pki" >/dev/null
+"$launcher" -q --target mps2-an385 --image "$image" --log "$out" --pki "$probe/pki" -- bash -c '
   set -e
   for i in 1 2 3 4 5 6 7 8; do pdc short -4 "$PMU_HOST" 0.2 >/dev/null 2>&1 & done
   pdc floodme -4 "$PMU_HOST" >/dev/null 2>&1 &
   pdc floodme -6 "$PMU_HOST" >/dev/null 2>&1 &
   head -c 2000000 /dev/urandom | pdc echo -6 "$PMU_HOST" >/dev/null 2>&1 &
   pdc reset -4 "$PMU_HOST" 10 --runs 5 --wait 100ms >/dev/null 2>&1 &
+  pdc tls -4 "$PMU_HOST" CMD_short:0.2 >/dev/null 2>&1 &
+  pdc tls -6 "$PMU_HOST" CMD_short:0.2 >/dev/null 2>&1 &
+  pdc console "$PMU_HOST" stats >/dev/null 2>&1 &
+  pdc ws "$PMU_HOST" CMD_short:0.2 >/dev/null 2>&1 &
+  pdc c37 stream -6 "$PMU_HOST" -n 60 --format none -q >/dev/null 2>&1 &
   for i in 1 2 3 4 5; do pdc send "$PMU_HOST" "footprint $i" >/dev/null 2>&1; done
   wait
   since=$(stat -c %s "$PMU_LOG")
@@ -98,17 +106,20 @@ rows.append(("heap (MEM_SIZE)", *m.groups()))
 for m in re.finditer(r"stats: pool (\S+) used=(\d+) peak=(\d+) size=(\d+) failures=(\d+)", text):
     rows.append(m.groups())
 b = re.search(r"stats: board stack_peak=(\d+) stack_size=(\d+)", text)
+a = re.search(r"stats: tls arena size=(\d+) used=(\d+) peak=(\d+)", text)
 if md:
     print("| pool | in use after | peak | capacity | failures |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
+    if a:
+        print(f"| mbedTLS arena (bytes) | {a.group(2)} | {a.group(3)} | {a.group(1)} | |")
     print(f"| main stack (bytes) | | {b.group(1)} | {b.group(2)} | |")
 else:
     print(f"  {'pool':20} {'used':>6} {'peak':>6} {'size':>6} {'fail':>5}")
     for r in rows:
         print(f"  {r[0]:20} {r[1]:>6} {r[2]:>6} {r[3]:>6} {r[4]:>5}")
+    if a:
+        print(f"  mbedTLS arena {a.group(2)} in use after, peak {a.group(3)} of {a.group(1)} bytes")
     print(f"  main stack peak {b.group(1)} of {b.group(2)} bytes")
-print()
-print("mbedTLS arena: none yet in this build (the TLS services bring it).")
 PY
