@@ -17,30 +17,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
-bool ParseBool(std::string_view s, bool* out) {
-  if (s == "true" || s == "yes" || s == "on" || s == "1") {
-    *out = true;
-    return true;
-  }
-  if (s == "false" || s == "no" || s == "off" || s == "0") {
-    *out = false;
-    return true;
-  }
-  return false;
-}
+using config_detail::ParseBool;
+using config_detail::ParseUnsigned;
 
 bool ValidHostname(std::string_view s) {
   if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
@@ -492,3 +470,32 @@ const char* ConfigKeyHelp(std::string_view key) {
 }
 
 }  // namespace pmu::firmware
+
+namespace pmu::firmware::config_detail {
+
+bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (max - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseBool(std::string_view s, bool* out) {
+  if (s == "true" || s == "yes" || s == "on" || s == "1") {
+    *out = true;
+    return true;
+  }
+  if (s == "false" || s == "no" || s == "off" || s == "0") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace pmu::firmware::config_detail

@@ -6,25 +6,6 @@
 namespace pmu::firmware::config_detail {
 namespace {
 
-bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
-bool ParseBool(std::string_view s, bool* out) {
-  if (s == "true" || s == "yes" || s == "on" || s == "1") return *out = true, true;
-  if (s == "false" || s == "no" || s == "off" || s == "0") return *out = false, true;
-  return false;
-}
-
 // [-]digits[.digits]: at most 9 integer digits and `max_decimals` decimals.
 bool ParseDecimal(std::string_view s, unsigned max_decimals, float* out) {
   bool negative = false;

@@ -3,11 +3,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "pmu/firmware/config.h"
 
 namespace pmu::firmware::config_detail {
+
+// The value grammar both key tables share (config.cc): a decimal integer up to `max`;
+// true/yes/on/1 or false/no/off/0.
+bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out);
+bool ParseBool(std::string_view s, bool* out);
 
 // nullptr when `key` is not one of these; else sets it and returns the error (nullptr
 // for none) through `error`.
