@@ -33,6 +33,14 @@ PeerText RemotePeer(altcp_pcb* pcb) {
   return FormatPeer(&addr, port);
 }
 
+void DetachCallbacks(altcp_pcb* pcb) {
+  altcp_arg(pcb, nullptr);
+  altcp_recv(pcb, nullptr);
+  altcp_sent(pcb, nullptr);
+  altcp_err(pcb, nullptr);
+  altcp_poll(pcb, nullptr, 0);
+}
+
 void AckNow(altcp_pcb* pcb) {
   // The innermost connection of an altcp stack is altcp_tcp, whose state is the
   // tcp_pcb (lwIP's altcp_tcp.c); altcp has no call of its own for this.

@@ -1,5 +1,5 @@
 // Small helpers shared by the TCP services: listening on both families, naming the
-// peer in log lines.
+// peer in log lines, detaching a connection from its session.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,10 @@ PeerText RemotePeer(altcp_pcb* pcb);
 // is acknowledged, and a bare command ends after 50 ms of silence, so a delayed ACK
 // would cut such a command in two. Works through wrapped connections (TLS).
 void AckNow(altcp_pcb* pcb);
+
+// Detaches a connection from its session: no argument and no callbacks, so lwIP calls
+// nothing of a session that is gone (before close, abort, or releasing the session).
+void DetachCallbacks(altcp_pcb* pcb);
 
 // Creates a listening connection on `port` for IPv4 and IPv6 with `allocator`
 // (nullptr: plain TCP), with `arg` and `accept` as its callbacks.

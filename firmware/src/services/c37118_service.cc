@@ -292,11 +292,7 @@ C37Session::C37Session(C37Service& service, altcp_pcb* pcb) : service_(service),
 
 void C37Session::Release() {
   if (pcb_ != nullptr) {
-    altcp_arg(pcb_, nullptr);
-    altcp_recv(pcb_, nullptr);
-    altcp_sent(pcb_, nullptr);
-    altcp_err(pcb_, nullptr);
-    altcp_poll(pcb_, nullptr, 0);
+    DetachCallbacks(pcb_);
     pcb_ = nullptr;
   }
   service_.pool_.Release(this);
@@ -390,11 +386,7 @@ void C37Session::OnError(void* arg, err_t err) {
 
 C37Session::Fate C37Session::Close() {
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_recv(pcb, nullptr);
-  altcp_sent(pcb, nullptr);
-  altcp_err(pcb, nullptr);
-  altcp_poll(pcb, nullptr, 0);
+  DetachCallbacks(pcb);
   pcb_ = nullptr;
   if (altcp_close(pcb) != ERR_OK) {
     altcp_abort(pcb);

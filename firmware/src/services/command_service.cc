@@ -94,11 +94,7 @@ void CommandSession::Release() {
     tls_entered_ = false;
   }
   if (pcb_ != nullptr) {
-    altcp_arg(pcb_, nullptr);
-    altcp_recv(pcb_, nullptr);
-    altcp_sent(pcb_, nullptr);
-    altcp_err(pcb_, nullptr);
-    altcp_poll(pcb_, nullptr, 0);
+    DetachCallbacks(pcb_);
     pcb_ = nullptr;
   }
   service_.pool_.Release(this);
@@ -284,11 +280,7 @@ CommandSession::Fate CommandSession::Finish() {
   }
   // Unsent data and the FIN leave after close; lwIP owns the PCB from here.
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_recv(pcb, nullptr);
-  altcp_sent(pcb, nullptr);
-  altcp_err(pcb, nullptr);
-  altcp_poll(pcb, nullptr, 0);
+  DetachCallbacks(pcb);
   if (altcp_close(pcb) != ERR_OK) {
     // Out of memory for the FIN: keep the callbacks and retry from poll.
     altcp_arg(pcb, this);

@@ -104,11 +104,7 @@ void ConsoleSession::Release() {
     tls_entered_ = false;
   }
   if (pcb_ != nullptr) {
-    altcp_arg(pcb_, nullptr);
-    altcp_recv(pcb_, nullptr);
-    altcp_sent(pcb_, nullptr);
-    altcp_err(pcb_, nullptr);
-    altcp_poll(pcb_, nullptr, 0);
+    DetachCallbacks(pcb_);
     pcb_ = nullptr;
   }
   service_.pool_.Release(this);
@@ -554,11 +550,7 @@ ConsoleSession::Fate ConsoleSession::Close() {
     return Fate::kAlive;  // the alert waits for room: retried from sent() and poll()
   }
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_recv(pcb, nullptr);
-  altcp_sent(pcb, nullptr);
-  altcp_err(pcb, nullptr);
-  altcp_poll(pcb, nullptr, 0);
+  DetachCallbacks(pcb);
   if (altcp_close(pcb) != ERR_OK) {
     altcp_abort(pcb);
     pcb_ = nullptr;

@@ -55,11 +55,7 @@ EchoSession::~EchoSession() {
 
 void EchoSession::Release() {
   if (pcb_ != nullptr) {
-    altcp_arg(pcb_, nullptr);
-    altcp_recv(pcb_, nullptr);
-    altcp_sent(pcb_, nullptr);
-    altcp_err(pcb_, nullptr);
-    altcp_poll(pcb_, nullptr, 0);
+    DetachCallbacks(pcb_);
     pcb_ = nullptr;
   }
   service_.pool_.Release(this);
@@ -123,11 +119,7 @@ EchoSession::Fate EchoSession::Flush() {
 EchoSession::Fate EchoSession::Close() {
   closing_ = true;
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_recv(pcb, nullptr);
-  altcp_sent(pcb, nullptr);
-  altcp_err(pcb, nullptr);
-  altcp_poll(pcb, nullptr, 0);
+  DetachCallbacks(pcb);
   if (altcp_close(pcb) != ERR_OK) {
     altcp_arg(pcb, this);
     altcp_err(pcb, &EchoSession::OnError);

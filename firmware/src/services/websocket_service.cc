@@ -97,9 +97,7 @@ err_t WebSocketService::OnRefusedRecv(void*, altcp_pcb* pcb, pbuf* p, err_t) {
 err_t WebSocketService::OnRefusedPoll(void*, altcp_pcb* pcb) { return CloseRefused(pcb); }
 
 err_t WebSocketService::CloseRefused(altcp_pcb* pcb) {
-  altcp_arg(pcb, nullptr);
-  altcp_recv(pcb, nullptr);
-  altcp_poll(pcb, nullptr, 0);
+  DetachCallbacks(pcb);
   if (altcp_close(pcb) == ERR_OK) return ERR_OK;
   altcp_abort(pcb);
   return ERR_ABRT;
@@ -126,11 +124,7 @@ WebSocketSession::~WebSocketSession() { CancelTimer(); }
 void WebSocketSession::Release() {
   CancelTimer();
   if (pcb_ != nullptr) {
-    altcp_arg(pcb_, nullptr);
-    altcp_recv(pcb_, nullptr);
-    altcp_sent(pcb_, nullptr);
-    altcp_err(pcb_, nullptr);
-    altcp_poll(pcb_, nullptr, 0);
+    DetachCallbacks(pcb_);
     pcb_ = nullptr;
   }
   service_.pool_.Release(this);
@@ -153,11 +147,7 @@ WebSocketSession::Fate WebSocketSession::Finish() {
   CancelTimer();
   finishing_ = true;
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_recv(pcb, nullptr);
-  altcp_sent(pcb, nullptr);
-  altcp_err(pcb, nullptr);
-  altcp_poll(pcb, nullptr, 0);
+  DetachCallbacks(pcb);
   if (altcp_close(pcb) != ERR_OK) {
     // Out of memory for the FIN: keep the callbacks and retry from poll.
     altcp_arg(pcb, this);
