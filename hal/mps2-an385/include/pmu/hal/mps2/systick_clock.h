@@ -1,9 +1,11 @@
-// The board's clocks: SysTick interrupts every millisecond and counts milliseconds;
-// the time within the millisecond comes from SysTick's current value (25 MHz, so
-// 40 ns steps). UTC is kept from a base that the board sets at start-up (from the host
-// through semihosting when one is attached, else a fixed fallback: see main.cc) and
-// that SetUtcNs() may move later. The device's own clock reset service moves the
-// firmware's DeviceClock, not this one (hal/include/pmu/hal/clock.h).
+// The board's clocks: monotonic time is the CMSDK APB Timer0 counting the 25 MHz
+// peripheral clock (40 ns steps), extended past its 32-bit wrap in software, so a
+// missed interrupt costs no time; SysTick interrupts every millisecond to wake the
+// idle loop and to keep that extension current. UTC is kept from a base that the
+// board sets at start-up (from the host through semihosting when one is attached, else
+// a fixed fallback: see main.cc) and that SetUtcNs() may move later. The device's own
+// clock reset service moves the firmware's DeviceClock, not this one
+// (hal/include/pmu/hal/clock.h).
 #pragma once
 
 #include <cstdint>
