@@ -17,6 +17,9 @@
 # [192.0.2.2], PMU_DEVICE_IPV6 [2001:db8::2], PMU_OPERATOR_NAME [operator1],
 # PMU_DEVICE_DAYS [825], PMU_CA_DAYS [3650].
 # Existing output is kept unless --force (the CA would change under existing devices).
+# Certificates are valid from an hour before they are made, as public CAs backdate
+# theirs: a device whose clock runs a little behind still takes a certificate that was
+# signed a moment ago.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${1:-$here/out}
@@ -30,6 +33,7 @@ ip6=${PMU_DEVICE_IPV6:-2001:db8::2}
 operator=${PMU_OPERATOR_NAME:-operator1}
 device_days=${PMU_DEVICE_DAYS:-825}
 ca_days=${PMU_CA_DAYS:-3650}
+backdated=$(date -u -d '1 hour ago' +%Y%m%d%H%M%SZ)
 
 if [ -f "$out/device/device.crt" ] && [ "$force" = 0 ]; then
   echo "make-dev-pki: $out already holds a PKI (use --force to replace it)" >&2
@@ -50,8 +54,11 @@ new_ca() {
   : >"$dir/index.txt"
   openssl rand -hex 16 >"$dir/serial"
   newkey "$dir/ca.key"
-  PMU_CA_DIR=$dir PMU_SAN=none quiet openssl req -new -x509 -key "$dir/ca.key" -subj "/O=PMU lab/CN=$cn" \
-    -days "$ca_days" -sha256 -extensions ext_ca -out "$dir/ca.crt"
+  # Self-signed through `openssl ca`, which can backdate (OpenSSL 3.0's `req -x509` cannot).
+  PMU_CA_DIR=$dir PMU_SAN=none quiet openssl req -new -key "$dir/ca.key" -subj "/O=PMU lab/CN=$cn" -out "$dir/ca.csr"
+  PMU_CA_DIR=$dir PMU_SAN=none quiet openssl ca -batch -notext -selfsign -preserveDN -keyfile "$dir/ca.key" \
+    -in "$dir/ca.csr" -out "$dir/ca.crt" -extensions ext_ca -startdate "$backdated" -days "$ca_days"
+  rm -f "$dir/ca.csr"
 }
 
 # issue CA_DIR KEY CN EXT OUT_CRT [SAN] [START END]   (START/END as YYYYMMDDHHMMSSZ)
@@ -59,7 +66,7 @@ issue() {
   local ca=$1 key=$2 cn=$3 ext=$4 crt=$5 san=${6:-none} start=${7:-} end=${8:-}
   local csr="$crt.csr"
   PMU_CA_DIR=$ca PMU_SAN=$san quiet openssl req -new -key "$key" -subj "/O=PMU lab/CN=$cn" -out "$csr"
-  local dates=(-days "$device_days")
+  local dates=(-startdate "$backdated" -days "$device_days")
   [ -n "$start" ] && dates=(-startdate "$start" -enddate "$end")
   PMU_CA_DIR=$ca PMU_SAN=$san quiet openssl ca -batch -notext -in "$csr" -out "$crt" -extensions "$ext" "${dates[@]}"
   rm -f "$csr"

@@ -8,7 +8,8 @@
 #               2001:db8::2). The CA decides the names; the CSR only proposes its CN.
 #   --operator  an operator's CSR: client certificate (its CN must be on the device's
 #               tls.allowed_clients list to be let in).
-# The certificate is written to standard output, PEM.
+# The certificate is written to standard output, PEM. It is valid from an hour ago
+# (as public CAs backdate), so a device whose clock lags a little still installs it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kind=${1:-}
@@ -31,6 +32,6 @@ else
   ext=ext_operator
 fi
 OPENSSL_CONF=$here/openssl-ca.cnf PMU_CA_DIR=$pki/ca PMU_SAN=$san openssl ca -batch -notext -in "$csr" -out "$tmp/cert.pem" -extensions "$ext" \
-  -days "${PMU_DEVICE_DAYS:-825}" -subj "/O=PMU lab/CN=$cn" >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+  -startdate "$(date -u -d '1 hour ago' +%Y%m%d%H%M%SZ)" -days "${PMU_DEVICE_DAYS:-825}" -subj "/O=PMU lab/CN=$cn" >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
 cat "$tmp/cert.pem"
 echo "sign-csr: signed '$cn' ($kind)" >&2
