@@ -201,6 +201,19 @@ def tshark_fields(pcap, display_filter, fields):
     return [line.split("\t") for line in r.stdout.decode().splitlines() if line]
 
 
+def print_log_tail(lines=40):
+    """The end of the device log, so that a failure seen only in CI's output can be
+    understood from it."""
+    if not LOG or not os.path.exists(LOG):
+        return
+    with open(LOG, "rb") as f:
+        f.seek(max(0, os.path.getsize(LOG) - 16384))
+        tail = f.read().decode(errors="replace").splitlines()[-lines:]
+    print(f"--- the last {len(tail)} lines of the device log {LOG}:", file=sys.stderr)
+    for line in tail:
+        print(f"  {line}", file=sys.stderr)
+
+
 def run(main):
     """Runs a test body; prints PASS/FAIL and exits with a meaningful status."""
     name = os.path.basename(sys.argv[0])
@@ -211,6 +224,7 @@ def run(main):
         sys.exit(SKIP)
     except TestFailure as e:
         print(f"FAIL {name} {' '.join(sys.argv[1:])} on {TARGET}: {e}", file=sys.stderr)
+        print_log_tail()
         sys.exit(1)
     print(f"PASS {name} {' '.join(sys.argv[1:])} on {TARGET}")
 
