@@ -5,7 +5,7 @@
 namespace pmu::hal::mps2 {
 namespace {
 
-// The time base is the CMSDK APB Timer0 (AN385: 0x40000000, ARM DDI 0479 3.4), run
+// The time base is the CMSDK APB timer 0 (AN385: 0x40000000; ARM DDI 0479), run
 // free on the 25 MHz peripheral clock with no interrupt: its 32-bit down-counter
 // wraps every 171.8 s and its value is the time whatever happened to interrupts. A
 // count of SysTick interrupts is not: each one missed (interrupts masked for longer
