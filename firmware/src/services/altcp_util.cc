@@ -41,6 +41,17 @@ void DetachCallbacks(altcp_pcb* pcb) {
   altcp_poll(pcb, nullptr, 0);
 }
 
+void DetachAndAbort(altcp_pcb* pcb) {
+  DetachCallbacks(pcb);
+  altcp_abort(pcb);
+}
+
+err_t CloseOrAbort(altcp_pcb* pcb) {
+  if (altcp_close(pcb) == ERR_OK) return ERR_OK;
+  altcp_abort(pcb);
+  return ERR_ABRT;
+}
+
 void AckNow(altcp_pcb* pcb) {
   // The innermost connection of an altcp stack is altcp_tcp, whose state is the
   // tcp_pcb (lwIP's altcp_tcp.c); altcp has no call of its own for this.

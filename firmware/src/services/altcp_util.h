@@ -1,5 +1,5 @@
 // Small helpers shared by the TCP services: listening on both families, naming the
-// peer in log lines, detaching a connection from its session.
+// peer in log lines, detaching a connection from its session and ending it.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,14 @@ void AckNow(altcp_pcb* pcb);
 // Detaches a connection from its session: no argument and no callbacks, so lwIP calls
 // nothing of a session that is gone (before close, abort, or releasing the session).
 void DetachCallbacks(altcp_pcb* pcb);
+
+// Detaches and aborts (a reset to the peer); the PCB is gone on return. For a session
+// ending itself, so its own error callback is not called back into.
+void DetachAndAbort(altcp_pcb* pcb);
+
+// Closes (an orderly FIN), or aborts when lwIP has no memory for the close: ERR_OK, or
+// ERR_ABRT which an lwIP callback must then return. Callbacks are the caller's to detach.
+err_t CloseOrAbort(altcp_pcb* pcb);
 
 // Creates a listening connection on `port` for IPv4 and IPv6 with `allocator`
 // (nullptr: plain TCP), with `arg` and `accept` as its callbacks.

@@ -268,9 +268,7 @@ err_t C37Service::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
     PMU_LOG_WARN(self->ctx_.log, "c37", "%s refused: all %u PDC connections busy", peer.c_str(),
                  static_cast<unsigned>(self->pool_.limit()));
     altcp_arg(pcb, nullptr);
-    if (altcp_close(pcb) == ERR_OK) return ERR_OK;
-    altcp_abort(pcb);
-    return ERR_ABRT;
+    return CloseOrAbort(pcb);
   }
   ++self->counters_.accepted;
   return ERR_OK;
@@ -388,22 +386,16 @@ C37Session::Fate C37Session::Close() {
   altcp_pcb* pcb = pcb_;
   DetachCallbacks(pcb);
   pcb_ = nullptr;
-  if (altcp_close(pcb) != ERR_OK) {
-    altcp_abort(pcb);
-    Release();
-    return Fate::kAborted;
-  }
+  const bool closed = CloseOrAbort(pcb) == ERR_OK;
   Release();
-  return Fate::kClosed;
+  return closed ? Fate::kClosed : Fate::kAborted;
 }
 
 C37Session::Fate C37Session::Abort(const char* why) {
   PMU_LOG_WARN(service_.ctx_.log, "c37", "%s aborted: %s", peer_.c_str(), why);
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_err(pcb, nullptr);
   pcb_ = nullptr;
-  altcp_abort(pcb);
+  DetachAndAbort(pcb);
   Release();
   return Fate::kAborted;
 }

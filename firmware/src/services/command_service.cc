@@ -67,9 +67,7 @@ err_t CommandService::Refuse(altcp_pcb* pcb) {
   if (tls_ == nullptr && altcp_write(pcb, kBusy, sizeof(kBusy) - 1, TCP_WRITE_FLAG_COPY) == ERR_OK) {
     altcp_output(pcb);
   }
-  if (altcp_close(pcb) == ERR_OK) return ERR_OK;
-  altcp_abort(pcb);
-  return ERR_ABRT;
+  return CloseOrAbort(pcb);
 }
 
 // ---- session -----------------------------------------------------------------------
@@ -298,10 +296,8 @@ CommandSession::Fate CommandSession::Abort(const char* why) {
   PMU_LOG_WARN(service_.ctx_.log, service_.tag_, "%s aborted: %s", peer_.c_str(), why);
   altcp_pcb* pcb = pcb_;
   CancelTimer();
-  altcp_arg(pcb, nullptr);
-  altcp_err(pcb, nullptr);
   pcb_ = nullptr;
-  altcp_abort(pcb);
+  DetachAndAbort(pcb);
   Release();
   return Fate::kAborted;
 }

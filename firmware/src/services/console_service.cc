@@ -73,9 +73,7 @@ err_t ConsoleService::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
     PMU_LOG_WARN(self->ctx_.log, "console", "%s refused: no room for another TLS session",
                  RemotePeer(pcb).c_str());
     altcp_arg(pcb, nullptr);
-    if (altcp_close(pcb) == ERR_OK) return ERR_OK;
-    altcp_abort(pcb);
-    return ERR_ABRT;
+    return CloseOrAbort(pcb);
   }
   session->tls_entered_ = true;
   ++self->counters_.sessions;
@@ -551,15 +549,13 @@ ConsoleSession::Fate ConsoleSession::Close() {
   }
   altcp_pcb* pcb = pcb_;
   DetachCallbacks(pcb);
-  if (altcp_close(pcb) != ERR_OK) {
-    altcp_abort(pcb);
-    pcb_ = nullptr;
+  pcb_ = nullptr;
+  if (CloseOrAbort(pcb) != ERR_OK) {
     Release();
     return Fate::kAborted;
   }
   PMU_LOG_INFO(service_.ctx_.log, "console", "%s %s closed", client_.empty() ? "-" : client_.c_str(),
                peer_.c_str());
-  pcb_ = nullptr;
   Release();
   return Fate::kClosed;
 }
@@ -567,10 +563,8 @@ ConsoleSession::Fate ConsoleSession::Close() {
 ConsoleSession::Fate ConsoleSession::Abort(const char* why) {
   PMU_LOG_WARN(service_.ctx_.log, "console", "%s aborted: %s", peer_.c_str(), why);
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_err(pcb, nullptr);
   pcb_ = nullptr;
-  altcp_abort(pcb);
+  DetachAndAbort(pcb);
   Release();
   return Fate::kAborted;
 }

@@ -137,10 +137,8 @@ EchoSession::Fate EchoSession::Abort(const char* why) {
   PMU_LOG_WARN(service_.ctx_.log, "echo", "%s aborted after %llu bytes: %s", peer_.c_str(),
                static_cast<unsigned long long>(echoed_), why);
   altcp_pcb* pcb = pcb_;
-  altcp_arg(pcb, nullptr);
-  altcp_err(pcb, nullptr);
   pcb_ = nullptr;
-  altcp_abort(pcb);
+  DetachAndAbort(pcb);
   Release();
   return Fate::kAborted;
 }

@@ -98,9 +98,7 @@ err_t WebSocketService::OnRefusedPoll(void*, altcp_pcb* pcb) { return CloseRefus
 
 err_t WebSocketService::CloseRefused(altcp_pcb* pcb) {
   DetachCallbacks(pcb);
-  if (altcp_close(pcb) == ERR_OK) return ERR_OK;
-  altcp_abort(pcb);
-  return ERR_ABRT;
+  return CloseOrAbort(pcb);
 }
 
 // ---- session: life cycle -------------------------------------------------------------
@@ -165,10 +163,8 @@ WebSocketSession::Fate WebSocketSession::Abort(const char* why) {
   PMU_LOG_WARN(service_.ctx_.log, "ws", "%s aborted: %s", peer_.c_str(), why);
   altcp_pcb* pcb = pcb_;
   CancelTimer();
-  altcp_arg(pcb, nullptr);
-  altcp_err(pcb, nullptr);
   pcb_ = nullptr;
-  altcp_abort(pcb);
+  DetachAndAbort(pcb);
   Release();
   return Fate::kAborted;
 }
