@@ -59,13 +59,15 @@ Result<std::uint32_t> ParseDelayMs(std::string_view s) {
   return static_cast<std::uint32_t>(ms);
 }
 
+// A number past 64 bits saturates: it is above every device's CMD_floodme limit, and
+// the device answers it as it answers any size above its limit.
 Result<std::uint64_t> ParseSize(std::string_view s) {
   if (s.empty()) return kBadSize;
   std::uint64_t v = 0;
   for (char c : s) {
     if (!IsDigit(c)) return kBadSize;
-    if (v > (UINT64_MAX - 9) / 10) return OutOfRange("bad size: too large");
-    v = v * 10 + static_cast<unsigned>(c - '0');
+    const auto digit = static_cast<unsigned>(c - '0');
+    v = v > (UINT64_MAX - digit) / 10 ? UINT64_MAX : v * 10 + digit;
   }
   if (v == 0) return OutOfRange("bad size: must be at least 1 byte");
   return v;

@@ -104,6 +104,8 @@ TEST(CommandJob, FloodmeDefaultAndLimit) {
   job.Start("CMD_floodme:1001", small, 0, 0);
   EXPECT_EQ(job.outcome(), CommandJob::Outcome::kError);
   EXPECT_EQ(Drain(job, 100).messages.at(0), "ERROR bad size: larger than this device's CMD_floodme limit\n");
+  job.Start("CMD_floodme:18446744073709551616", Limits(), 0, 0);  // 2^64
+  EXPECT_EQ(Drain(job, 100).messages.at(0), "ERROR bad size: larger than this device's CMD_floodme limit\n");
 }
 
 TEST(CommandJob, ErrorsAreOneLine) {

@@ -46,7 +46,12 @@ TEST(CommandGrammar, Floodme) {
   EXPECT_EQ(*ParseCommand("CMD_floodme:1"), Flood(1));
   EXPECT_EQ(*ParseCommand("CMD_floodme:1048576"), Flood(1048576));
   EXPECT_EQ(ParseCommand("CMD_floodme:0").status().code(), StatusCode::kOutOfRange);
-  EXPECT_EQ(ParseCommand("CMD_floodme:99999999999999999999").status().code(), StatusCode::kOutOfRange);
+  // Beyond 64 bits the size saturates, so the device answers it as any size above its
+  // limit rather than with an error of its own.
+  EXPECT_EQ(*ParseCommand("CMD_floodme:18446744073709551615"), Flood(UINT64_MAX));
+  EXPECT_EQ(*ParseCommand("CMD_floodme:18446744073709551616"), Flood(UINT64_MAX));
+  EXPECT_EQ(*ParseCommand("CMD_floodme:99999999999999999999999"), Flood(UINT64_MAX));
+  EXPECT_EQ(ParseCommand("CMD_floodme:99999999999999999999x").status().code(), StatusCode::kInvalidArgument);
   for (const char* bad : {"CMD_floodme:", "CMD_floodme:-5", "CMD_floodme:1k", "CMD_floodme: 5"}) {
     EXPECT_EQ(std::string(ParseCommand(bad).status().message()).rfind("bad size", 0), 0u) << bad;
   }
