@@ -21,7 +21,7 @@ ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def floodme_text(n):
-    """The CMD_floodme text as docs/PROTOCOL-NOTES.md defines it, written from the doc."""
+    """The CMD_floodme text as docs/PROTOCOL.md defines it, written from the doc."""
     lines = []
     for k in range((n + 63) // 64):
         start = k % 62
