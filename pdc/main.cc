@@ -12,7 +12,7 @@
 #include "ws.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"pdc: talk to PMU devices from the shell (PROTOCOLS.md).", "pdc"};
+  CLI::App app{"pdc: talk to PMU devices from the shell (docs/PROTOCOL.md).", "pdc"};
   app.require_subcommand(1);
   app.footer(
       "Run 'pdc SUBCOMMAND --help' for the options of each.\n"

@@ -1,4 +1,4 @@
-// pdc mcast listen / send: the bulletin channel (PROTOCOLS.md "Bulletin channel").
+// pdc mcast listen / send: the bulletin channel (docs/PROTOCOL.md "Bulletin channel").
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-// pdc reset: the clock reset service's client (PROTOCOLS.md "Clock reset service").
+// pdc reset: the clock reset service's client (docs/PROTOCOL.md "Clock reset service").
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-// pdc ws: a command over the WebSocket command service (PROTOCOLS.md, TCP 5006).
+// pdc ws: a command over the WebSocket command service (docs/PROTOCOL.md, TCP 5006).
 #pragma once
 
 #include <CLI/CLI.hpp>

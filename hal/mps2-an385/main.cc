@@ -1,8 +1,9 @@
-// The PMU firmware on the ARM MPS2+ AN385: the board is just another hal::Board
-// (STYLE.md rule 2). This file is the composition root, like sim/main.cc for the
-// simulator: it starts the clocks and UART, reads the configuration from the config
-// area, brings up the LAN9118, seeds the DRBG, builds the hal::Board and runs the
-// firmware's main loop, sleeping in WFI when there is nothing to do.
+// The PMU firmware on the ARM MPS2+ AN385: the board is just another hal::Board, so
+// the firmware above it is the simulator's, unchanged. This file is the composition
+// root, like sim/main.cc for the simulator: it starts the clocks and UART, reads the
+// configuration from the config area, brings up the LAN9118, seeds the DRBG, builds
+// the hal::Board and runs the firmware's main loop, sleeping in WFI when there is
+// nothing to do.
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>

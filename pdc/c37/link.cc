@@ -30,7 +30,7 @@ Link::Link(const std::string& host, unsigned port, bool udp, Family family, std:
 void Link::SendCommand(p::CommandCode code, std::uint16_t idcode) {
   p::CommandFrame cmd;
   cmd.idcode = idcode;
-  cmd.command = code;  // SOC and FRACSEC 0: valid (PROTOCOLS.md)
+  cmd.command = code;  // SOC and FRACSEC 0: valid (docs/PROTOCOL.md)
   std::byte buf[p::kCommandFrameSize];
   const auto n = p::EncodeCommand(cmd, buf);
   SendAll(socket_, buf, *n, timeout_);

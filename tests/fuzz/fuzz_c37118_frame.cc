@@ -5,7 +5,7 @@
 // CHK of each frame itself, so that mutations get past the CRC to the payload checks.
 // Mode bit 1: the bytes are a configuration frame (as long as its FRAMESIZE says)
 // followed by a data frame read with it. A lone data frame is read with each of the
-// configurations of the shared vectors.
+// configurations of the known-answer vectors (tests/data/c37118).
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -32,7 +32,7 @@ Bytes FromHex(std::string_view hex) {
   return out;
 }
 
-// The configurations of the shared vectors (c37118-vectors/vectors.json), for lone
+// The configurations of the known-answer vectors (tests/data/c37118/vectors.json), for lone
 // data frames. Their names are views into these bytes, which live as long as the
 // process.
 const std::vector<c37::ConfigFrame>& KnownConfigs() {

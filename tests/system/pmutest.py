@@ -3,7 +3,7 @@
 Every test runs inside the private network namespace that sim/pmu-netns makes, next
 to a real device (pmu-sim, or the MPS2 AN385 board image under QEMU: PMU_TARGET), and
 drives it with the real pdc binary and with raw sockets written only from
-PROTOCOLS.md. Waits are on conditions (a log line, a socket event) with a deadline,
+docs/PROTOCOL.md. Waits are on conditions (a log line, a socket event) with a deadline,
 never bare sleeps.
 """
 import json

@@ -25,7 +25,7 @@ def main():
     check(r.returncode == 0, f"stream echo failed: {r.stderr}")
     check(r.stdout[: len(blob)] == blob, "the echoed stream differs")
 
-    # Raw socket, written from PROTOCOLS.md: bytes come back until we close.
+    # Raw socket, written from docs/PROTOCOL.md: bytes come back until we close.
     with connect(fam, PORT_ECHO) as s:
         for chunk in (b"a", b"\x00\xff binary \r\n", b"x" * 5000):
             s.sendall(chunk)

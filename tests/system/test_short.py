@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """CMD_short:0 and CMD_short:1 give exactly "This is PMU data 1" ... "10", with pdc and
-with a raw client written from PROTOCOLS.md; every way of ending the command works."""
+with a raw client written from docs/PROTOCOL.md; every way of ending the command works."""
 import socket
 import time
 

@@ -330,7 +330,7 @@ extern "C" __attribute__((section(".vectors"), used)) const VectorTable pmu_vect
 };
 
 // ---- C and C++ library stubs --------------------------------------------------------
-// No heap (STYLE.md rule 8): newlib's malloc asks _sbrk for memory, and this one has
+// No heap (memory use must be known at link time): newlib's malloc asks _sbrk for memory, and this one has
 // none, so an accidental allocation is reported here rather than growing into the
 // stack. operator new and delete have no business in the firmware at all.
 extern "C" void* _sbrk(std::ptrdiff_t) { Fatal("heap use: malloc was called, and the firmware has no heap"); }

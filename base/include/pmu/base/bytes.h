@@ -1,5 +1,6 @@
-// Byte views used across every layer. Parsers take ByteSpan (STYLE.md rule 5): the
-// caller owns the bytes, and a view a parser returns is valid as long as they are.
+// Byte views used across every layer. Parsers take a ByteSpan and return views into it,
+// so they need neither I/O nor allocation: the caller owns the bytes, and a view a
+// parser returns is valid as long as they are.
 #pragma once
 
 #include <cstddef>

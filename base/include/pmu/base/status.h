@@ -1,8 +1,9 @@
 // Status: the result of an operation that returns no value.
 //
-// Errors are values (STYLE.md rule 7): a small fixed set of codes plus a message that
-// points to static storage (string literals), so a Status is two words, never
-// allocates, and may be returned from any context, including the firmware's.
+// Errors are values, because the firmware has no exceptions: a small fixed set of
+// codes plus a message that points to static storage (string literals), so a Status
+// is two words, never allocates, and may be returned from any context, including the
+// firmware's.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// The device configuration: one validated structure (STYLE.md rule 12). The simulator
+// The device configuration: one validated structure, so every key is checked in one
+// place whatever its source. The simulator
 // reads it from a text file and --set flags; the board from its storage; the console
 // (later) shows and sets it. The text form is one "key = value" per line, '#' starts
 // a comment. Every key is listed in docs/CONFIGURATION.md.
@@ -31,7 +32,7 @@ inline constexpr std::uint8_t kMaxTlsSessions = 3;  // the TLS arena is sized fo
 enum class TlsClientAuth : std::uint8_t { kNone, kOptional, kRequired };
 const char* TlsClientAuthName(TlsClientAuth a);  // "none", "optional", "required"
 
-// Which families the clock reset service answers on (PROTOCOLS.md).
+// Which families the clock reset service answers on (docs/PROTOCOL.md).
 enum class ResetFamilies : std::uint8_t { kBoth, kIpv4, kIpv6, kAlternate };
 const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alternate"
 

@@ -1,5 +1,6 @@
-// SessionPool<T, N>: N slots for service sessions in static storage (no heap,
-// STYLE.md rule 8), with a run-time limit at or below N.
+// SessionPool<T, N>: N slots for service sessions in static storage (the firmware has
+// no heap, so its memory use is known at link time), with a run-time limit at or
+// below N.
 #pragma once
 
 #include <cstddef>

@@ -3,7 +3,8 @@
 // (port/link_netif).
 //
 // Context: every method is called from the main loop only. An interrupt handler may
-// note that frames are pending, but only Receive() hands them over (STYLE.md rule 4).
+// note that frames are pending, but only Receive() hands them over: the main loop is
+// lwIP's one owner, so no lwIP code ever runs in interrupt context.
 #pragma once
 
 #include <cstddef>

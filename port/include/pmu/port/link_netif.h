@@ -1,5 +1,5 @@
-// The one glue between any hal::Link and lwIP (STYLE.md: lwIP glued once for every
-// link). Owns the lwIP netif; the main loop calls PollInput() and PollLinkState().
+// The one glue between any hal::Link and lwIP (written once, so every link, the TAP
+// device and each board's MAC, behaves the same to the stack). Owns the lwIP netif; the main loop calls PollInput() and PollLinkState().
 #pragma once
 
 #include <cstddef>

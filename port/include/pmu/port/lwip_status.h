@@ -1,4 +1,4 @@
-// lwIP err_t values translated once, here (STYLE.md rule 7).
+// lwIP err_t values translated once, here, so nothing above port/ sees err_t.
 #pragma once
 
 #include "lwip/err.h"

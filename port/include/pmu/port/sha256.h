@@ -1,5 +1,6 @@
 // SHA-256 behind a small value type, with a backend chosen at build time by the
-// PMU_CRYPTO_BACKEND cache variable (STYLE.md: a facade chosen at build time):
+// PMU_CRYPTO_BACKEND cache variable (a facade, because it is a process-wide facility
+// with no state a test would fake):
 //   - mbedTLS's portable C code on the board (port/src/sha256_mbedtls.cc);
 //   - on host builds, libcrypto (port/src/sha256_openssl.cc), which uses the CPU's SHA
 //     instructions: the simulated board's "hash accelerator", as a real MCU port would

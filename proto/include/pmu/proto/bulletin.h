@@ -1,4 +1,4 @@
-// Bulletin channel datagrams (PROTOCOLS.md "Bulletin channel", UDP 5005 multicast):
+// Bulletin channel datagrams (docs/PROTOCOL.md "Bulletin channel", UDP 5005 multicast):
 // a 6-byte source identifier (printable ASCII, space-padded on the left, e.g.
 // " 12345" or "PMU001"), then UTF-8 text.
 #pragma once

@@ -1,4 +1,4 @@
-// IEEE C37.118.2 synchrophasor frames (PROTOCOLS.md "IEEE C37.118.2 synchrophasor
+// IEEE C37.118.2 synchrophasor frames (docs/PROTOCOL.md "IEEE C37.118.2 synchrophasor
 // stream"): encoders and decoders for data, header, CFG-1, CFG-2, CFG-3 and command
 // frames, versions 1 (2005) and 2 (2011). Pure code over byte spans: no I/O, no heap,
 // no exceptions; shared by the device (encodes configuration, header and data frames,

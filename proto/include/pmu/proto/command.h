@@ -1,4 +1,4 @@
-// The command service's request grammar (PROTOCOLS.md "Command service"), shared by the
+// The command service's request grammar (docs/PROTOCOL.md "Command service"), shared by the
 // device (TCP 5003, TLS 5007, WebSocket 5006) and the PDC.
 //
 //   command  = "CMD_short:" seconds | "CMD_floodme" [":" bytes] | "CMD_time"

@@ -1,4 +1,4 @@
-// The operator console's command lines (PROTOCOLS.md "Device console"): words
+// The operator console's command lines (docs/PROTOCOL.md "Operator console"): words
 // separated by spaces or tabs, printable ASCII only. The first word (or two, for
 // "config set" and "cert install") names the command; RestAfter() gives a value that
 // may contain spaces (config set KEY VALUE...).

@@ -1,4 +1,4 @@
-// The clock reset service's datagrams (PROTOCOLS.md "Clock reset service", UDP 5004).
+// The clock reset service's datagrams (docs/PROTOCOL.md "Clock reset service", UDP 5004).
 //
 //   request = "RESET:" seconds [";id=" token] [trailing white space]
 //   seconds = 1*5DIGIT, 0 to 86400 (no sign, no leading '+')

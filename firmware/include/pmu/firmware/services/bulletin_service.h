@@ -1,4 +1,4 @@
-// The multicast bulletin channel (PROTOCOLS.md "Bulletin channel", UDP 5005, groups
+// The multicast bulletin channel (docs/PROTOCOL.md "Bulletin channel", UDP 5005, groups
 // 224.1.1.1 and ff15::1:5005 by default).
 //
 // The device joins the groups (IGMP, MLD) of its enabled families, multicasts a

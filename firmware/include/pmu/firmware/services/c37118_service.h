@@ -1,4 +1,4 @@
-// The IEEE C37.118.2 synchrophasor service (PROTOCOLS.md, TCP 4712 and UDP 4713):
+// The IEEE C37.118.2 synchrophasor service (docs/PROTOCOL.md, TCP 4712 and UDP 4713):
 // several PDCs at once, each with its own data on/off state.
 //
 // TCP: each connection reads command frames through a StreamDecoder (any split, any

@@ -1,4 +1,4 @@
-// The command service (PROTOCOLS.md "Command service"): one command per connection,
+// The command service (docs/PROTOCOL.md "Command service"): one command per connection,
 // ended by a line feed, by ~50 ms of silence, or by the peer's half-close; the answer
 // is produced by a CommandJob as the send buffer drains; then the device closes.
 //

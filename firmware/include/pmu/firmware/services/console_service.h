@@ -1,9 +1,9 @@
-// The operator console (PROTOCOLS.md "Device console", TLS 5008).
+// The operator console (docs/PROTOCOL.md "Operator console", TLS 5008).
 //
 // Mutual TLS: the client must present a certificate from the device's CA whose common
 // name is on tls.allowed_clients (the handshake fails otherwise). Line-oriented: one
 // command a line; every response is zero or more lines of text and then one status
-// line, "OK" or "ERROR <reason>" (docs/PROTOCOL-NOTES.md lists the commands). An
+// line, "OK" or "ERROR <reason>" (docs/PROTOCOL.md lists the commands). An
 // unknown command answers "ERROR unknown command 'x'; try 'help'" and the session
 // continues. Every command is written to the device log with the client's name.
 //

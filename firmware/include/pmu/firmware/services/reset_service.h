@@ -1,4 +1,4 @@
-// The clock reset service (PROTOCOLS.md "Clock reset service", UDP 5004).
+// The clock reset service (docs/PROTOCOL.md "Clock reset service", UDP 5004).
 //
 // For each datagram, in this order:
 //   1. over a family that is not answering now (reset.families): ignored;

@@ -1,4 +1,4 @@
-// TCP echo (PROTOCOLS.md port 5002): sends back every byte it receives until the peer
+// TCP echo (docs/PROTOCOL.md port 5002): sends back every byte it receives until the peer
 // closes, then closes and logs the close. Flow control is end to end: received bytes
 // are acknowledged to the peer's window only once they are queued for sending back,
 // and bytes waiting for send room are moved out of the receive pool into the heap so

@@ -1,4 +1,4 @@
-// UDP datagram sink (PROTOCOLS.md port 5001): logs every datagram (its text and the
+// UDP datagram sink (docs/PROTOCOL.md port 5001): logs every datagram (its text and the
 // sender's address) and sends nothing back. Non-printable bytes are shown as \xNN and
 // long texts are cut in the log (the length is always the datagram's real length).
 #pragma once

@@ -1,11 +1,11 @@
-// The WebSocket command service (PROTOCOLS.md, TCP 5006): the command service of 5003
+// The WebSocket command service (docs/PROTOCOL.md, TCP 5006): the command service of 5003
 // behind an RFC 6455 opening handshake. The first text message after the handshake is
 // the command; the answer is the same CommandJob the TCP service drives, each of its
 // messages one WebSocket text message, then a close 1000. CMD_floodme is one message
 // that leaves as many frames, each written whole as the send buffer drains, so the
 // device never holds the message and a pong or a close can go between any two frames.
-// What the device does where RFC 6455 and PROTOCOLS.md leave a choice (second
-// messages, binary commands, paths, timeouts, refusals) is in docs/PROTOCOL-NOTES.md.
+// What the device does where RFC 6455 leaves a choice (second messages, binary
+// commands, paths, timeouts, refusals) is in docs/PROTOCOL.md.
 //
 // Sessions live in a static pool (no heap): each holds its 2 KiB handshake buffer, the
 // frame decoder and the command job, about 3 KiB in all. Beyond the configured number

@@ -3,8 +3,8 @@
 // simulator's TAP link.
 //
 // Receiving is interrupt-driven: the interrupt handler only masks interrupt 13 and
-// notes that frames are pending (STYLE.md rule 4: interrupts hand over, the main loop
-// owns the stack). The main loop sleeps in WFI until that or the 1 ms SysTick, then
+// notes that frames are pending (interrupts hand over, the main loop owns the stack,
+// so lwIP needs no locking). The main loop sleeps in WFI until that or the 1 ms SysTick, then
 // Receive() drains the chip's RX FIFO: one word from the RX status port, then exactly
 // the data words that frame occupies. When the FIFO is empty, Receive() clears the
 // chip's interrupt status and unmasks interrupt 13 again. An interrupt rather than

@@ -1,7 +1,8 @@
 // UART0 of the AN385: a CMSDK APB UART at 0x40004000 (RX interrupt 0, TX interrupt 1),
 // the board's console. The UART is a process-wide singleton, so this is a static
-// class rather than an injected object (STYLE.md rule 3); UartLogSink is the
-// injected hal::LogSink on top of it.
+// class rather than an injected object (tests never fake it, and the fault handler
+// must reach it without an object); UartLogSink is the injected hal::LogSink on top
+// of it.
 //
 // Transmission is interrupt-driven from a RAM ring, so a log line costs the main loop
 // a copy, not the ~9 ms it takes to leave at 115200 baud on the real board. When the
