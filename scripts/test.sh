@@ -29,6 +29,10 @@ done
 deps=$(scripts/setup.sh)
 export PMU_DEPS_DIR=$deps
 
+# Before building, because a clone has nothing beside it: a reference outside the
+# repository would pass on this machine and fail for everyone else.
+python3 scripts/check-self-contained.py .
+
 # The board image first: the host presets find it (PMU_BOARD_IMAGE) when they are
 # configured, and add the board tests.
 echo "== preset mps2-an385: configure and build the board image" >&2
