@@ -242,6 +242,8 @@ const Key kKeys[] = {
     {"c37.max_clients", "TCP PDC connections at once, 1 to 4", C37_U(c37.max_clients, std::uint8_t, 1, 4)},
     {"c37.udp_config_period_s", "seconds between CFG-2 frames re-sent to UDP subscribers, 1 to 3600",
      C37_U(c37.udp_config_period_s, std::uint32_t, 1, 3600)},
+    {"c37.udp_lease_s", "seconds a UDP subscription lasts without a renewing command, 10 to 3600",
+     C37_U(c37.udp_lease_s, std::uint32_t, 10, 3600)},
     {"c37.multicast", "true: also stream data spontaneously to c37.multicast_group4", C37_B(c37.multicast)},
     {"c37.multicast_group4", "IPv4 multicast group of the spontaneous stream",
      [](DeviceConfig& c, std::string_view v) -> const char* {

@@ -61,6 +61,14 @@ const char* const kPoolNames[] = {
 };
 static_assert(sizeof(kPoolNames) / sizeof(kPoolNames[0]) == MEMP_MAX);
 
+// A TCP service's sessions as the statistics report shows them.
+void ListenerSummary(Device::ReportLine& t, const port::TcpListenerBase& l) {
+  const port::ListenerCounters& c = l.counters();
+  t.Format("%s accepted=%u refused=%u active=%u peak=%u", l.options().tag, static_cast<unsigned>(c.accepted),
+           static_cast<unsigned>(c.refused), static_cast<unsigned>(l.sessions()),
+           static_cast<unsigned>(l.peak_sessions()));
+}
+
 Ipv6Address FromLwip(const ip6_addr_t* a) {
   Ipv6Address out;
   std::memcpy(out.octets.data(), a->addr, 16);
@@ -85,7 +93,7 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       console_(context_, *this),
       candidate_(config),
       measurement_(clock_),
-      c37_(context_) {
+      c37_(context_, c37_pmu_) {
   log_.set_level(config_.log_level);
 }
 
@@ -108,6 +116,7 @@ Status Device::Start() {
   // mbedTLS's only heap, for TLS and for Fernet's HMAC alike.
   port::InitCryptoHeap(&Device::UtcSeconds, this);
   lwip_init();
+  port::StartTcpGuard(config_.stall_timeout_s * 1000, &Device::TcpGuardLog, this);
   started_ms_ = clock_.MonotonicMs();
 
   s = netif_.Start(board_.link, AddressesFrom(config_), config_.hostname.c_str());
@@ -132,7 +141,7 @@ Status Device::Start() {
                              /*allow_time=*/false, /*error_line_feed=*/true};
   if (s = sink_.Start(config_.sink_port); !s.ok()) return StartFailed("UDP sink", s);
   if (s = echo_.Start(config_.echo_port, config_.echo_max_clients); !s.ok()) return StartFailed("TCP echo", s);
-  if (s = command_.Start(config_.command_port, nullptr, limits, config_.command_max_clients, "cmd"); !s.ok()) {
+  if (s = command_.Start(config_.command_port, limits, config_.command_max_clients, "cmd"); !s.ok()) {
     return StartFailed("command service", s);
   }
   if (s = reset_.Start(config_.reset_port); !s.ok()) return StartFailed("clock reset service", s);
@@ -146,7 +155,7 @@ Status Device::Start() {
   }
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
   if (s = StartMeasurement(0); !s.ok()) return StartFailed("measurement", s);
-  if (s = c37_.Start(c37_pmu_); !s.ok()) return StartFailed("C37.118.2 service", s);
+  if (s = c37_.Start(); !s.ok()) return StartFailed("C37.118.2 service", s);
 #if MEM_STATS
   resting_heap_ = lwip_stats.mem.used;
 #endif
@@ -169,6 +178,10 @@ Result<std::string_view> ReadPem(hal::Storage& storage, StorageRecord record, st
 
 std::int64_t Device::UtcSeconds(void* self) {
   return static_cast<Device*>(self)->clock_.UtcNs() / 1'000'000'000;
+}
+
+void Device::TcpGuardLog(void* self, const char* line) {
+  PMU_LOG_WARN(static_cast<Device*>(self)->log_, "tcp", "%s", line);
 }
 
 void Device::TlsDiagnostic(void* self, const char* line) {
@@ -200,9 +213,11 @@ Status Device::StartTls() {
   }
   const CommandLimits limits{config_.short_count, config_.floodme_size, config_.floodme_max,
                              /*allow_time=*/true, /*error_line_feed=*/true};
-  PMU_TRY(tls_command_.Start(config_.tls_port, command_tls_.allocator(), limits, config_.command_max_clients,
-                             "tls-cmd", &command_tls_));
-  PMU_TRY(console_.Start(config_.console_port, console_tls_));
+  const std::uint32_t handshake_ms = config_.tls_handshake_timeout_s * 1000;
+  // The console keeps one TLS slot of its own; the command service has the others.
+  PMU_TRY(tls_command_.Start(config_.tls_port, limits, config_.tls_max_sessions - 1u, "tls-cmd", &command_tls_,
+                             handshake_ms));
+  PMU_TRY(console_.Start(config_.console_port, console_tls_, handshake_ms));
   tls_ready_ = true;
   const port::TlsArenaStats a = port::GetTlsArenaStats();
   PMU_LOG_INFO(log_, "tls", "identity %s; client certificates on %u: %s; allowed: %s; arena %u of %u bytes in use",
@@ -371,15 +386,15 @@ void Device::DescribeState(void* context, BulletinText& text) {
               self->config_.hostname.c_str(), static_cast<unsigned long long>(up_s), self->boot_count_,
               FormatIso8601(self->clock_.UtcNs(), 0).c_str(),
               static_cast<long long>(self->clock_.offset_ns() / 1'000'000'000),
-              static_cast<unsigned>(self->command_.active_sessions()), self->config_.command_max_clients,
-              static_cast<unsigned>(self->echo_.active_sessions()), self->config_.echo_max_clients,
+              static_cast<unsigned>(self->command_.listener().sessions()), self->config_.command_max_clients,
+              static_cast<unsigned>(self->echo_.listener().sessions()), self->config_.echo_max_clients,
               self->reset_.counters().answered);
   const Estimate& e = self->last_estimate_;
   const float v1 = std::sqrt(e.v1.re * e.v1.re + e.v1.im * e.v1.im);
   text.Format("; IDCODE %u: f %.3f Hz, ROCOF %+.3f Hz/s, V1 %.2f kV, %llu reports, PDCs %u+%u udp",
               self->config_.c37.idcode, static_cast<double>(e.frequency), static_cast<double>(e.rocof),
               static_cast<double>(v1) / 1000.0, static_cast<unsigned long long>(self->measurement_.counters().reports),
-              static_cast<unsigned>(self->c37_.active_sessions()), static_cast<unsigned>(self->c37_.udp_subscribers()));
+              static_cast<unsigned>(self->c37_.listener().sessions()), static_cast<unsigned>(self->c37_.udp_subscribers()));
 }
 
 std::size_t Device::Poll() {
@@ -463,8 +478,8 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
     }
     case 2: {
       const EchoCounters& e = echo_.counters();
-      t.Format("echo accepted=%u refused=%u timeouts=%u active=%u bytes=%llu", U(e.accepted), U(e.refused), U(e.timeouts),
-               static_cast<unsigned>(echo_.active_sessions()), static_cast<unsigned long long>(e.bytes_echoed));
+      ListenerSummary(t, echo_.listener());
+      t.Format(" timeouts=%u bytes=%llu", U(e.timeouts), static_cast<unsigned long long>(e.bytes_echoed));
       return true;
     }
     case 3: {
@@ -493,37 +508,36 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
     case 7: {
       const CommandService& svc = k == 6 ? tls_command_ : command_;
       const CommandServiceCounters& c = svc.counters();
-      t.Format("%s accepted=%u refused=%u completed=%u errors=%u timeouts=%u resets=%u active=%u peak=%u bytes=%llu",
-               k == 6 ? "tls-cmd" : "cmd", U(c.accepted), U(c.refused), U(c.completed), U(c.errors), U(c.timeouts), U(c.resets),
-               static_cast<unsigned>(svc.active_sessions()), static_cast<unsigned>(svc.peak_sessions()),
+      ListenerSummary(t, svc.listener());
+      t.Format(" completed=%u errors=%u timeouts=%u bytes=%llu", U(c.completed), U(c.errors), U(c.timeouts),
                static_cast<unsigned long long>(c.bytes_sent));
       return true;
     }
     case 8: {
       const ConsoleCounters& c = console_.counters();
-      t.Format("console sessions=%u refused=%u commands=%u errors=%u active=%u", U(c.sessions), U(c.refused), U(c.commands),
-               U(c.errors), static_cast<unsigned>(console_.active_sessions()));
+      ListenerSummary(t, console_.listener());
+      t.Format(" commands=%u errors=%u", U(c.commands), U(c.errors));
       return true;
     }
     case 9: {
       const WebSocketCounters& w = websocket_.counters();
-      t.Format("ws accepted=%u refused=%u upgraded=%u rejected=%u completed=%u errors=%u protocol_errors=%u "
-               "peer_closes=%u timeouts=%u resets=%u pings=%u active=%u peak=%u frames=%llu bytes=%llu",
-               U(w.accepted), U(w.refused), U(w.upgraded), U(w.rejected), U(w.completed), U(w.errors), U(w.protocol_errors),
-               U(w.peer_closes), U(w.timeouts), U(w.resets), U(w.pings), static_cast<unsigned>(websocket_.active_sessions()),
-               static_cast<unsigned>(websocket_.peak_sessions()), static_cast<unsigned long long>(w.frames_sent),
+      ListenerSummary(t, websocket_.listener());
+      t.Format(" upgraded=%u rejected=%u completed=%u errors=%u protocol_errors=%u peer_closes=%u timeouts=%u "
+               "resets=%u pings=%u frames=%llu bytes=%llu",
+               U(w.upgraded), U(w.rejected), U(w.completed), U(w.errors), U(w.protocol_errors), U(w.peer_closes),
+               U(w.timeouts), U(w.resets), U(w.pings), static_cast<unsigned long long>(w.frames_sent),
                static_cast<unsigned long long>(w.bytes_sent));
       return true;
     }
     case 10: {
       const C37Counters& c = c37_.counters();
-      t.Format("c37 accepted=%u refused=%u active=%u commands=%u ignored=%u rejected=%u timeouts=%u udp_commands=%u "
-               "udp_subscribers=%u data=%llu dropped=%llu config=%u header=%u cfgcnt=%u",
-               U(c.accepted), U(c.refused), static_cast<unsigned>(c37_.active_sessions()), U(c.commands),
-               U(c.ignored_frames), U(c.rejected_frames), U(c.timeouts), U(c.udp_commands),
-               static_cast<unsigned>(c37_.udp_subscribers()), static_cast<unsigned long long>(c.data_frames),
-               static_cast<unsigned long long>(c.data_dropped), U(c.config_frames), U(c.header_frames),
-               static_cast<unsigned>(c37_pmu_.config_count()));
+      ListenerSummary(t, c37_.listener());
+      t.Format(" commands=%u ignored=%u rejected=%u udp_commands=%u udp_subscribers=%u udp_expired=%u data=%llu "
+               "dropped=%llu config=%u header=%u cfgcnt=%u",
+               U(c.commands), U(c.ignored_frames), U(c.rejected_frames), U(c.udp_commands),
+               static_cast<unsigned>(c37_.udp_subscribers()), U(c.udp_expired),
+               static_cast<unsigned long long>(c.data_frames), static_cast<unsigned long long>(c.data_dropped),
+               U(c.config_frames), U(c.header_frames), static_cast<unsigned>(c37_pmu_.config_count()));
       return true;
     }
     case 11: {
@@ -537,7 +551,34 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
                static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0));
       return true;
     }
-    case 12:
+    case 12: {
+      const port::TcpGuardStats g = port::GetTcpGuardStats();
+      t.Format("tcp tracked=%u peak=%u accept_without_pcb=%u time_wait_reused=%u", static_cast<unsigned>(g.tracked),
+               static_cast<unsigned>(g.tracked_peak), U(g.accept_without_pcb), U(g.time_wait_reused));
+      return true;
+    }
+    case 13:
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+    case 18: {
+      const port::TcpListenerBase* listeners[] = {&echo_.listener(), &command_.listener(), &websocket_.listener(),
+                                                  &tls_command_.listener(), &console_.listener(), &c37_.listener()};
+      const port::TcpListenerBase& l = *listeners[k - 13];
+      const port::TcpBudget& b = l.budget();
+      const port::ListenerCounters& c = l.counters();
+      t.Format("tcp %s pcbs<=%u syn_dropped=%u half_open_evicted=%u half_open_expired=%u "
+               "stalled=%u lingered=%u ended_by_peer=%u tls_handshake_timeouts=%u tls_evicted=%u "
+               "tls_oversized_records=%u input_overflows=%u queued=%u",
+               l.options().tag, static_cast<unsigned>(b.max_pcbs),
+               U(b.syn_dropped), U(b.half_open_evicted), U(b.half_open_expired), U(b.stalled), U(b.lingered),
+               U(c.ended_by_peer),
+               U(c.tls_handshake_timeouts), U(c.tls_evicted), U(c.tls_oversized_records), U(c.input_overflows),
+               static_cast<unsigned>(l.queued_bytes()));
+      return true;
+    }
+    case 19:
       t.Append("end of report");
       return true;
     default:

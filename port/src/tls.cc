@@ -27,7 +27,8 @@ void* g_utc_context = nullptr;
 TlsDiagnostic g_diag = nullptr;
 void* g_diag_context = nullptr;
 std::size_t g_sessions = 0;
-std::size_t g_session_limit = 2;
+std::size_t g_shared_sessions = 0;
+std::size_t g_session_limit = 3;
 
 // PEM parsing wants the terminating NUL inside the length; one scratch buffer serves
 // every parse (main loop only).
@@ -134,13 +135,16 @@ TlsArenaStats GetTlsArenaStats() {
 int TlsRandom(void*, unsigned char* out, std::size_t size) { return mbedtls_ctr_drbg_random(&g_drbg, out, size); }
 
 void TlsSessionGate::SetLimit(std::size_t limit) { g_session_limit = limit; }
-bool TlsSessionGate::TryEnter() {
+bool TlsSessionGate::TryEnter(TlsSlots slots) {
   if (g_sessions >= g_session_limit) return false;
+  if (slots == TlsSlots::kShared && g_shared_sessions + 1 >= g_session_limit) return false;
   ++g_sessions;
+  if (slots == TlsSlots::kShared) ++g_shared_sessions;
   return true;
 }
-void TlsSessionGate::Leave() {
+void TlsSessionGate::Leave(TlsSlots slots) {
   if (g_sessions > 0) --g_sessions;
+  if (slots == TlsSlots::kShared && g_shared_sessions > 0) --g_shared_sessions;
 }
 std::size_t TlsSessionGate::active() { return g_sessions; }
 std::size_t TlsSessionGate::limit() { return g_session_limit; }
@@ -301,6 +305,22 @@ Result<TlsPeer> TlsServer::CheckPeer(altcp_pcb* conn, FixedString<120>* why_refu
     return Status(StatusCode::kPermissionDenied, "client certificate refused");
   }
   return peer;
+}
+
+std::size_t TlsMaxRecordLength() { return MBEDTLS_SSL_IN_CONTENT_LEN + 8 + 16; }
+
+bool TlsHandshakeDone(altcp_pcb* conn) {
+  if (conn == nullptr || conn->inner_conn == nullptr) return true;  // plain TCP
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  return ssl != nullptr && ssl->state == MBEDTLS_SSL_HANDSHAKE_OVER;
+}
+
+void TlsSendRecordOverflow(altcp_pcb* conn) {
+  if (conn == nullptr || conn->inner_conn == nullptr) return;
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  if (ssl == nullptr) return;
+  mbedtls_ssl_send_alert_message(ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, MBEDTLS_SSL_ALERT_MSG_RECORD_OVERFLOW);
+  altcp_output(conn->inner_conn);
 }
 
 Status TlsCloseNotify(altcp_pcb* conn) {

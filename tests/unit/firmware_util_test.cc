@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "pmu/firmware/log.h"
-#include "pmu/firmware/session_pool.h"
+#include "pmu/base/static_pool.h"
 
 namespace pmu::firmware {
 namespace {
@@ -23,7 +23,7 @@ class CaptureSink : public hal::LogSink {
   std::vector<std::string> lines;
 };
 
-TEST(SessionPool, LimitAndReuse) {
+TEST(StaticPool, LimitAndReuse) {
   struct Session {
     explicit Session(int* live) : live_(live) { ++*live_; }
     ~Session() { --*live_; }
@@ -31,7 +31,7 @@ TEST(SessionPool, LimitAndReuse) {
   };
   int live = 0;
   {
-    SessionPool<Session, 3> pool;
+    StaticPool<Session, 3> pool;
     pool.set_limit(2);
     Session* a = pool.Acquire(&live);
     Session* b = pool.Acquire(&live);

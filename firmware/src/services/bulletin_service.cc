@@ -3,7 +3,7 @@
 #include <cinttypes>
 #include <cstring>
 
-#include "altcp_util.h"
+#include "pmu/port/connection.h"
 #include "lwip/igmp.h"
 #include "lwip/mld6.h"
 #include "lwip/timeouts.h"
@@ -88,7 +88,7 @@ void BulletinService::Send(std::string_view text, const ip_addr_t& group) {
 void BulletinService::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
   auto* self = static_cast<BulletinService*>(arg);
   const bool ipv6 = IP_IS_V6(addr);
-  const PeerText peer = FormatPeer(addr, port);
+  const port::PeerText peer = port::FormatPeer(addr, port);
   const std::size_t total = p->tot_len;
   if (total > proto::kMaxBulletinDatagram) {
     pbuf_free(p);

@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "altcp_util.h"
-#include "lwip/tcp.h"
 #include "pmu/port/lwip_status.h"
 
 namespace pmu::firmware {
@@ -11,7 +9,7 @@ namespace {
 
 namespace c37 = proto::c37118;
 
-constexpr std::uint8_t kPollInterval = 2;  // lwIP coarse ticks of 500 ms: 1 s
+constexpr const char* kTag = "c37";
 
 const char* CommandName(c37::CommandCode c) {
   switch (c) {
@@ -34,13 +32,14 @@ C37Service::~C37Service() {
   if (udp_ != nullptr) udp_remove(udp_);
 }
 
-Status C37Service::Start(C37Pmu& pmu) {
-  pmu_ = &pmu;
+Status C37Service::Start() {
   const C37Config& c = ctx_.config.c37;
-  pool_.set_limit(c.max_clients);
-  Result<altcp_pcb*> listener = ListenDualStack(nullptr, c.port, this, &C37Service::OnAccept);
-  if (!listener.ok()) return listener.status();
-  listener_ = *listener;
+  // A PDC beyond the limit is reset at once: it cannot be told why in C37.118.2.
+  port::ListenOptions options;
+  options.tag = kTag;
+  options.port = c.port;
+  options.max_sessions = c.max_clients;
+  PMU_TRY(listener_.Listen(options));
   udp_ = udp_new_ip_type(IPADDR_TYPE_ANY);
   if (udp_ == nullptr) return ResourceExhausted("no UDP PCB for the C37.118.2 service");
   const err_t err = udp_bind(udp_, IP_ANY_TYPE, c.udp_port);
@@ -58,15 +57,15 @@ Status C37Service::Start(C37Pmu& pmu) {
   last_offset_ns_ = ctx_.clock.offset_ns();
   PMU_LOG_INFO(ctx_.log, "c37", "IDCODE %u '%s': TCP port %u (up to %u PDCs), UDP port %u%s%s; %u frames/s, "
                "version %u, CFGCNT %u",
-               c.idcode, c.station.c_str(), c.port, static_cast<unsigned>(pool_.limit()), c.udp_port,
+               c.idcode, c.station.c_str(), c.port, static_cast<unsigned>(c.max_clients), c.udp_port,
                c.multicast ? ", multicast to " : "", c.multicast ? FormatIpv4(c.multicast_group4).c_str() : "",
-               c.rate, c.version, pmu.config_count());
+               c.rate, c.version, pmu_->config_count());
   return Status::Ok();
 }
 
 void C37Service::ConfigurationChanged() {
   const C37Config& c = ctx_.config.c37;
-  pool_.set_limit(c.max_clients);
+  listener_.set_max_sessions(c.max_clients);
   PMU_LOG_INFO(ctx_.log, "c37", "configuration changed: CFGCNT %u; '%s', %u frames/s; PDCs are told by STAT bit 10",
                pmu_->config_count(), c.station.c_str(), c.rate);
 }
@@ -110,6 +109,7 @@ ByteSpan C37Service::Encode(Reply reply) {
     return {};
   }
   if (reply != Reply::kHeader) ++counters_.config_frames;
+  if (*n > largest_reply_) largest_reply_ = *n;
   return ByteSpan(scratch_, *n);
 }
 
@@ -164,8 +164,8 @@ void C37Service::Publish(const Estimate& estimate) {
     }
     return ByteSpan(marked, *n);
   };
-  pool_.ForEach([&](C37Session& s) {
-    if (!s.data_on_ || s.pcb_ == nullptr) return;
+  listener_.ForEachSession([&](C37Session& s) {
+    if (!s.data_on_) return;
     if (s.Send(for_pdc(s.config_count_seen_), true)) {
       ++counters_.data_frames;
     } else {
@@ -173,6 +173,7 @@ void C37Service::Publish(const Estimate& estimate) {
     }
   });
   const std::uint64_t now = ctx_.clock.MonotonicMs();
+  ExpireLeases(now);
   for (Subscriber& sub : subscribers_) {
     if (!sub.used) continue;
     if (now >= sub.next_config_ms) {
@@ -205,7 +206,7 @@ void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_
   const std::size_t total = p->tot_len;
   const u16_t n = pbuf_copy_partial(p, copy, sizeof(copy), 0);
   pbuf_free(p);
-  const PeerText peer = FormatPeer(addr, port);
+  const port::PeerText peer = port::FormatPeer(addr, port);
   if (total > sizeof(copy)) {
     ++self->counters_.rejected_frames;
     PMU_LOG_WARN(self->ctx_.log, "c37", "udp %s datagram of %u bytes ignored", peer.c_str(),
@@ -219,6 +220,7 @@ void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_
     return;
   }
   ++self->counters_.udp_commands;
+  self->ExpireLeases(self->ctx_.clock.MonotonicMs());  // an expired slot is free for this one
   // The subscriber this address already is, if any.
   Subscriber* sub = nullptr;
   for (Subscriber& s : self->subscribers_) {
@@ -254,150 +256,77 @@ void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_
   } else if (sub != nullptr) {
     sub->config_count_seen = seen;
   }
+  if (sub != nullptr && sub->used) {
+    sub->lease_until_ms = self->ctx_.clock.MonotonicMs() + std::uint64_t{self->ctx_.config.c37.udp_lease_s} * 1000;
+  }
   const ByteSpan bytes = self->Encode(reply);
   if (!bytes.empty()) self->SendUdp(bytes, addr, port);
 }
 
-err_t C37Service::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
-  auto* self = static_cast<C37Service*>(arg);
-  if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
-  C37Session* session = self->pool_.Acquire(*self, pcb);
-  if (session == nullptr) {
-    ++self->counters_.refused;
-    const PeerText peer = RemotePeer(pcb);
-    PMU_LOG_WARN(self->ctx_.log, "c37", "%s refused: all %u PDC connections busy", peer.c_str(),
-                 static_cast<unsigned>(self->pool_.limit()));
-    altcp_arg(pcb, nullptr);
-    return CloseOrAbort(pcb);
+void C37Service::ExpireLeases(std::uint64_t now_ms) {
+  for (Subscriber& s : subscribers_) {
+    if (!s.used || s.permanent || now_ms < s.lease_until_ms) continue;
+    s.used = false;
+    ++counters_.udp_expired;
+    PMU_LOG_INFO(ctx_.log, kTag, "udp %s subscription ended: no command for %u s (lease)",
+                 port::FormatPeer(&s.addr, s.port).c_str(), static_cast<unsigned>(ctx_.config.c37.udp_lease_s));
   }
-  ++self->counters_.accepted;
-  return ERR_OK;
 }
 
 // ---- session ------------------------------------------------------------------------
 
-C37Session::C37Session(C37Service& service, altcp_pcb* pcb) : service_(service), pcb_(pcb), peer_(RemotePeer(pcb)) {
-  last_progress_ms_ = service_.ctx_.clock.MonotonicMs();
-  config_count_seen_ = service_.pmu_->config_count();
-  altcp_arg(pcb_, this);
-  altcp_recv(pcb_, &C37Session::OnRecv);
-  altcp_sent(pcb_, &C37Session::OnSent);
-  altcp_err(pcb_, &C37Session::OnError);
-  altcp_poll(pcb_, &C37Session::OnPoll, kPollInterval);
-  altcp_nagle_disable(pcb_);  // each data frame leaves at once
-  PMU_LOG_INFO(service_.ctx_.log, "c37", "%s connected", peer_.c_str());
-}
-
-void C37Session::Release() {
-  if (pcb_ != nullptr) {
-    DetachCallbacks(pcb_);
-    pcb_ = nullptr;
-  }
-  service_.pool_.Release(this);
+C37Session::C37Session(C37Service& service, port::Connection& connection)
+    : service_(service), connection_(connection), config_count_seen_(service.pmu_->config_count()) {
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s connected", connection_.peer().c_str());
 }
 
 bool C37Session::Send(ByteSpan frame, bool data) {
-  const std::size_t queue_limit = data ? kMaxQueuedDataFrames : TCP_SND_QUEUELEN - 2;
-  if (altcp_sndbuf(pcb_) < frame.size() || altcp_sndqueuelen(pcb_) >= queue_limit) return false;
-  if (altcp_write(pcb_, frame.data(), static_cast<u16_t>(frame.size()), TCP_WRITE_FLAG_COPY) != ERR_OK) return false;
-  altcp_output(pcb_);
+  // Data frames wait behind at most the largest reply (a configuration frame) and
+  // kMaxQueuedDataFrames - 1 others.
+  const std::size_t data_limit = kMaxQueuedDataFrames * frame.size() + service_.largest_reply_;
+  if (data && connection_.unacknowledged() + frame.size() > data_limit) return false;
+  if (connection_.SendRoom(/*bulk=*/false) < frame.size()) return false;
+  if (!connection_.Write(frame, /*more=*/false).ok()) return false;
+  connection_.Flush();  // each frame leaves at once
   return true;
 }
 
-err_t C37Session::OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err) {
-  auto* self = static_cast<C37Session*>(arg);
-  if (self == nullptr) {
-    if (p != nullptr) pbuf_free(p);
-    return ERR_OK;
-  }
-  if (p == nullptr) {
-    PMU_LOG_INFO(self->service_.ctx_.log, "c37", "%s closed the connection", self->peer_.c_str());
-    return ToErr(self->Close());
-  }
-  if (err != ERR_OK) {
-    pbuf_free(p);
-    return ERR_OK;
-  }
-  C37Service& service = self->service_;
-  self->last_progress_ms_ = service.ctx_.clock.MonotonicMs();
-  altcp_recved(pcb, p->tot_len);
-  // Thin callback: the decoder copies what it needs out of each buffer of the chain;
-  // replies go out as the commands are decoded.
-  for (pbuf* q = p; q != nullptr; q = q->next) {
-    ByteSpan input = AsBytes(q->payload, q->len);
+void C37Session::OnReceive() {
+  C37Service& service = service_;
+  // The decoder copies what it needs out of each piece; replies go out as the commands
+  // are decoded.
+  for (ByteSpan input = connection_.Peek(); !input.empty(); input = connection_.Peek()) {
+    const std::size_t size = input.size();
     for (;;) {
-      const std::uint64_t rejected = self->decoder_.frames_rejected();
-      const auto out = self->decoder_.Feed(input);
+      const std::uint64_t rejected = decoder_.frames_rejected();
+      const auto out = decoder_.Feed(input);
       input = input.subspan(out.consumed);
-      if (self->decoder_.frames_rejected() != rejected) {
+      if (decoder_.frames_rejected() != rejected) {
         ++service.counters_.rejected_frames;
-        PMU_LOG_WARN(service.ctx_.log, "c37", "%s frame rejected: %s", self->peer_.c_str(),
-                     self->decoder_.last_error().message());
+        PMU_LOG_WARN(service.ctx_.log, kTag, "%s frame rejected: %s", connection_.peer().c_str(),
+                     decoder_.last_error().message());
       }
       if (!out.frame) break;
       ++service.counters_.commands;
-      const C37Service::Reply reply = service.Command(*out.frame, self->peer_.c_str(), &self->data_on_,
-                                                      &self->config_count_seen_);
+      const C37Service::Reply reply = service.Command(*out.frame, connection_.peer().c_str(), &data_on_,
+                                                      &config_count_seen_);
       const ByteSpan bytes = service.Encode(reply);
-      if (!bytes.empty() && !self->Send(bytes, false)) {
-        PMU_LOG_WARN(service.ctx_.log, "c37", "%s reply of %u bytes dropped: send buffer full", self->peer_.c_str(),
-                     static_cast<unsigned>(bytes.size()));
+      if (!bytes.empty() && !Send(bytes, false)) {
+        PMU_LOG_WARN(service.ctx_.log, kTag, "%s reply of %u bytes dropped: send buffer full",
+                     connection_.peer().c_str(), static_cast<unsigned>(bytes.size()));
       }
     }
+    connection_.Consume(size);
   }
-  pbuf_free(p);
-  return ERR_OK;
 }
 
-err_t C37Session::OnSent(void* arg, altcp_pcb*, u16_t) {
-  auto* self = static_cast<C37Session*>(arg);
-  if (self != nullptr) self->last_progress_ms_ = self->service_.ctx_.clock.MonotonicMs();
-  return ERR_OK;
+void C37Session::OnPeerClosed() {
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s closed the connection", connection_.peer().c_str());
+  connection_.Close();
 }
 
-err_t C37Session::OnPoll(void* arg, altcp_pcb*) {
-  auto* self = static_cast<C37Session*>(arg);
-  if (self == nullptr) return ERR_OK;
-  const ServiceContext& ctx = self->service_.ctx_;
-  const std::uint64_t now = ctx.clock.MonotonicMs();
-  // Only a PDC that stops reading is dropped; a quiet one with data off may stay.
-  const bool outstanding = altcp_sndbuf(self->pcb_) < TCP_SND_BUF;
-  if (!outstanding) {
-    self->last_progress_ms_ = now;
-    return ERR_OK;
-  }
-  if (now - self->last_progress_ms_ >= std::uint64_t{ctx.config.idle_timeout_s} * 1000) {
-    ++self->service_.counters_.timeouts;
-    return ToErr(self->Abort("PDC stopped reading (idle timeout)"));
-  }
-  return ERR_OK;
-}
-
-void C37Session::OnError(void* arg, err_t err) {
-  auto* self = static_cast<C37Session*>(arg);
-  if (self == nullptr) return;
-  self->pcb_ = nullptr;
-  PMU_LOG_INFO(self->service_.ctx_.log, "c37", "%s connection ended: %s", self->peer_.c_str(),
-               port::FromLwipErr(err).message());
-  self->Release();
-}
-
-C37Session::Fate C37Session::Close() {
-  altcp_pcb* pcb = pcb_;
-  DetachCallbacks(pcb);
-  pcb_ = nullptr;
-  const bool closed = CloseOrAbort(pcb) == ERR_OK;
-  Release();
-  return closed ? Fate::kClosed : Fate::kAborted;
-}
-
-C37Session::Fate C37Session::Abort(const char* why) {
-  PMU_LOG_WARN(service_.ctx_.log, "c37", "%s aborted: %s", peer_.c_str(), why);
-  altcp_pcb* pcb = pcb_;
-  pcb_ = nullptr;
-  DetachAndAbort(pcb);
-  Release();
-  return Fate::kAborted;
+void C37Session::OnEnded(const char* why) {
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s connection ended: %s", connection_.peer().c_str(), why);
 }
 
 }  // namespace pmu::firmware

@@ -4,20 +4,17 @@
 #include <cstdarg>
 #include <cstring>
 
-#include "altcp_util.h"
-#include "pmu/port/lwip_port.h"
 #include "lwip/init.h"
-#include "lwip/tcp.h"
 #include "mbedtls/version.h"
 #include "pmu/base/civil_time.h"
 #include "pmu/firmware/device.h"
-#include "pmu/port/lwip_status.h"
+#include "pmu/port/tls.h"
 #include "pmu/port/tls_identity.h"
 
 namespace pmu::firmware {
 namespace {
 
-constexpr std::uint8_t kPollInterval = 2;  // 1 s
+constexpr const char* kTag = "console";
 constexpr std::size_t kBatch = 1200;       // bytes of response lines per write (one TLS record)
 char g_batch[kBatch];                      // main loop only
 
@@ -50,110 +47,47 @@ constexpr HelpEntry kHelp[] = {
 
 // ---- service ------------------------------------------------------------------------
 
-Status ConsoleService::Start(std::uint16_t port, port::TlsServer& tls) {
+Status ConsoleService::Start(std::uint16_t port, port::TlsServer& tls, std::uint32_t tls_handshake_ms) {
   if (tls.auth() != port::ClientAuth::kRequired) return InvalidArgument("the console requires client certificates");
-  tls_ = &tls;
-  pool_.set_limit(kMaxConsoleSessions);
-  Result<altcp_pcb*> listener = ListenDualStack(tls.allocator(), port, this, &ConsoleService::OnAccept);
-  if (!listener.ok()) return listener.status();
-  listener_ = *listener;
-  PMU_LOG_INFO(ctx_.log, "console", "listening on TCP port %u (mutual TLS, up to %u sessions)", port,
+  port::ListenOptions options;
+  options.tag = kTag;
+  options.port = port;
+  options.max_sessions = kMaxConsoleSessions;
+  options.tls = &tls;
+  options.tls_slots = port::TlsSlots::kReserved;
+  options.tls_handshake_ms = tls_handshake_ms;
+  PMU_TRY(listener_.Listen(options));
+  PMU_LOG_INFO(ctx_.log, kTag, "listening on TCP port %u (mutual TLS, up to %u sessions)", port,
                static_cast<unsigned>(kMaxConsoleSessions));
   return Status::Ok();
 }
 
-err_t ConsoleService::OnAccept(void* arg, altcp_pcb* pcb, err_t err) {
-  auto* self = static_cast<ConsoleService*>(arg);
-  if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
-  const bool entered = port::TlsSessionGate::TryEnter();
-  ConsoleSession* session = entered ? self->pool_.Acquire(*self, pcb) : nullptr;
-  if (session == nullptr) {
-    if (entered) port::TlsSessionGate::Leave();
-    ++self->counters_.refused;
-    PMU_LOG_WARN(self->ctx_.log, "console", "%s refused: no room for another TLS session",
-                 RemotePeer(pcb).c_str());
-    altcp_arg(pcb, nullptr);
-    return CloseOrAbort(pcb);
-  }
-  session->tls_entered_ = true;
-  ++self->counters_.sessions;
-  return ERR_OK;
-}
-
 // ---- session ------------------------------------------------------------------------
 
-ConsoleSession::ConsoleSession(ConsoleService& service, altcp_pcb* pcb)
-    : service_(service), pcb_(pcb), peer_(RemotePeer(pcb)) {
-  last_activity_ms_ = service_.ctx_.clock.MonotonicMs();
-  altcp_arg(pcb_, this);
-  altcp_recv(pcb_, &ConsoleSession::OnRecv);
-  altcp_sent(pcb_, &ConsoleSession::OnSent);
-  altcp_err(pcb_, &ConsoleSession::OnError);
-  altcp_poll(pcb_, &ConsoleSession::OnPoll, kPollInterval);
-}
+ConsoleSession::ConsoleSession(ConsoleService& service, port::Connection& connection)
+    : service_(service), connection_(connection), last_activity_ms_(service.ctx_.clock.MonotonicMs()) {}
 
-ConsoleSession::~ConsoleSession() {
-  if (pending_ != nullptr) pbuf_free(pending_);
-}
-
-void ConsoleSession::Release() {
-  if (tls_entered_) {
-    port::TlsSessionGate::Leave();
-    tls_entered_ = false;
-  }
-  if (pcb_ != nullptr) {
-    DetachCallbacks(pcb_);
-    pcb_ = nullptr;
-  }
-  service_.pool_.Release(this);
-}
-
-err_t ConsoleSession::OnRecv(void* arg, altcp_pcb*, pbuf* p, err_t err) {
-  auto* self = static_cast<ConsoleSession*>(arg);
-  if (self == nullptr) {
-    if (p != nullptr) pbuf_free(p);
-    return ERR_OK;
-  }
-  if (p == nullptr) {
-    self->peer_closed_ = true;
-    return ToErr(self->ProcessInput());
-  }
-  if (err != ERR_OK) {
-    pbuf_free(p);
-    return ERR_OK;
-  }
-  self->last_activity_ms_ = self->service_.ctx_.clock.MonotonicMs();
-  // Held until read line by line; acknowledged (recved) as it is read, so a client
-  // that floods commands is slowed down by its own window.
-  if (self->pending_ == nullptr) {
-    self->pending_ = p;
-    self->pending_offset_ = 0;
-  } else {
-    pbuf_cat(self->pending_, p);
-  }
-  return ToErr(self->ProcessInput());
-}
-
-ConsoleSession::Fate ConsoleSession::ProcessInput() {
+void ConsoleSession::ProcessInput() {
   // Handling a line answers it through Pump, which comes back here for the next line:
   // that call returns at once and the loop below goes on, so a segment of many lines
   // (a pasted certificate) neither recurses line by line nor sees a line twice.
-  if (processing_) return Fate::kAlive;
+  if (processing_ || ended_) return;
+  last_activity_ms_ = service_.ctx_.clock.MonotonicMs();
   processing_ = true;
-  const Fate f = ProcessLines();
-  if (f == Fate::kAlive) processing_ = false;  // otherwise the session is gone
-  return f;
+  ProcessLines();
+  processing_ = false;
 }
 
-ConsoleSession::Fate ConsoleSession::ProcessLines() {
+void ConsoleSession::ProcessLines() {
   // One command at a time: the next line is read once the answer to this one is out.
-  while (status_sent_ && output_ == Output::kNone && !close_after_) {
-    if (pending_ == nullptr) {
-      if (peer_closed_) return Close();
-      return Fate::kAlive;
+  // Input is consumed (and so acknowledged) only as it is read, so a client that
+  // floods commands is slowed down by its own window.
+  while (status_sent_ && output_ == Output::kNone && !close_after_ && !ended_) {
+    const ByteSpan data = connection_.Peek();
+    if (data.empty()) {
+      if (connection_.peer_closed()) Close();
+      return;
     }
-    const std::size_t avail = pending_->len - pending_offset_;
-    ByteSpan data = AsBytes(static_cast<const std::byte*>(pending_->payload) + pending_offset_, avail);
     std::size_t used = 0;
     if (skipping_) {
       // The rest of an over-long line: drop it up to its line feed.
@@ -163,29 +97,17 @@ ConsoleSession::Fate ConsoleSession::ProcessLines() {
     } else {
       used = reader_.Feed(data);
     }
-    pending_offset_ = static_cast<std::uint16_t>(pending_offset_ + used);
-    altcp_recved(pcb_, static_cast<u16_t>(used));
-    if (pending_offset_ == pending_->len) {
-      pbuf* next = pending_->next;
-      if (next != nullptr) pbuf_ref(next);
-      pbuf_free(pending_);  // frees only the first pbuf now
-      pending_ = next;
-      pending_offset_ = 0;
-    }
+    connection_.Consume(used);
     if (reader_.state() == proto::LineState::kComplete) {
-      const std::string_view line = reader_.text();
-      const Fate f = HandleLine(line);
+      HandleLine(reader_.text());
       reader_.Reset();
-      if (f != Fate::kAlive) return f;
     } else if (reader_.state() == proto::LineState::kTooLong) {
       reader_.Reset();
       skipping_ = true;
       Fail("line too long (at most %u bytes)", static_cast<unsigned>(proto::kMaxConsoleLine));
-      const Fate f = Pump();
-      if (f != Fate::kAlive) return f;
+      Pump();
     }
   }
-  return Fate::kAlive;
 }
 
 void ConsoleSession::Respond(Output kind, std::size_t count) {
@@ -209,38 +131,41 @@ void ConsoleSession::Fail(const char* format, ...) {
   ++service_.counters_.errors;
 }
 
-ConsoleSession::Fate ConsoleSession::HandleLine(std::string_view line) {
+void ConsoleSession::HandleLine(std::string_view line) {
+  const char* peer = connection_.peer().c_str();
   if (!authenticated_) {
     // The handshake is over once a line arrives: whose certificate is it?
     FixedString<120> why;
-    const Result<port::TlsPeer> peer = service_.tls_->CheckPeer(pcb_, &why);
-    if (!peer.ok()) {
-      PMU_LOG_WARN(service_.ctx_.log, "console", "%s refused: %s", peer_.c_str(), why.c_str());
+    const Result<port::TlsPeer> client = connection_.TlsClient(&why);
+    if (!client.ok()) {
+      PMU_LOG_WARN(service_.ctx_.log, kTag, "%s refused: %s", peer, why.c_str());
       Fail("client certificate not accepted: %s", why.c_str());
       close_after_ = true;
-      return Pump();
+      Pump();
+      return;
     }
     authenticated_ = true;
-    client_ = peer->common_name;
-    PMU_LOG_INFO(service_.ctx_.log, "console", "%s opened by %s (%s, %s)", peer_.c_str(), client_.c_str(),
-                 peer->version, peer->ciphersuite);
+    client_ = client->common_name;
+    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s opened by %s (%s, %s)", peer, client_.c_str(), client->version,
+                 client->ciphersuite);
   }
   if (pem_input_) {
     // Lines of the certificate being pasted.
     text_.Append(line);
     text_.Append('\n');
     if (line == kPemEnd || text_.truncated()) FinishPemInput();
-    return Pump();
+    Pump();
+    return;
   }
   const Result<proto::ConsoleLine> parsed = proto::ParseConsoleLine(line);
   ++service_.counters_.commands;
   // The audit trail: every command with the client's name (secret values masked).
   if (parsed.ok() && parsed->word(0) == "config" && parsed->word(1) == "set" &&
       IsSecretConfigKey(parsed->word(2))) {
-    PMU_LOG_INFO(service_.ctx_.log, "console", "%s %s> config set %.*s (value hidden)", client_.c_str(),
-                 peer_.c_str(), static_cast<int>(parsed->word(2).size()), parsed->word(2).data());
+    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s %s> config set %.*s (value hidden)", client_.c_str(), peer,
+                 static_cast<int>(parsed->word(2).size()), parsed->word(2).data());
   } else {
-    PMU_LOG_INFO(service_.ctx_.log, "console", "%s %s> %.*s", client_.c_str(), peer_.c_str(),
+    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s %s> %.*s", client_.c_str(), peer,
                  static_cast<int>(std::min<std::size_t>(line.size(), 120)), line.data());
   }
   if (!parsed.ok()) {
@@ -250,7 +175,7 @@ ConsoleSession::Fate ConsoleSession::HandleLine(std::string_view line) {
   } else {
     Dispatch(*parsed);
   }
-  return Pump();
+  Pump();
 }
 
 void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
@@ -341,7 +266,7 @@ void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
       Fail("not applied: %s", s.message());
       return;
     }
-    PMU_LOG_INFO(service_.ctx_.log, "console", "%s applied the measurement configuration (CFGCNT %u)",
+    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s applied the measurement configuration (CFGCNT %u)",
                  client_.c_str(), static_cast<unsigned>(device.c37_config_count()));
     text_.clear();
     text_.Format("c37.* and waveform.* applied (CFGCNT %u); other changes wait for 'reboot'\n",
@@ -354,7 +279,7 @@ void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
       Fail("configuration not saved: %s", s.message());
       return;
     }
-    PMU_LOG_INFO(service_.ctx_.log, "console", "%s saved the configuration (%u bytes)", client_.c_str(),
+    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s saved the configuration (%u bytes)", client_.c_str(),
                  static_cast<unsigned>(bytes));
     text_.clear();
     text_.Format("saved %u bytes; in effect after 'reboot'\n", static_cast<unsigned>(bytes));
@@ -367,14 +292,14 @@ void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
       Fail("no CSR: %s", s.message());
       return;
     }
-    PMU_LOG_INFO(service_.ctx_.log, "console", "%s made a new key pair and CSR", client_.c_str());
+    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s made a new key pair and CSR", client_.c_str());
     Respond(Output::kText);
   } else if (w0 == "cert" && w1 == "install" && cmd.count == 2) {
     pem_input_ = true;
     text_.clear();
     // No answer until the END line: the pasted certificate belongs to this command.
   } else if (w0 == "reboot" && cmd.count == 1) {
-    PMU_LOG_WARN(service_.ctx_.log, "console", "%s asked for a reboot", client_.c_str());
+    PMU_LOG_WARN(service_.ctx_.log, kTag, "%s asked for a reboot", client_.c_str());
     text_.clear();
     text_.Append("rebooting\n");
     Respond(Output::kText);
@@ -399,11 +324,11 @@ void ConsoleSession::FinishPemInput() {
   }
   const Status s = service_.device_.InstallCertificate(text_.view(), &why);
   if (!s.ok()) {
-    PMU_LOG_WARN(service_.ctx_.log, "console", "%s: certificate not installed: %s", client_.c_str(), why.c_str());
+    PMU_LOG_WARN(service_.ctx_.log, kTag, "%s: certificate not installed: %s", client_.c_str(), why.c_str());
     Fail("certificate not installed: %s", why.c_str());
     return;
   }
-  PMU_LOG_INFO(service_.ctx_.log, "console", "%s installed a new device certificate", client_.c_str());
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s installed a new device certificate", client_.c_str());
   text_.clear();
   text_.Append("installed; new connections use it\n");
   Respond(Output::kText);
@@ -490,14 +415,14 @@ bool ConsoleSession::NextLine(Line& out) {
   return false;
 }
 
-ConsoleSession::Fate ConsoleSession::Pump() {
-  if (pcb_ == nullptr) return Fate::kAlive;
+void ConsoleSession::Pump() {
+  if (ended_) return;
   bool wrote = false;
   while (!status_sent_) {
     // Lines are produced by position, so a batch that cannot be queued is undone by
     // putting the position back, and produced again when there is room.
     const std::size_t batch_index = index_, batch_text_pos = text_pos_;
-    const std::size_t room = std::min<std::size_t>(port::SendRoom(pcb_, /*bulk=*/false), kBatch);
+    const std::size_t room = std::min<std::size_t>(connection_.SendRoom(/*bulk=*/false), kBatch);
     std::size_t used = 0;
     bool status_in_batch = false;
     for (;;) {
@@ -522,84 +447,62 @@ ConsoleSession::Fate ConsoleSession::Pump() {
         break;
       }
     }
-    if (used == 0) break;  // no room now: sent() resumes
-    const err_t err = altcp_write(pcb_, g_batch, static_cast<u16_t>(used), TCP_WRITE_FLAG_COPY);
-    if (err == ERR_MEM) {
+    if (used == 0) break;  // no room now: OnSent resumes
+    const Status s = connection_.Write(AsBytes(g_batch, used), /*more=*/false);
+    if (s.code() == StatusCode::kResourceExhausted) {
       index_ = batch_index;
       text_pos_ = batch_text_pos;
-      break;  // retried from sent() or poll()
+      break;  // retried from OnSent or OnTick
     }
-    if (err != ERR_OK) return Abort("write failed");
+    if (!s.ok()) {
+      PMU_LOG_WARN(service_.ctx_.log, kTag, "%s aborted: write failed: %s", connection_.peer().c_str(), s.message());
+      ended_ = true;
+      connection_.Abort();
+      return;
+    }
     wrote = true;
     if (status_in_batch) {
       status_sent_ = true;
       output_ = Output::kNone;
     }
   }
-  if (wrote) altcp_output(pcb_);
-  if (status_sent_ && close_after_) return Close();
-  if (status_sent_) return ProcessInput();
-  return Fate::kAlive;
-}
-
-ConsoleSession::Fate ConsoleSession::Close() {
-  if (!port::TlsCloseNotify(pcb_).ok()) {
-    close_after_ = true;
-    return Fate::kAlive;  // the alert waits for room: retried from sent() and poll()
+  if (wrote) connection_.Flush();
+  if (status_sent_ && close_after_) {
+    Close();
+  } else if (status_sent_) {
+    ProcessInput();
   }
-  altcp_pcb* pcb = pcb_;
-  DetachCallbacks(pcb);
-  pcb_ = nullptr;
-  if (CloseOrAbort(pcb) != ERR_OK) {
-    Release();
-    return Fate::kAborted;
-  }
-  PMU_LOG_INFO(service_.ctx_.log, "console", "%s %s closed", client_.empty() ? "-" : client_.c_str(),
-               peer_.c_str());
-  Release();
-  return Fate::kClosed;
 }
 
-ConsoleSession::Fate ConsoleSession::Abort(const char* why) {
-  PMU_LOG_WARN(service_.ctx_.log, "console", "%s aborted: %s", peer_.c_str(), why);
-  altcp_pcb* pcb = pcb_;
-  pcb_ = nullptr;
-  DetachAndAbort(pcb);
-  Release();
-  return Fate::kAborted;
+void ConsoleSession::Close() {
+  if (ended_) return;
+  ended_ = true;
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s %s closed", client_.empty() ? "-" : client_.c_str(),
+               connection_.peer().c_str());
+  connection_.Close();  // after close_notify, which the connection layer sends
 }
 
-err_t ConsoleSession::OnSent(void* arg, altcp_pcb*, u16_t) {
-  auto* self = static_cast<ConsoleSession*>(arg);
-  if (self == nullptr) return ERR_OK;
-  self->last_activity_ms_ = self->service_.ctx_.clock.MonotonicMs();
-  if (self->close_after_ && self->status_sent_) return ToErr(self->Close());
-  return ToErr(self->Pump());
+void ConsoleSession::OnSent() {
+  last_activity_ms_ = service_.ctx_.clock.MonotonicMs();
+  Pump();
 }
 
-err_t ConsoleSession::OnPoll(void* arg, altcp_pcb*) {
-  auto* self = static_cast<ConsoleSession*>(arg);
-  if (self == nullptr) return ERR_OK;
+void ConsoleSession::OnTick() {
   // An operator may think for a while: ten times the TCP idle timeout.
-  const std::uint64_t limit_ms = std::uint64_t{self->service_.ctx_.config.idle_timeout_s} * 10'000;
-  if (self->service_.ctx_.clock.MonotonicMs() - self->last_activity_ms_ >= limit_ms) {
-    return ToErr(self->Abort("idle timeout"));
+  const std::uint64_t limit_ms = std::uint64_t{service_.ctx_.config.idle_timeout_s} * 10'000;
+  if (service_.ctx_.clock.MonotonicMs() - last_activity_ms_ >= limit_ms) {
+    PMU_LOG_WARN(service_.ctx_.log, kTag, "%s aborted: idle timeout", connection_.peer().c_str());
+    ended_ = true;
+    connection_.Abort();
+    return;
   }
-  if (self->close_after_ && self->status_sent_) return ToErr(self->Close());
-  return ToErr(self->Pump());
+  Pump();
 }
 
-void ConsoleSession::OnError(void* arg, err_t err) {
-  auto* self = static_cast<ConsoleSession*>(arg);
-  if (self == nullptr) return;
-  // A failed TLS handshake: let its alert reach the client (see TlsLetAlertOut).
-  if (err == ERR_CLSD) port::TlsLetAlertOut(self->pcb_);
-  self->pcb_ = nullptr;
-  PMU_LOG_INFO(self->service_.ctx_.log, "console", "%s %s ended%s: %s",
-               self->client_.empty() ? "-" : self->client_.c_str(), self->peer_.c_str(),
-               self->authenticated_ ? "" : " before a command (handshake refused or abandoned)",
-               port::FromLwipErr(err).message());
-  self->Release();
+void ConsoleSession::OnEnded(const char* why) {
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s %s ended%s: %s", client_.empty() ? "-" : client_.c_str(),
+               connection_.peer().c_str(),
+               authenticated_ ? "" : " before a command (handshake refused or abandoned)", why);
 }
 
 }  // namespace pmu::firmware

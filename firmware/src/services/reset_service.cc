@@ -2,7 +2,7 @@
 
 #include <cinttypes>
 
-#include "altcp_util.h"
+#include "pmu/port/connection.h"
 #include "pmu/port/lwip_status.h"
 #include "pmu/proto/reset.h"
 
@@ -95,7 +95,7 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
   ++counters_.received;
   const std::uint64_t now = ctx_.clock.MonotonicMs();
   const bool ipv6 = IP_IS_V6(addr);
-  const PeerText peer = FormatPeer(addr, port);
+  const port::PeerText peer = port::FormatPeer(addr, port);
   if (!Answers(ipv6, now)) {
     ++counters_.inactive_family;
     PMU_LOG_DEBUG(ctx_.log, "reset", "%s ignored: not answering over IPv%c now", peer.c_str(), ipv6 ? '6' : '4');
@@ -148,7 +148,7 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
   Answer(offset, addr, port);
 }
 
-Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total_size, const PeerText& peer,
+Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total_size, const port::PeerText& peer,
                                             MutableByteSpan plaintext) {
   const auto reject = [&](const char* why) -> Status {
     ++counters_.fernet_rejected;

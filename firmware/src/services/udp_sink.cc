@@ -1,6 +1,6 @@
 #include "pmu/firmware/services/udp_sink.h"
 
-#include "altcp_util.h"
+#include "pmu/port/connection.h"
 #include "pmu/port/lwip_status.h"
 
 namespace pmu::firmware {
@@ -44,7 +44,7 @@ void UdpSink::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t 
       shown.Format("\\x%02x", c);
     }
   }
-  PMU_LOG_INFO(self->ctx_.log, "sink", "%u bytes from %s: \"%s\"%s", total, FormatPeer(addr, port).c_str(),
+  PMU_LOG_INFO(self->ctx_.log, "sink", "%u bytes from %s: \"%s\"%s", total, port::FormatPeer(addr, port).c_str(),
                shown.c_str(), copied < total ? " (cut)" : "");
 }
 

@@ -7,9 +7,10 @@
  * its compiler command line; the defaults are the simulator's.
  *
  * Sizing for at least 8 concurrent TCP connections (see docs/ARCHITECTURE.md):
- *   - MEMP_NUM_TCP_PCB 32: 8 echo + 8 command + 8 WebSocket sessions, plus room for
- *     connections being refused beyond capacity and for TIME_WAIT PCBs (lwIP reuses
- *     the oldest TIME_WAIT PCB when the pool runs out).
+ *   - MEMP_NUM_TCP_PCB 64: every TCP service's PCB budget (its sessions plus 4 for
+ *     refusals and handshakes, port/tcp_guard.h) fits at once: 8 echo + 8 command + 8
+ *     WebSocket + 3 TLS command + 2 console + 4 C37 sessions = 33, plus 6 x 4 = 57;
+ *     the rest holds TIME_WAIT PCBs (lwIP reuses the oldest when the pool runs out).
  *   - Send data is copied into PBUF_RAM segments from the MEM_SIZE heap. Each
  *     connection may queue up to TCP_SND_BUF (16 MSS, 23 KiB: measured in
  *     docs/BENCHMARKS.md, 8 MSS cost 10% of floodme throughput); the shared 64 KiB
@@ -51,7 +52,7 @@ unsigned int pmu_lwip_rand(void);
 #define PMU_LWIP_PBUF_POOL_SIZE     32
 #endif
 #ifndef PMU_LWIP_TCP_PCBS
-#define PMU_LWIP_TCP_PCBS           32
+#define PMU_LWIP_TCP_PCBS           64
 #endif
 #ifndef PMU_LWIP_SND_BUF_MSS
 #define PMU_LWIP_SND_BUF_MSS        16  /* send buffer per connection, in segments */
@@ -65,6 +66,9 @@ unsigned int pmu_lwip_rand(void);
 #define MEMP_NUM_UDP_PCB            8
 #define MEMP_NUM_TCP_PCB            PMU_LWIP_TCP_PCBS
 #define MEMP_NUM_TCP_PCB_LISTEN     8
+/* Every TCP PCB, and every listener (a TLS one is two), has its altcp PCB: the
+ * default (as many as TCP PCBs) ran out with 24 sessions and 6 listeners. */
+#define MEMP_NUM_ALTCP_PCB          (MEMP_NUM_TCP_PCB + 2 * MEMP_NUM_TCP_PCB_LISTEN)
 #define MEMP_NUM_TCP_SEG            128 /* 8 busy senders x TCP_SND_QUEUELEN / 2 */
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + PMU_LWIP_APP_TIMEOUTS)
 #define PBUF_POOL_SIZE              PMU_LWIP_PBUF_POOL_SIZE
@@ -106,6 +110,10 @@ unsigned int pmu_lwip_rand(void);
 #define IPV6_FRAG_COPYHEADER        1   /* 64-bit pointers do not fit in the fragment header */
 #endif
 #define LWIP_ND6_NUM_NEIGHBORS      16
+/* While a neighbour is being resolved, keep only its newest packet (RFC 4861's
+ * minimum) instead of a shared queue: replies to addresses that never answer (a
+ * spoofed SYN flood) cannot fill a pool that real neighbours need. */
+#define LWIP_ND6_QUEUEING           0
 #define LWIP_ND6_NUM_DESTINATIONS   16
 
 /* ---- transport ------------------------------------------------------------------ */
@@ -115,12 +123,24 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_ALTCP_TLS              1   /* the TLS command service and the console */
 #define LWIP_ALTCP_TLS_MBEDTLS      1
 #define TCP_MSS                     1460
-#define TCP_WND                     (4 * TCP_MSS)
+/* The receive window: the most a connection's peer may have in flight towards the
+ * device, and so the most input a session can hold. The device receives little
+ * (commands, handshakes, one TLS record of at most 4 KiB at a time); echo is the only
+ * bulk receiver. Two segments, lwIP's smallest sound window, keep held input per
+ * connection at 2.9 KiB. */
+#define TCP_WND                     (2 * TCP_MSS)
 #define TCP_SND_BUF                 (PMU_LWIP_SND_BUF_MSS * TCP_MSS)
 #define TCP_SND_QUEUELEN            (2 * PMU_LWIP_SND_BUF_MSS)
 #define TCP_QUEUE_OOSEQ             1
-#define TCP_LISTEN_BACKLOG          1   /* bound the connections waiting for accept */
-#define TCP_DEFAULT_LISTEN_BACKLOG  4
+/* Out-of-order segments a connection may hold: a peer sending beyond a gap cannot
+ * take the receive pool everyone needs. */
+#define TCP_OOSEQ_MAX_PBUFS         4
+#define TCP_OOSEQ_MAX_BYTES         TCP_WND
+/* Half-open connections are bounded per port by the TCP guard (port/tcp_guard.h),
+ * which evicts the oldest for a new SYN; lwIP's own backlog would drop the new one. */
+#define TCP_LISTEN_BACKLOG          1
+#define TCP_DEFAULT_LISTEN_BACKLOG  0xff
+#define LWIP_TCP_PCB_NUM_EXT_ARGS   1   /* the TCP guard's record of each connection */
 #define LWIP_TCP_KEEPALIVE          1   /* per-PCB keep-alive detects dead peers */
 #define TCP_OVERSIZE                TCP_MSS /* small writes coalesce into one segment */
 #define LWIP_TCP_TIMESTAMPS         0
@@ -145,6 +165,10 @@ unsigned int pmu_lwip_rand(void);
  * instead of lwIP's predictable counter. */
 #define LWIP_HOOK_FILENAME          "pmu_lwip_hooks.h"
 #define LWIP_HOOK_TCP_ISN           pmu_lwip_tcp_isn
+/* The TCP guard sees plain SYNs first, to let a new connection replace one in
+ * TIME_WAIT (port/tcp_guard.h). */
+#define LWIP_HOOK_IP4_INPUT         pmu_lwip_ip4_input
+#define LWIP_HOOK_IP6_INPUT         pmu_lwip_ip6_input
 
 /* Diagnostics: LWIP_DEBUG is tested with #ifdef, so it stays undefined here. */
 

@@ -112,9 +112,13 @@
   MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       \
   MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       \
   MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
-/* Records are small on every service; 4 KiB each way keeps two sessions in the arena. */
+/* Records are small on every service. In: 4 KiB holds any handshake message a client
+ * sends (a certificate chain) and any command; a longer record is refused with
+ * record_overflow (port/tcp_listener.h). Out: the device writes at most one TCP
+ * segment (1460 bytes) per record and its own handshake messages are under 1 KiB, so
+ * 2 KiB is enough, and three sessions in their handshakes fit the arena at once. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN  4096
-#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 2048
 
 #include "mbedtls/check_config.h"
 

@@ -62,7 +62,8 @@ struct DeviceConfig {
   std::uint32_t short_count = 10;
   std::uint64_t floodme_size = 1u << 20;
   std::uint64_t floodme_max = 1ull << 30;
-  std::uint32_t idle_timeout_s = 30;
+  std::uint32_t idle_timeout_s = 30;   // a session waiting for its client
+  std::uint32_t stall_timeout_s = 10;  // a peer acknowledging nothing while data waits
 
   std::uint16_t reset_port = 5004;
   std::uint32_t reset_loss_ppm = 600'000;  // probability of discarding a request, in 1e-6
@@ -76,7 +77,8 @@ struct DeviceConfig {
   std::uint16_t console_port = 5008;
   TlsClientAuth tls_client_auth = TlsClientAuth::kNone;
   FixedString<kMaxConfigValueChars> tls_allowed_clients{std::string_view("operator1")};  // certificate common names
-  std::uint8_t tls_max_sessions = 2;       // TLS sessions at once, all TLS services together
+  std::uint8_t tls_max_sessions = kMaxTlsSessions;  // all TLS services together; one kept for the console
+  std::uint32_t tls_handshake_timeout_s = 10;
 
   std::uint16_t bulletin_port = 5005;
   FixedString<6> bulletin_id{std::string_view("PMU001")};

@@ -106,6 +106,7 @@ class Device {
   Status StartTls();
   static std::int64_t UtcSeconds(void* self);
   static void TlsDiagnostic(void* self, const char* line);
+  static void TcpGuardLog(void* self, const char* line);
   // The state line of the periodic bulletin.
   static void DescribeState(void* self, BulletinText& text);
   void UpdateBootRecord();

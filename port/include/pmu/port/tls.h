@@ -24,6 +24,7 @@
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/result.h"
 #include "pmu/hal/entropy.h"
+#include "pmu/port/connection.h"
 
 namespace pmu::port {
 
@@ -55,26 +56,30 @@ TlsArenaStats GetTlsArenaStats();
 int TlsRandom(void* unused, unsigned char* out, std::size_t size);
 
 // Sessions share the arena: at most `limit` TLS sessions at once over every TLS
-// service; a service asks before it keeps a new connection.
+// service, of which kShared users hold at most limit - 1, so anonymous clients of the
+// TLS command service can never take the operator's last slot. A connection asks
+// at its accept and leaves when it ends.
 class TlsSessionGate {
  public:
   static void SetLimit(std::size_t limit);
-  static bool TryEnter();
-  static void Leave();
+  static bool TryEnter(TlsSlots slots);
+  static void Leave(TlsSlots slots);
   static std::size_t active();
   static std::size_t limit();
 };
 
+// The largest TLS record (its length field) the device accepts: a full input buffer
+// of plaintext plus the AEAD suites' expansion (an 8-byte explicit nonce and a
+// 16-byte tag). A longer record cannot be read into mbedTLS's input buffer.
+std::size_t TlsMaxRecordLength();
+
+// The handshake of a TLS connection is complete (true on plain TCP).
+bool TlsHandshakeDone(altcp_pcb* conn);
+// Sends the fatal record_overflow alert on a TLS connection.
+void TlsSendRecordOverflow(altcp_pcb* conn);
+
 enum class ClientAuth : std::uint8_t { kNone, kOptional, kRequired };
 const char* ClientAuthName(ClientAuth mode);
-
-// The TLS peer as the service sees it after the handshake.
-struct TlsPeer {
-  bool has_certificate = false;
-  FixedString<64> common_name;  // of the client certificate, empty without one
-  const char* version = "";
-  const char* ciphersuite = "";
-};
 
 class TlsServer {
  public:

@@ -85,6 +85,7 @@ struct C37Config {
   std::uint16_t udp_port = 4713;
   std::uint8_t max_clients = 4;
   std::uint32_t udp_config_period_s = 10;  // CFG-2 re-sent to UDP subscribers while data is on
+  std::uint32_t udp_lease_s = 60;          // a UDP subscription ends unless a command renews it
   bool multicast = false;                  // spontaneous data stream to the groups below
   Ipv4Address multicast_group4{{239, 1, 47, 13}};
   std::uint16_t multicast_port = 4713;

@@ -7,13 +7,16 @@
 // unknown command codes are accepted and ignored; other frame types from a PDC are
 // ignored. Commands for any IDCODE are answered (logged when not the device's own).
 // Data frames go to every connection with data on; a connection whose send buffer is
-// full loses that frame (counted), and one that acknowledges nothing for the idle
-// timeout while data is outstanding is aborted.
+// full loses that frame (counted), and one that acknowledges nothing while data waits
+// is reset by the connection layer's stall rule.
 //
 // UDP: a datagram is one frame. Commands are answered to the sender's address; data
 // on subscribes that address (up to kMaxUdpSubscribers), data off unsubscribes it;
-// while subscribed, CFG-2 is re-sent every c37.udp_config_period_s. With c37.multicast
-// the device also streams data and CFG-2 spontaneously to an IPv4 group.
+// while subscribed, CFG-2 is re-sent every c37.udp_config_period_s. A subscription is
+// a lease of c37.udp_lease_s that every command from the subscriber renews (a PDC
+// repeats data on): UDP cannot tell the device that a PDC went away, so one that
+// vanishes frees its slot when its lease runs out. With c37.multicast the device also
+// streams data and CFG-2 spontaneously to an IPv4 group.
 //
 // Configuration changes (Reconfigure) bump CFGCNT; every PDC's data frames carry STAT
 // bit 10 until that PDC asks for CFG-2 or CFG-3 (or CFG-1) again.
@@ -23,12 +26,11 @@
 
 #include <cstdint>
 
-#include "lwip/altcp.h"
 #include "lwip/udp.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/services/c37118_pmu.h"
 #include "pmu/firmware/services/service_context.h"
-#include "pmu/firmware/session_pool.h"
+#include "pmu/port/tcp_listener.h"
 #include "pmu/proto/c37118_stream.h"
 
 namespace pmu::firmware {
@@ -42,9 +44,9 @@ struct C37Counters {
   std::uint32_t commands = 0;
   std::uint32_t ignored_frames = 0;   // non-command frames, unknown and extended commands
   std::uint32_t rejected_frames = 0;  // bad CRC, bad framing
-  std::uint32_t timeouts = 0;
   std::uint32_t udp_commands = 0;
   std::uint32_t udp_refused = 0;      // data on with every subscriber slot taken
+  std::uint32_t udp_expired = 0;      // subscriptions whose lease ran out
   std::uint64_t data_frames = 0;      // data frames sent (per destination)
   std::uint64_t data_dropped = 0;     // not sent: send buffer full or no memory
   std::uint32_t config_frames = 0;
@@ -53,48 +55,38 @@ struct C37Counters {
 
 class C37Service;
 
-class C37Session {
+class C37Session final : public port::ConnectionEvents {
  public:
-  C37Session(C37Service& service, altcp_pcb* pcb);
-  ~C37Session() = default;
-  C37Session(const C37Session&) = delete;
-  C37Session& operator=(const C37Session&) = delete;
+  C37Session(C37Service& service, port::Connection& connection);
+
+  void OnReceive() override;
+  void OnPeerClosed() override;
+  void OnEnded(const char* why) override;
 
  private:
   friend class C37Service;
-  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
-
-  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
-  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
-  static err_t OnPoll(void* arg, altcp_pcb* pcb);
-  static void OnError(void* arg, err_t err);
-  static err_t ToErr(Fate f) { return f == Fate::kAborted ? ERR_ABRT : ERR_OK; }
-
   // Sends one whole frame or nothing; false when it did not fit. Data frames are
-  // real-time: at most kMaxQueuedDataFrames wait in lwIP per PDC, the rest are dropped.
+  // real-time: at most kMaxQueuedDataFrames wait unacknowledged per PDC (behind a
+  // reply), the rest are dropped.
   bool Send(ByteSpan frame, bool data);
   static constexpr std::size_t kMaxQueuedDataFrames = 8;
-  Fate Close();
-  Fate Abort(const char* why);
-  void Release();
 
   C37Service& service_;
-  altcp_pcb* pcb_;
+  port::Connection& connection_;
   bool data_on_ = false;
   std::uint16_t config_count_seen_ = 0;  // CFGCNT of the last configuration sent
-  std::uint64_t last_progress_ms_ = 0;
   std::byte rx_buffer_[320];  // commands are 18 bytes; extended frames up to this
   proto::c37118::StreamDecoder decoder_{rx_buffer_};
-  FixedString<56> peer_;
 };
 
 class C37Service {
  public:
-  explicit C37Service(const ServiceContext& context) : ctx_(context) {}
+  // `pmu` describes the device; it must outlive the service.
+  C37Service(const ServiceContext& context, C37Pmu& pmu) : ctx_(context), pmu_(&pmu) {}
   ~C37Service();
 
-  // Listens on c37.port (TCP) and c37.udp_port (UDP) with `pmu` describing the device.
-  Status Start(C37Pmu& pmu);
+  // Listens on c37.port (TCP) and c37.udp_port (UDP).
+  Status Start();
   // The device's configuration changed (pmu already reconfigured): CFGCNT was bumped.
   void ConfigurationChanged();
 
@@ -102,7 +94,7 @@ class C37Service {
   void Publish(const Estimate& estimate);
 
   const C37Counters& counters() const { return counters_; }
-  std::size_t active_sessions() const { return pool_.in_use(); }
+  const port::TcpListenerBase& listener() const { return listener_; }
   std::size_t udp_subscribers() const;
 
  private:
@@ -114,10 +106,10 @@ class C37Service {
     u16_t port = 0;
     std::uint16_t config_count_seen = 0;
     std::uint64_t next_config_ms = 0;
+    std::uint64_t lease_until_ms = 0;  // renewed by every command from the subscriber
   };
   enum class Reply : std::uint8_t { kNone, kHeader, kConfig1, kConfig2, kConfig3 };
 
-  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
   static void OnUdp(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
 
   // What a command asks for; updates data_on and the config count the PDC has seen.
@@ -127,13 +119,16 @@ class C37Service {
   ClockQuality Quality();
   void SendUdp(ByteSpan frame, const ip_addr_t* addr, u16_t port);
 
+  // Ends the subscriptions whose lease ran out.
+  void ExpireLeases(std::uint64_t now_ms);
+
   ServiceContext ctx_;
-  C37Pmu* pmu_ = nullptr;
-  altcp_pcb* listener_ = nullptr;
+  C37Pmu* pmu_;
   udp_pcb* udp_ = nullptr;
-  SessionPool<C37Session, kMaxC37Sessions> pool_;
+  port::TcpListener<C37Service, C37Session, kMaxC37Sessions> listener_{*this};
   Subscriber subscribers_[kMaxUdpSubscribers + 1];  // + the multicast stream
   std::int64_t last_offset_ns_ = 0;
+  std::size_t largest_reply_ = 0;  // bytes of the largest reply encoded so far
   std::uint64_t step_ms_ = 0;
   C37Counters counters_;
   std::byte scratch_[C37Pmu::kMaxConfigFrame];

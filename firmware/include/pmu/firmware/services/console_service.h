@@ -13,12 +13,10 @@
 
 #include <cstdint>
 
-#include "lwip/altcp.h"
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/services/service_context.h"
-#include "pmu/firmware/session_pool.h"
-#include "pmu/port/tls.h"
+#include "pmu/port/tcp_listener.h"
 #include "pmu/proto/console_line.h"
 #include "pmu/proto/line_reader.h"
 
@@ -30,60 +28,47 @@ class ConsoleService;
 inline constexpr std::uint8_t kMaxConsoleSessions = 2;
 
 struct ConsoleCounters {
-  std::uint32_t sessions = 0;
-  std::uint32_t refused = 0;   // over the TLS session limit
   std::uint32_t commands = 0;
   std::uint32_t errors = 0;
 };
 
-class ConsoleSession {
+class ConsoleSession final : public port::ConnectionEvents {
  public:
-  ConsoleSession(ConsoleService& service, altcp_pcb* pcb);
-  ~ConsoleSession();
-  ConsoleSession(const ConsoleSession&) = delete;
-  ConsoleSession& operator=(const ConsoleSession&) = delete;
+  ConsoleSession(ConsoleService& service, port::Connection& connection);
+
+  void OnReceive() override { ProcessInput(); }
+  void OnPeerClosed() override { ProcessInput(); }
+  void OnSent() override;
+  void OnTick() override;
+  void OnEnded(const char* why) override;
 
  private:
-  friend class ConsoleService;
-  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
   // What is being answered; lines are produced by index.
   enum class Output : std::uint8_t {
     kNone, kText, kHelp, kStats, kLog, kConfig, kInterfaces, kCertInfo,
   };
   using Line = FixedString<256>;
 
-  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
-  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
-  static err_t OnPoll(void* arg, altcp_pcb* pcb);
-  static void OnError(void* arg, err_t err);
-  static err_t ToErr(Fate f) { return f == Fate::kAborted ? ERR_ABRT : ERR_OK; }
-
-  Fate ProcessInput();
-  Fate ProcessLines();
-  Fate HandleLine(std::string_view line);
+  void ProcessInput();
+  void ProcessLines();
+  void HandleLine(std::string_view line);
   void Dispatch(const proto::ConsoleLine& cmd);
   void FinishPemInput();
   bool NextLine(Line& out);
-  Fate Pump();
-  Fate Close();
-  Fate Abort(const char* why);
-  void Release();
+  void Pump();
+  void Close();
   void Respond(Output kind, std::size_t count = 0);
   void Fail(const char* format, ...) __attribute__((format(printf, 2, 3)));
 
   ConsoleService& service_;
-  altcp_pcb* pcb_;
-  FixedString<56> peer_;
+  port::Connection& connection_;
   FixedString<64> client_;        // certificate common name, known after the handshake
   bool authenticated_ = false;
-  bool tls_entered_ = false;
-  bool peer_closed_ = false;
+  bool ended_ = false;            // the session closed its connection
   bool skipping_ = false;         // discarding the rest of an over-long line
   bool processing_ = false;       // inside ProcessLines: Pump must not re-enter it
   bool pem_input_ = false;        // between "cert install" and the END line
-  bool close_after_ = false;      // reboot: close once the answer is out
-  pbuf* pending_ = nullptr;       // received, not yet read as lines
-  std::uint16_t pending_offset_ = 0;
+  bool close_after_ = false;      // reboot, exit, refused client: close once the answer is out
   std::uint64_t last_activity_ms_ = 0;
   proto::LineReader<proto::kMaxConsoleLine> reader_;
 
@@ -100,22 +85,19 @@ class ConsoleSession {
 
 class ConsoleService {
  public:
-  ConsoleService(const ServiceContext& context, Device& device) : ctx_(context), device_(device) {}
+  ConsoleService(const ServiceContext& context, Device& device)
+      : ctx_(context), device_(device), listener_(*this) {}
   // Listens with `tls` (which must require client certificates).
-  Status Start(std::uint16_t port, port::TlsServer& tls);
+  Status Start(std::uint16_t port, port::TlsServer& tls, std::uint32_t tls_handshake_ms);
   const ConsoleCounters& counters() const { return counters_; }
-  std::size_t active_sessions() const { return pool_.in_use(); }
+  const port::TcpListenerBase& listener() const { return listener_; }
 
  private:
   friend class ConsoleSession;
-  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
-
   ServiceContext ctx_;
   Device& device_;
-  port::TlsServer* tls_ = nullptr;
-  altcp_pcb* listener_ = nullptr;
-  SessionPool<ConsoleSession, kMaxConsoleSessions> pool_;
   ConsoleCounters counters_;
+  port::TcpListener<ConsoleService, ConsoleSession, kMaxConsoleSessions> listener_;
 };
 
 }  // namespace pmu::firmware

@@ -1,74 +1,63 @@
-// TCP echo (docs/PROTOCOL.md port 5002): sends back every byte it receives until the peer
-// closes, then closes and logs the close. Flow control is end to end: received bytes
-// are acknowledged to the peer's window only once they are queued for sending back,
-// and bytes waiting for send room are moved out of the receive pool into the heap so
-// a slow reader never starves the link of receive buffers.
+// TCP echo (docs/PROTOCOL.md "Echo", port 5002): sends back every byte it receives
+// until the peer closes, then closes and logs the close. Flow control is end to end:
+// received bytes are consumed (and so acknowledged to the peer's window) only once
+// they are queued on the way back, so a client that sends without reading is slowed
+// down by TCP, not by dropped data, and one that stops reading altogether is reset by
+// the connection layer's stall rule. Beyond the session limit a connection is reset
+// at once: an echo stream has no room for an error text.
+//
+// Context: main loop only.
 #pragma once
 
 #include <cstdint>
 
-#include "lwip/altcp.h"
-#include "pmu/base/fixed_string.h"
 #include "pmu/base/status.h"
+#include "pmu/firmware/config.h"
 #include "pmu/firmware/services/service_context.h"
-#include "pmu/firmware/session_pool.h"
+#include "pmu/port/tcp_listener.h"
 
 namespace pmu::firmware {
 
 class EchoService;
 
 struct EchoCounters {
-  std::uint32_t accepted = 0;
-  std::uint32_t refused = 0;
-  std::uint32_t timeouts = 0;
+  std::uint32_t timeouts = 0;  // idle (nothing either way) for the idle timeout
   std::uint64_t bytes_echoed = 0;
 };
 
-class EchoSession {
+class EchoSession final : public port::ConnectionEvents {
  public:
-  EchoSession(EchoService& service, altcp_pcb* pcb);
-  ~EchoSession();
-  EchoSession(const EchoSession&) = delete;
-  EchoSession& operator=(const EchoSession&) = delete;
+  EchoSession(EchoService& service, port::Connection& connection);
+
+  void OnReceive() override;
+  void OnPeerClosed() override { Echo(); }
+  void OnSent() override;
+  void OnTick() override;
+  void OnEnded(const char* why) override;
 
  private:
-  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
-  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
-  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
-  static err_t OnPoll(void* arg, altcp_pcb* pcb);
-  static void OnError(void* arg, err_t err);
-  static err_t ToErr(Fate f) { return f == Fate::kAborted ? ERR_ABRT : ERR_OK; }
-
-  Fate Flush();
-  Fate Close();
-  Fate Abort(const char* why);
-  void Release();
+  // Queues what was received, as room allows; closes once the peer has closed and
+  // everything is on its way back.
+  void Echo();
 
   EchoService& service_;
-  altcp_pcb* pcb_;
-  pbuf* pending_ = nullptr;  // received, not yet queued for sending back (PBUF_RAM)
-  bool peer_closed_ = false;
-  bool closing_ = false;
-  std::uint64_t last_progress_ms_ = 0;
+  port::Connection& connection_;
   std::uint64_t echoed_ = 0;
-  FixedString<56> peer_;
+  std::uint64_t last_activity_ms_ = 0;
 };
 
 class EchoService {
  public:
-  explicit EchoService(const ServiceContext& context) : ctx_(context) {}
+  explicit EchoService(const ServiceContext& context) : ctx_(context), listener_(*this) {}
   Status Start(std::uint16_t port, std::size_t max_sessions);
   const EchoCounters& counters() const { return counters_; }
-  std::size_t active_sessions() const { return pool_.in_use(); }
+  const port::TcpListenerBase& listener() const { return listener_; }
 
  private:
   friend class EchoSession;
-  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
-
   ServiceContext ctx_;
-  altcp_pcb* listener_ = nullptr;
-  SessionPool<EchoSession, kMaxEchoSessions> pool_;
   EchoCounters counters_;
+  port::TcpListener<EchoService, EchoSession, kMaxEchoSessions> listener_;
 };
 
 }  // namespace pmu::firmware

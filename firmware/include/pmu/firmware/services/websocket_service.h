@@ -11,17 +11,17 @@
 // frame decoder and the command job, about 3 KiB in all. Beyond the configured number
 // a new connection is answered "503 Service Unavailable" without taking a slot.
 //
-// Context: all callbacks run in the main loop (lwIP NO_SYS).
+// Context: main loop only.
 #pragma once
 
 #include <cstdint>
 
-#include "lwip/altcp.h"
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/status.h"
+#include "pmu/firmware/config.h"
 #include "pmu/firmware/services/command_job.h"
 #include "pmu/firmware/services/service_context.h"
-#include "pmu/firmware/session_pool.h"
+#include "pmu/port/tcp_listener.h"
 #include "pmu/proto/command.h"
 #include "pmu/proto/websocket_frame.h"
 #include "pmu/proto/websocket_handshake.h"
@@ -31,8 +31,6 @@ namespace pmu::firmware {
 class WebSocketService;
 
 struct WebSocketCounters {
-  std::uint32_t accepted = 0;          // took a session slot
-  std::uint32_t refused = 0;           // beyond the session limit: HTTP 503
   std::uint32_t upgraded = 0;          // answered 101
   std::uint32_t rejected = 0;          // answered 400, 404, 426 or 431
   std::uint32_t completed = 0;         // answered a valid command and sent close 1000
@@ -40,7 +38,7 @@ struct WebSocketCounters {
   std::uint32_t protocol_errors = 0;   // the client broke RFC 6455: closed 1002, 1007 or 1009
   std::uint32_t peer_closes = 0;       // the client sent close before the device did
   std::uint32_t timeouts = 0;          // handshake, idle or close-wait time ran out
-  std::uint32_t resets = 0;            // ended by the client or the stack without a close
+  std::uint32_t resets = 0;            // ended by the client without a close frame
   std::uint32_t pings = 0;             // pings answered with a pong
   std::uint64_t frames_sent = 0;       // data frames
   std::uint64_t bytes_sent = 0;        // message payload bytes
@@ -50,17 +48,18 @@ struct WebSocketCounters {
 // for the client to close TCP after a refused handshake or a failed connection.
 inline constexpr std::uint32_t kWebSocketCloseWaitMs = 5000;
 
-class WebSocketSession {
+class WebSocketSession final : public port::ConnectionEvents {
  public:
-  WebSocketSession(WebSocketService& service, altcp_pcb* pcb);
-  ~WebSocketSession();
-  WebSocketSession(const WebSocketSession&) = delete;
-  WebSocketSession& operator=(const WebSocketSession&) = delete;
+  WebSocketSession(WebSocketService& service, port::Connection& connection);
+
+  void OnReceive() override;
+  void OnPeerClosed() override;
+  void OnSent() override;
+  void OnTick() override;
+  void OnTimer() override { Pump(); }
+  void OnEnded(const char* why) override;
 
  private:
-  // What a step did to the session (as in CommandSession): after kClosed or kAborted
-  // the session object is gone, and an lwIP callback that aborted returns ERR_ABRT.
-  enum class Fate : std::uint8_t { kAlive, kClosed, kAborted };
   enum class Phase : std::uint8_t {
     kHandshake,  // reading the HTTP upgrade request
     kOpen,       // upgraded; waiting for the command (the first data message)
@@ -68,6 +67,7 @@ class WebSocketSession {
     kClosing,    // a close frame is owed or sent; no more data frames
     kDraining,   // our side is shut (refused handshake, failed connection); input is
                  // discarded until the client closes or the wait runs out
+    kDone,       // the session ended its connection
   };
   // What follows once the close frame is written.
   enum class AfterClose : std::uint8_t {
@@ -76,42 +76,32 @@ class WebSocketSession {
     kDrain,        // the client broke the protocol: shut our side, drain, close
   };
 
-  static err_t OnRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
-  static err_t OnSent(void* arg, altcp_pcb* pcb, u16_t len);
-  static err_t OnPoll(void* arg, altcp_pcb* pcb);
-  static void OnError(void* arg, err_t err);
-  static void OnTimer(void* arg);
-  static err_t ToErr(Fate fate) { return fate == Fate::kAborted ? ERR_ABRT : ERR_OK; }
-
-  Fate OnBytes(MutableByteSpan data);
-  Fate OnPeerFin();
-  Fate Handshake();
-  Fate OnFrames(MutableByteSpan& data);
+  void OnBytes(MutableByteSpan data);
+  void Handshake();
+  void OnFrames(MutableByteSpan& data);
   void OnData(const proto::websocket::MessageEvent& event);
-  Fate OnPeerClose(std::uint16_t code);
+  void OnPeerClose(std::uint16_t code);
   void Execute();
   void QueueClose(std::uint16_t code, const char* reason, AfterClose after);
   // Writes pongs, data frames and the close frame, as room allows; acts on a close
   // that has been written.
-  Fate Pump();
-  Fate PumpData(bool& wrote);
-  // Queues `size` bytes of g_tx as they are; false when there is no room now.
-  bool WriteWhole(std::size_t size, err_t& err);
-  Fate Drain();
-  Fate Finish();
-  Fate Abort(const char* why);
-  Fate CheckTimeouts(std::uint64_t now);
-  void ArmTimer(std::uint32_t ms);
-  void CancelTimer();
-  void Release();
+  void Pump();
+  // False when the job has more to send than there is room for now.
+  bool PumpData(bool& wrote);
+  // Queues `size` bytes of the transmit buffer as they are; false when there is no
+  // room now.
+  bool WriteWhole(std::size_t size);
+  void Drain();
+  void Finish();
+  void Abort(const char* why);
+  void CheckTimeouts(std::uint64_t now);
   void LogJobDone();
+  bool done() const { return phase_ == Phase::kDone; }
 
   WebSocketService& service_;
-  altcp_pcb* pcb_;
+  port::Connection& connection_;
   Phase phase_ = Phase::kHandshake;
   AfterClose after_close_ = AfterClose::kWaitForPeer;
-  bool timer_armed_ = false;
-  bool finishing_ = false;        // altcp_close failed for lack of memory; poll retries
   bool close_queued_ = false;
   bool close_sent_ = false;
   bool peer_close_seen_ = false;
@@ -132,12 +122,11 @@ class WebSocketSession {
   FixedString<proto::kMaxCommandLength> command_;
   CommandJob job_;
   std::byte pong_[proto::websocket::kMaxControlPayload] = {};
-  FixedString<56> peer_;
 };
 
 class WebSocketService {
  public:
-  explicit WebSocketService(const ServiceContext& context) : ctx_(context) {}
+  explicit WebSocketService(const ServiceContext& context) : ctx_(context), listener_(*this) {}
 
   // Starts listening on `port` over plain TCP. `max_message` is the largest message a
   // client may send (close 1009 beyond), `handshake_timeout_ms` the time a client has
@@ -146,26 +135,16 @@ class WebSocketService {
                std::uint64_t max_message, std::uint32_t handshake_timeout_ms);
 
   const WebSocketCounters& counters() const { return counters_; }
-  std::size_t active_sessions() const { return pool_.in_use(); }
-  std::size_t peak_sessions() const { return pool_.high_water(); }
+  const port::TcpListenerBase& listener() const { return listener_; }
 
  private:
   friend class WebSocketSession;
-  static err_t OnAccept(void* arg, altcp_pcb* pcb, err_t err);
-  // Answers 503 and shuts the sending side; the connection needs no session: what the
-  // client sends is discarded and its close ends it (or the refusal poll does).
-  err_t Refuse(altcp_pcb* pcb);
-  static err_t OnRefusedRecv(void* arg, altcp_pcb* pcb, pbuf* p, err_t err);
-  static err_t OnRefusedPoll(void* arg, altcp_pcb* pcb);
-  static err_t CloseRefused(altcp_pcb* pcb);
-
   ServiceContext ctx_;
   CommandLimits limits_{};
   std::uint64_t max_message_ = 1024;
   std::uint32_t handshake_timeout_ms_ = 10'000;
-  altcp_pcb* listener_ = nullptr;
-  SessionPool<WebSocketSession, kMaxWebSocketSessions> pool_;
   WebSocketCounters counters_;
+  port::TcpListener<WebSocketService, WebSocketSession, kMaxWebSocketSessions> listener_;
 };
 
 }  // namespace pmu::firmware

@@ -1,21 +1,21 @@
-// SessionPool<T, N>: N slots for service sessions in static storage (the firmware has
-// no heap, so its memory use is known at link time), with a run-time limit at or
-// below N.
+// StaticPool<T, N>: N slots for objects (service sessions) in static storage (the
+// firmware has no heap, so its memory use is known at link time), with a run-time
+// limit at or below N.
 #pragma once
 
 #include <cstddef>
 #include <new>
 #include <utility>
 
-namespace pmu::firmware {
+namespace pmu {
 
 template <typename T, std::size_t N>
-class SessionPool {
+class StaticPool {
  public:
-  SessionPool() = default;
-  SessionPool(const SessionPool&) = delete;
-  SessionPool& operator=(const SessionPool&) = delete;
-  ~SessionPool() {
+  StaticPool() = default;
+  StaticPool(const StaticPool&) = delete;
+  StaticPool& operator=(const StaticPool&) = delete;
+  ~StaticPool() {
     for (std::size_t i = 0; i < N; ++i) {
       if (used_[i]) Slot(i)->~T();
     }
@@ -27,7 +27,7 @@ class SessionPool {
   std::size_t in_use() const { return in_use_; }
   std::size_t high_water() const { return high_water_; }
 
-  // Constructs a session in a free slot; nullptr when the limit is reached.
+  // Constructs an object in a free slot; nullptr when the limit is reached.
   template <typename... Args>
   T* Acquire(Args&&... args) {
     if (in_use_ >= limit_) return nullptr;
@@ -42,11 +42,11 @@ class SessionPool {
     return nullptr;
   }
 
-  // Destroys a session acquired from this pool.
-  void Release(T* session) {
+  // Destroys an object acquired from this pool.
+  void Release(T* object) {
     for (std::size_t i = 0; i < N; ++i) {
-      if (used_[i] && Slot(i) == session) {
-        session->~T();
+      if (used_[i] && Slot(i) == object) {
+        object->~T();
         used_[i] = false;
         --in_use_;
         return;
@@ -60,11 +60,20 @@ class SessionPool {
       if (used_[i]) fn(*Slot(i));
     }
   }
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (used_[i]) fn(*Slot(i));
+    }
+  }
 
  private:
   // Through void*: the storage is aligned for T (alignas below), which a cast from
   // unsigned char* cannot show the compiler (-Wcast-align on strict-alignment targets).
   T* Slot(std::size_t i) { return std::launder(static_cast<T*>(static_cast<void*>(storage_[i]))); }
+  const T* Slot(std::size_t i) const {
+    return std::launder(static_cast<const T*>(static_cast<const void*>(storage_[i])));
+  }
 
   alignas(T) unsigned char storage_[N][sizeof(T)];
   bool used_[N] = {};
@@ -73,4 +82,4 @@ class SessionPool {
   std::size_t high_water_ = 0;
 };
 
-}  // namespace pmu::firmware
+}  // namespace pmu
