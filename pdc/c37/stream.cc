@@ -20,6 +20,10 @@ namespace {
 namespace p = proto::c37118;
 using std::chrono::milliseconds;
 
+// How often a UDP stream repeats data on, renewing its subscription (docs/PROTOCOL.md:
+// the device's lease, c37.udp_lease_s, is at least 10 s).
+constexpr milliseconds kUdpRenewal{5000};
+
 struct StreamOptions {
   std::string host;
   unsigned port = 0;
@@ -101,9 +105,16 @@ int RunStream(const StreamOptions& o) {
   bool awaiting_config = false;
   auto last_data = Clock::now();
   auto asked_config = Clock::now();
+  auto renewed = Clock::now();
   while (!StopRequested()) {
     if (o.count && frames >= o.count) break;
     if (duration.count() && Clock::now() - started >= duration) break;
+    if (link.udp() && Clock::now() - renewed >= kUdpRenewal) {
+      // A UDP subscription is a lease: data on again keeps it (the device's shortest
+      // lease is twice this).
+      link.SendCommand(p::CommandCode::kDataOn, idcode);
+      renewed = Clock::now();
+    }
     auto f = link.Next(milliseconds(100));
     if (!f) {
       if (Clock::now() - last_data > timeout) throw NetError("no data frame for " + o.timeout + " s");
