@@ -33,7 +33,7 @@ def main():
         time.sleep(0.05)
     ninth = command(fam, b"CMD_short:0")
     check(ninth == b"ERROR busy: too many clients, try again later\n", f"ninth client got {ninth!r}")
-    wait_log(r"cmd: .* refused: all 8 sessions busy", since)
+    wait_log(r"cmd: .* refused: all sessions busy \(8 of 8\)", since)
     for t in threads:
         t.join(30)
     for i, r in enumerate(results):
@@ -64,7 +64,7 @@ def main():
     except (ConnectionResetError, BrokenPipeError):
         refused = True
     check(refused, "a ninth echo session was served")
-    wait_log(r"echo: .* refused: all 8 sessions busy", since)
+    wait_log(r"echo: .* refused: all sessions busy \(8 of 8\)", since)
     for i, s in enumerate(sessions):
         s.sendall(b"still here")
         check(s.recv(100) == b"still here", f"echo session {i} disturbed by the refusal")

@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""A hostile or broken peer on the lab network cannot break the connection layer.
+
+    test_hostile.py FAMILY CASE [SECONDS]
+
+Each CASE is one way a peer can misuse TCP, TLS or the C37.118.2 UDP service; after it
+the device still serves everyone else, within a stated bound, and its pools are back
+at their resting level with no allocation failure:
+
+  flood        40 connections held open on the command port and on 4712: the device
+               survives (no crash), other services answer during the flood, and the
+               flooded service answers again once the flood ends.
+  tls_squat    plain TCP connections to 5007 that never start a handshake (and are
+               replaced as soon as the device drops them) do not keep the operator
+               out of the console on 5008.  (needs --pki)
+  isolation    8 idle echo + 8 idle command + 8 idle WebSocket sessions, each service
+               within its own limit, leave room for C37.118.2 and TLS clients.  (needs --pki)
+  syn_flood    16 SYNs from addresses that never answer the SYN-ACK, then 4 more: a
+               real client still connects to the port within a second or two.
+  same_port    a client reconnecting from the same source port right after the device
+               closed the previous connection (the device's TIME_WAIT) is accepted.
+  stalled      echo clients that send without reading and CMD_floodme clients with a
+               zero window are aborted within the stall bound; meanwhile a new PDC is
+               served (its CFG-2 arrives) and no allocation fails. (SECONDS: the
+               device's tcp.stall_timeout_s, which the launcher sets)
+  tls_record   a TLS record larger than the device accepts ends with the
+               record_overflow alert and a close, at once.  (needs --pki)
+  udp_lease    UDP C37.118.2 subscribers that vanish lose their slots when their lease
+               runs out; a new PDC then streams, and a PDC that stays renews its lease.
+               (SECONDS: the device's c37.udp_lease_s, which the launcher sets)
+"""
+import errno
+import json
+import os
+import random
+import select
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+from pmutest import *
+import c37util
+
+PORT_WS = 5006
+WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()
+# What the device promises (docs/PROTOCOL.md, "Connections"): a peer that acknowledges
+# nothing while data it was sent is outstanding is reset after tcp.stall_timeout_s
+# (the launcher sets 5 s for these tests), checked once a second. When other stalled
+# peers hold the service's memory, a peer's data may only leave once they are reset:
+# twice the stall time at worst.
+STALL_S = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "stalled" else 10
+STALL_BOUND_S = 2 * STALL_S + 3
+
+
+def device_alive():
+    """The device still runs: the simulator's process exists (a crash ends it), and
+    on either target the echo service answers."""
+    if TARGET == "sim":
+        try:
+            os.kill(SIM_PID, 0)
+        except ProcessLookupError:
+            raise TestFailure("the simulator is gone (crashed)")
+
+
+def echo_once(fam, text=b"still here\n", timeout=5):
+    with connect(fam, PORT_ECHO, timeout=timeout) as s:
+        s.sendall(text)
+        got = b""
+        while len(got) < len(text):
+            b = s.recv(4096)
+            check(b, "echo closed early")
+            got += b
+        return got
+
+
+def open_many(fam, port, count, timeout=2):
+    """Opens up to `count` connections and keeps them; returns the sockets."""
+    socks = []
+    for _ in range(count):
+        s = socket.socket(af(fam), socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect((address(fam), port))
+            socks.append(s)
+        except OSError:
+            s.close()
+    return socks
+
+
+def close_all(socks):
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def retry(what, fn, seconds):
+    """Calls fn until it returns without TestFailure/OSError, for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return fn()
+        except (TestFailure, OSError, subprocess.TimeoutExpired) as e:
+            if time.monotonic() > deadline:
+                raise TestFailure(f"{what}: not served within {seconds} s ({e})")
+            time.sleep(0.2)
+
+
+def c37_stream_works(fam, frames=3, extra=()):
+    r = pdc("c37", "stream", f"-{fam}", HOST, "-n", frames, "--format", "none", "-q", "-t", "5", *extra, timeout=30)
+    check(r.returncode == 0, f"pdc c37 stream: exit {r.returncode}: {r.stderr.decode(errors='replace')[-300:]}")
+
+
+# ---- flood ------------------------------------------------------------------------------
+
+def case_flood(fam):
+    for port in (PORT_CMD, c37util.PORT_TCP):
+        socks = open_many(fam, port, 40)
+        try:
+            device_alive()
+            check(echo_once(fam) == b"still here\n", f"echo did not answer during a flood of {port}")
+            if port == PORT_CMD:
+                c37_stream_works(fam)
+            else:
+                check(command(fam, b"CMD_short:0") == WIRE, "the command service failed during a flood of 4712")
+        finally:
+            close_all(socks)
+        device_alive()
+        if port == PORT_CMD:
+            retry("the command service after the flood", lambda: check(command(fam, b"CMD_short:0") == WIRE, "bad answer"), 15)
+        else:
+            retry("the C37 service after the flood", lambda: c37_stream_works(fam), 15)
+    check_pools_drained("connection flood")
+
+
+# ---- TLS squatting -------------------------------------------------------------------------
+
+def console_works(fam):
+    r = console(f"-{fam}", "version")
+    check(r.returncode == 0 and b"PMU firmware" in r.stdout,
+          f"console: exit {r.returncode}: {r.stderr.decode(errors='replace')[-300:]}")
+
+
+def case_tls_squat(fam):
+    stop = threading.Event()
+    squatters = []
+    lock = threading.Lock()
+
+    def squat():
+        # Keeps three plain TCP connections to 5007 open, replacing any the device drops.
+        while not stop.is_set():
+            with lock:
+                alive = []
+                for s in squatters:
+                    r, _, _ = select.select([s], [], [], 0)
+                    if r:
+                        try:
+                            if s.recv(1) == b"":
+                                s.close()
+                                continue
+                        except OSError:
+                            s.close()
+                            continue
+                    alive.append(s)
+                squatters[:] = alive
+                while len(squatters) < 3:
+                    s = socket.socket(af(fam), socket.SOCK_STREAM)
+                    s.settimeout(2)
+                    try:
+                        s.connect((address(fam), PORT_TLS))
+                        squatters.append(s)
+                    except OSError:
+                        s.close()
+                        break
+            time.sleep(0.1)
+
+    t = threading.Thread(target=squat, daemon=True)
+    t.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(squatters) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(len(squatters) >= 2, f"could not open the squatting connections ({len(squatters)})")
+        for i in range(3):
+            retry(f"console session {i + 1} while 5007 is squatted", lambda: console_works(fam), 5)
+    finally:
+        stop.set()
+        t.join(5)
+        close_all(squatters)
+    check_pools_drained("TLS squatting")
+
+
+# ---- isolation --------------------------------------------------------------------------
+
+def ws_upgrade(fam):
+    s = connect(fam, PORT_WS)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: pmu\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        b = s.recv(1024)
+        check(b, "the WebSocket service closed during the upgrade")
+        head += b
+    check(head.startswith(b"HTTP/1.1 101"), f"WebSocket upgrade refused: {head[:40]!r}")
+    return s
+
+
+def case_isolation(fam):
+    held = []
+    try:
+        held += open_many(fam, PORT_ECHO, 8)
+        held += open_many(fam, PORT_CMD, 8)
+        for _ in range(8):
+            held.append(ws_upgrade(fam))
+        check(len(held) == 24, f"only {len(held)} of the 24 idle sessions opened")
+        c37_stream_works(fam)
+        got = tls_command(fam, b"CMD_time")
+        check(got.endswith(b"Z\n"), f"CMD_time over TLS answered {got!r}")
+    finally:
+        close_all(held)
+    check_pools_drained("isolation")
+
+
+# ---- SYN flood ---------------------------------------------------------------------------
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def link_interface():
+    names = [n for n in os.listdir("/sys/class/net") if n != "lo"]
+    check(len(names) >= 1, "no link interface in the namespace")
+    for n in names:  # the bridge of a fleet, else the one TAP link
+        if os.path.isdir(f"/sys/class/net/{n}/bridge"):
+            return n
+    return names[0]
+
+
+def mac_of(ifname):
+    with open(f"/sys/class/net/{ifname}/address") as f:
+        return bytes.fromhex(f.read().strip().replace(":", ""))
+
+
+def device_mac(fam):
+    # Talk to the device once so that the neighbour entry exists.
+    echo_once(fam)
+    out = subprocess.run(["ip", "-6" if fam == 6 else "-4", "neigh", "show", address(fam)],
+                         capture_output=True, text=True).stdout.split()
+    check("lladdr" in out, f"no neighbour entry for the device: {out}")
+    return bytes.fromhex(out[out.index("lladdr") + 1].replace(":", ""))
+
+
+def syn_frame(fam, src_mac, dst_mac, src_ip, dst_ip, sport, dport):
+    seq = random.getrandbits(32)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+    if fam == 4:
+        src, dst = socket.inet_pton(socket.AF_INET, src_ip), socket.inet_pton(socket.AF_INET, dst_ip)
+        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), random.getrandbits(16), 0, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        return dst_mac + src_mac + b"\x08\x00" + ip + tcp
+    src, dst = socket.inet_pton(socket.AF_INET6, src_ip), socket.inet_pton(socket.AF_INET6, dst_ip)
+    pseudo = src + dst + struct.pack("!I3xB", len(tcp), 6)
+    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, src, dst)
+    return dst_mac + src_mac + b"\x86\xdd" + ip + tcp
+
+
+def send_spoofed_syns(fam, count, first):
+    """SYNs to the command port from addresses no host on the link has, so that the
+    device's SYN-ACKs are never answered (its ARP/ND for them goes unanswered)."""
+    ifname = link_interface()
+    src_mac, dst_mac = mac_of(ifname), device_mac(fam)
+    spoof_mac = bytes([0x02, 0x66, 0x66, 0, 0, 0])
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as raw:
+        raw.bind((ifname, 0))
+        for i in range(count):
+            src_ip = f"192.0.2.{first + i}" if fam == 4 else f"2001:db8::{first + i:x}"
+            raw.send(syn_frame(fam, spoof_mac[:5] + bytes([i]), dst_mac, src_ip, address(fam),
+                               random.randint(20000, 60000), PORT_CMD))
+    del src_mac
+
+
+def case_syn_flood(fam):
+    for round_, count in enumerate((16, 4)):
+        send_spoofed_syns(fam, count, 100 + 20 * round_)
+        time.sleep(0.2)  # let the SYNs land before the real client's
+        t0 = time.monotonic()
+        try:
+            with connect(fam, PORT_CMD, timeout=3) as s:
+                s.sendall(b"CMD_short:0\n")
+                data, _ = recv_until_close(s, 10)
+        except OSError as e:
+            raise TestFailure(f"after {count} half-open SYNs a real client could not connect: {e}")
+        took = time.monotonic() - t0
+        check(data == WIRE, f"after {count} half-open SYNs the command port answered {data[:40]!r}")
+        check(took < 3, f"after {count} half-open SYNs a connection took {took:.1f} s")
+    check_pools_drained("SYN flood")
+
+
+# ---- same source port ---------------------------------------------------------------------
+
+def case_same_port(fam):
+    port = random.randint(40000, 50000)
+    for attempt in range(3):
+        s = socket.socket(af(fam), socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0" if fam == 4 else "::", port))
+        s.settimeout(3)
+        t0 = time.monotonic()
+        while True:
+            try:
+                s.connect((address(fam), PORT_CMD))
+                break
+            except OSError as e:
+                # The client's own previous socket may still wait for the device's last
+                # ACK (LAST_ACK): that is this host's state, not the device's.
+                if e.errno == errno.EADDRNOTAVAIL and time.monotonic() - t0 < 2:
+                    time.sleep(0.05)
+                    continue
+                raise TestFailure(f"reconnect {attempt} from port {port} failed after "
+                                  f"{time.monotonic() - t0:.1f} s: {e}")
+        s.sendall(b"CMD_short:0\n")
+        data, _ = recv_until_close(s, 10)
+        check(data == WIRE, f"reconnect {attempt}: answered {data[:40]!r}")
+        s.close()  # the device closed first: its side of this connection is in TIME_WAIT
+    check_pools_drained("same-port reconnects")
+
+
+# ---- stalled readers -------------------------------------------------------------------------
+
+def stalled_echo_client(fam, results, i):
+    s = connect(fam, PORT_ECHO)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    s.setblocking(False)
+    started = None
+    try:
+        deadline = time.monotonic() + STALL_S + 40
+        while time.monotonic() < deadline:
+            try:
+                s.send(b"s" * 8192)
+            except BlockingIOError:
+                if started is None:
+                    started = time.monotonic()
+                time.sleep(0.05)
+            except (ConnectionResetError, BrokenPipeError):
+                results[i] = time.monotonic() - (started or time.monotonic())
+                return
+    finally:
+        s.close()
+    results[i] = None
+
+
+def case_stalled(fam):
+    # Eight echo clients that send without reading.
+    results = {}
+    threads = [threading.Thread(target=stalled_echo_client, args=(fam, results, i)) for i in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(2)
+    # Meanwhile a new PDC is served: its header, CFG-2 and data arrive.
+    c37_stream_works(fam)
+    st = device_stats()
+    check(st["heap"][3] == 0, f"heap allocations failed while echo clients stalled: {st['heap']}")
+    for t in threads:
+        t.join(STALL_S + 60)
+    late = {i: r for i, r in results.items() if r is None or r > STALL_BOUND_S}
+    check(len(results) == 8 and not late,
+          f"stalled echo clients not aborted within {STALL_BOUND_S} s of stalling: {results}")
+
+    # Fourteen CMD_floodme clients that never read (their window closes).
+    socks = []
+    for _ in range(14):
+        s = connect(fam, PORT_CMD)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.sendall(b"CMD_floodme:100000000\n")
+        socks.append(s)
+    t0 = time.monotonic()
+    pending = list(socks)
+    while pending and time.monotonic() - t0 < STALL_BOUND_S + 20:
+        c37_stream_works(fam, frames=1)
+        for s in list(pending):
+            # A reset shows as an error on a zero-length probe of the socket.
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                pending.remove(s)
+        time.sleep(0.5)
+    took = time.monotonic() - t0
+    close_all(socks)
+    check(not pending, f"{len(pending)} of 14 zero-window CMD_floodme clients still connected after {took:.0f} s")
+    check(took < STALL_BOUND_S + 5, f"zero-window clients took {took:.0f} s to be aborted")
+    check_pools_drained("stalled readers")
+
+
+# ---- oversized TLS record ------------------------------------------------------------------
+
+def case_tls_record(fam):
+    s = tls_connect(fam, PORT_TLS)
+    s.settimeout(5)
+    t0 = time.monotonic()
+    outcome = None
+    try:
+        s.sendall(b"C" * 16384)  # one TLS record of 16 KiB: the largest TLS allows
+        data = s.recv(100)
+        outcome = f"data {data!r}" if data else "closed without an alert"
+    except ssl.SSLError as e:
+        outcome = f"alert: {e}"
+    except (ConnectionResetError, BrokenPipeError) as e:
+        outcome = f"reset: {e}"
+    except socket.timeout:
+        outcome = "no answer within 5 s"
+    took = time.monotonic() - t0
+    s.close()
+    check(outcome and "RECORD_OVERFLOW" in outcome.upper(), f"a 16 KiB record got: {outcome}")
+    check(took < 3, f"the alert took {took:.1f} s")
+    # The device still serves TLS, and the session's memory came back.
+    got = tls_command(fam, b"CMD_time")
+    check(got.endswith(b"Z\n"), f"CMD_time after the oversized record: {got!r}")
+    used, _, _ = tls_arena()
+    deadline = time.monotonic() + 10
+    while used > 8192 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        used, _, _ = tls_arena()
+    check(used <= 8192, f"the TLS arena holds {used} bytes after the sessions ended")
+    check_pools_drained("oversized TLS record")
+
+
+# ---- UDP leases -------------------------------------------------------------------------------
+
+def case_udp_lease(fam):
+    lease = int(sys.argv[3]) if len(sys.argv) > 3 else 60
+    # Four PDCs turn data on and vanish without data off.
+    for _ in range(4):
+        with socket.socket(af(fam), socket.SOCK_DGRAM) as u:
+            u.sendto(c37util.command(c37util.CMD_DATA_ON), (address(fam), c37util.PORT_UDP))
+    time.sleep(lease + 2)
+    # Their leases ran out: a real PDC streams over UDP.
+    c37_stream_works(fam, frames=5, extra=("--udp",))
+    # A PDC that stays renews its lease: a stream three leases long has no gap.
+    r = pdc("c37", "stream", f"-{fam}", HOST, "--udp", "-d", lease * 3, "--format", "json", "-q", "-t", "3",
+            "--json", timeout=60)
+    check(r.returncode == 0, f"a long UDP stream failed: {r.stderr.decode(errors='replace')[-300:]}")
+    times = []
+    for line in r.stdout.decode().splitlines():
+        if '"type":"data"' in line.replace(" ", ""):
+            o = json.loads(line)
+            times.append(o["soc"] + o["fracsec"] / 1e6)
+    check(len(times) > 10, f"only {len(times)} data frames in {lease * 3} s")
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    check(max(gaps) < 1.0, f"the UDP stream had a gap of {max(gaps):.2f} s (lease not renewed?)")
+    check_pools_drained("UDP leases")
+
+
+CASES = {
+    "flood": case_flood,
+    "tls_squat": case_tls_squat,
+    "isolation": case_isolation,
+    "syn_flood": case_syn_flood,
+    "same_port": case_same_port,
+    "stalled": case_stalled,
+    "tls_record": case_tls_record,
+    "udp_lease": case_udp_lease,
+}
+
+
+def main():
+    fam = family_from_argv()
+    check(len(sys.argv) > 2 and sys.argv[2] in CASES, f"usage: test_hostile.py FAMILY {{{','.join(CASES)}}}")
+    CASES[sys.argv[2]](fam)
+
+
+run(main)
