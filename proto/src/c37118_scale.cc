@@ -9,6 +9,7 @@ namespace {
 
 constexpr Status kPmuIndex = OutOfRange("PMU index beyond the configuration");
 constexpr Status kPhasorIndex = OutOfRange("phasor index beyond the configuration");
+constexpr Status kAnalogIndex = OutOfRange("analog index beyond the configuration");
 
 constexpr double kPhunitPerBit = 1e-5;     // PHUNIT: 1e-5 V or A per bit
 constexpr double kIntAnglePerBit = 1e-4;   // polar integer angle: 1e-4 rad per bit
@@ -43,6 +44,18 @@ Result<PolarValue> ScalePhasor(const ConfigFrame& config, std::size_t pmu, std::
     v.magnitude *= p->phasor_units[index].scale * kPhunitPerBit;
   }
   return v;
+}
+
+Result<double> ScaleAnalog(const ConfigFrame& config, std::size_t pmu, std::size_t index, float value) {
+  const PmuConfig* p = FindPmu(config, pmu);
+  if (p == nullptr) return kPmuIndex;
+  if (index >= p->analog_count || index >= kMaxAnalogs) return kAnalogIndex;
+  if (config.type == FrameType::kConfig3) {
+    return static_cast<double>(value) * p->analog_scales[index].scale + p->analog_scales[index].offset;
+  }
+  const std::int32_t factor = p->analog_units[index].scale;
+  if (p->format.analog_float || factor == 0) return static_cast<double>(value);
+  return static_cast<double>(value) * factor;
 }
 
 Result<double> FrequencyHz(const ConfigFrame& config, std::size_t pmu, const PmuData& data) {

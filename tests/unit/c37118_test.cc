@@ -1158,6 +1158,40 @@ TEST(C37118Encode, DataErrors) {
   EXPECT_STATUS(FrequencyHz(c, 1, {}).status(), kOutOfRange, "PMU index beyond the configuration");
 }
 
+// One rule for analogs in engineering units: CFG-1/2 scale integers by ANUNIT's signed
+// factor (0: no factor) and leave floats alone; CFG-3 applies ANSCALE in either format.
+TEST(C37118Scale, AnalogsByAnunitOrAnscale) {
+  const ConfigFrame int2 = DeviceConfig(FrameType::kConfig2, {});  // ANUNIT -2 and 0x7FFFFF
+  EXPECT_EQ(ScaleAnalog(int2, 0, 0, 1000).value(), -2000.0);
+  EXPECT_EQ(ScaleAnalog(int2, 0, 1, -3).value(), -3.0 * 0x7FFFFF);
+  ConfigFrame no_factor = int2;
+  no_factor.pmus[0].analog_units[0].scale = 0;
+  EXPECT_EQ(ScaleAnalog(no_factor, 0, 0, 1000).value(), 1000.0);
+  const ConfigFrame float2 = DeviceConfig(FrameType::kConfig2, DataFormat{false, false, true, false});
+  EXPECT_EQ(ScaleAnalog(float2, 0, 0, 21.5f).value(), 21.5);  // ANUNIT -2 ignored for floats
+  for (const DataFormat format : {DataFormat{}, DataFormat{false, false, true, false}}) {
+    const ConfigFrame c3 = DeviceConfig(FrameType::kConfig3, format);  // ANSCALE 0.5, -40
+    EXPECT_EQ(ScaleAnalog(c3, 0, 0, 130).value(), 25.0);
+    EXPECT_EQ(ScaleAnalog(c3, 0, 1, 7).value(), 7.0);
+  }
+  EXPECT_STATUS(ScaleAnalog(int2, 1, 0, 0).status(), kOutOfRange, "PMU index beyond the configuration");
+  EXPECT_STATUS(ScaleAnalog(int2, 0, 2, 0).status(), kOutOfRange, "analog index beyond the configuration");
+}
+
+// The known-answer CFG-2 (float analogs, ANUNIT 1) and the CFG-3 that mirrors it
+// (ANSCALE 1, 0) give the data frame's analogs as sent.
+TEST(C37118Scale, KnownAnswerAnalogsAsSent) {
+  REQUIRE_VECTORS(v);
+  const ConfigFrame cfg2 = MustConfig(v.v2[1]);
+  const ConfigFrame cfg3 = MustConfig(v.cfg3[1]);
+  const DataFrame d = MustData(v.v2[2], cfg2);
+  const double want[] = {100, 1000, 10000};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(ScaleAnalog(cfg2, 0, i, d.pmus[0].analogs[i]).value(), want[i]) << i;
+    EXPECT_EQ(ScaleAnalog(cfg3, 0, i, d.pmus[0].analogs[i]).value(), want[i]) << i;
+  }
+}
+
 TEST(C37118Names, TrimName) {
   EXPECT_EQ(TrimName("VA              "), "VA");
   EXPECT_EQ(TrimName(std::string_view("VA\0\0\0 ", 6)), "VA");

@@ -459,9 +459,17 @@ struct PolarValue {
 };
 
 // Phasor `index` of PMU `pmu` scaled with PHUNIT (CFG-1/2, integer formats) or
-// PHSCALE (CFG-3). OutOfRange when `pmu` or `index` is beyond the configuration.
+// PHSCALE (CFG-3, either format). OutOfRange when `pmu` or `index` is beyond the
+// configuration.
 Result<PolarValue> ScalePhasor(const ConfigFrame& config, std::size_t pmu, std::size_t index,
                                const Phasor& value);
+// Analog `index` of PMU `pmu` in engineering units. CFG-3: value * ANSCALE's scale +
+// offset, in either format, as PHSCALE (the standard asks a PMU whose float phasors
+// need no scaling to send PHSCALE 1 and 0, so CFG-3's factors apply to floats too).
+// CFG-1/2: a 16-bit integer times ANUNIT's signed 24-bit factor, or the integer as
+// sent when that factor is 0 (no factor given); floats as sent, as PHUNIT is ignored
+// for floats. OutOfRange when `pmu` or `index` is beyond the configuration.
+Result<double> ScaleAnalog(const ConfigFrame& config, std::size_t pmu, std::size_t index, float value);
 // FREQ in Hz and DFREQ in Hz/s of PMU `pmu`. OutOfRange when `pmu` is beyond it.
 Result<double> FrequencyHz(const ConfigFrame& config, std::size_t pmu, const PmuData& data);
 Result<double> RocofHzPerSecond(const ConfigFrame& config, std::size_t pmu, const PmuData& data);
