@@ -513,6 +513,13 @@ void Concentrator::RebuildCombined() {
     const PmuLink& l = *links_[i];
     if (l.has_config) {
       c.pmus[i] = l.config->pmus[0];  // views into that link's config bytes
+      // Clients may ask for CFG-2 or CFG-3 whichever was read from the PMU: both must
+      // scale the data alike.
+      if (!p::CompleteScales(c.pmus[i], l.config->type)) {
+        std::cerr << "pdc c37 concentrate: " << l.target.host << ":" << l.target.port
+                  << ": its CFG-3 has offsets or scales CFG-2 cannot express; a served CFG-2 shows its values "
+                     "differently\n";
+      }
     } else {
       c.pmus[i] = p::PmuConfig{};
       c.pmus[i].station_name = std::string_view(l.target.host).substr(0, p::kFixedNameSize);

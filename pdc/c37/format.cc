@@ -23,6 +23,57 @@ void AppendF(std::string& out, const char* fmt, double v) {
 
 std::string Name(std::string_view raw) { return std::string(p::TrimName(raw)); }
 
+// Analog `k` of PMU block `i` in engineering units (the one rule: p::ScaleAnalog).
+double AnalogValue(const p::ConfigFrame& c, std::size_t i, std::size_t k, const p::PmuData& d) {
+  return p::ScaleAnalog(c, i, k, d.analogs[k]).value_or(NAN);
+}
+
+// A 16-bit integer as sent (PmuData holds it in a float), for the JSON "_raw" members.
+void AppendRaw(std::string& out, float v) {
+  if (std::isnan(v)) {
+    out += "null";
+    return;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%ld", std::lround(v));
+  out += buf;
+}
+
+// The integers of integer-format channels as sent, beside the scaled values, so that
+// a program can check the scaling or apply its own: "phasors_raw" (the two words of
+// each phasor), "analogs_raw", and "freq_raw"/"rocof_raw" (mHz from nominal, ROCOF
+// times 100). Nothing for float formats: their values are already what is shown.
+void AppendRawPhasorsJson(std::string& out, const p::PmuConfig& pmu, const p::PmuData& d) {
+  if (pmu.format.phasor_float) return;
+  out += ", \"phasors_raw\": {";
+  for (std::size_t k = 0; k < pmu.phasor_count; ++k) {
+    out += (k ? ", " : "") + JsonString(p::TrimName(pmu.phasor_names[k])) + ": [";
+    AppendRaw(out, d.phasors[k].first);
+    out += ", ";
+    AppendRaw(out, d.phasors[k].second);
+    out += "]";
+  }
+  out += "}";
+}
+
+void AppendRawAnalogsJson(std::string& out, const p::PmuConfig& pmu, const p::PmuData& d) {
+  if (pmu.format.analog_float) return;
+  out += ", \"analogs_raw\": {";
+  for (std::size_t k = 0; k < pmu.analog_count; ++k) {
+    out += (k ? ", " : "") + JsonString(p::TrimName(pmu.analog_names[k])) + ": ";
+    AppendRaw(out, d.analogs[k]);
+  }
+  out += "}";
+}
+
+void AppendRawFrequencyJson(std::string& out, const p::PmuConfig& pmu, const p::PmuData& d) {
+  if (pmu.format.freq_float) return;
+  out += ", \"freq_raw\": ";
+  AppendRaw(out, d.frequency);
+  out += ", \"rocof_raw\": ";
+  AppendRaw(out, d.rocof);
+}
+
 }  // namespace
 
 OutputFormat ParseOutputFormat(const std::string& text) {
@@ -102,6 +153,7 @@ void AppendPmuJson(std::string& out, const p::ConfigFrame& c, std::size_t i, con
   AppendF(out, "%.6f", p::FrequencyHz(c, i, d).value_or(NAN));
   out += ", \"rocof\": ";
   AppendF(out, "%.5f", p::RocofHzPerSecond(c, i, d).value_or(NAN));
+  AppendRawFrequencyJson(out, pmu, d);
   out += ", \"phasors\": {";
   for (std::size_t k = 0; k < pmu.phasor_count; ++k) {
     const auto v = p::ScalePhasor(c, i, k, d.phasors[k]);
@@ -111,14 +163,16 @@ void AppendPmuJson(std::string& out, const p::ConfigFrame& c, std::size_t i, con
     AppendF(out, "%.6f", v.ok() ? v->angle * kRadToDeg : NAN);
     out += "]";
   }
-  out += "}, \"analogs\": {";
+  out += "}";
+  AppendRawPhasorsJson(out, pmu, d);
+  out += ", \"analogs\": {";
   for (std::size_t k = 0; k < pmu.analog_count; ++k) {
-    double v = d.analogs[k];
-    if (c.type == p::FrameType::kConfig3) v = v * pmu.analog_scales[k].scale + pmu.analog_scales[k].offset;
     out += (k ? ", " : "") + JsonString(p::TrimName(pmu.analog_names[k])) + ": ";
-    AppendF(out, "%.9g", v);
+    AppendF(out, "%.9g", AnalogValue(c, i, k, d));
   }
-  out += "}, \"digital\": [";
+  out += "}";
+  AppendRawAnalogsJson(out, pmu, d);
+  out += ", \"digital\": [";
   for (std::size_t k = 0; k < pmu.digital_count; ++k) {
     out += (k ? ", " : "") + std::to_string(d.digitals[k]);
   }
@@ -167,10 +221,8 @@ void AppendData(std::string& out, const p::ConfigFrame& c, const p::DataFrame& f
       AppendF(row, "%.4f", v.ok() ? v->angle * kRadToDeg : NAN);
     }
     for (std::size_t k = 0; k < pmu.analog_count; ++k) {
-      double v = d.analogs[k];
-      if (c.type == p::FrameType::kConfig3) v = v * pmu.analog_scales[k].scale + pmu.analog_scales[k].offset;
       row += sep;
-      AppendF(row, "%.7g", v);
+      AppendF(row, "%.7g", AnalogValue(c, i, k, d));
     }
     for (std::size_t k = 0; k < pmu.digital_count; ++k) {
       std::snprintf(buf, sizeof(buf), "%c0x%04x", sep, d.digitals[k]);

@@ -1,7 +1,12 @@
 // Text forms of decoded C37.118.2 frames for the PDC tools: a table for people, CSV
 // and JSON lines for programs. One row (table, CSV) per PMU block of a data frame; one
-// JSON object per frame. Angles in degrees, magnitudes in primary volts and amperes
-// (scaled with the frame's configuration), frequency in Hz, ROCOF in Hz/s.
+// JSON object per frame. Angles in degrees, frequency in Hz, ROCOF in Hz/s.
+//
+// One scaling rule for every output, so that CFG-2 and CFG-3 show the same numbers for
+// the same data: phasors and analogs are shown in engineering units wherever the
+// configuration gives a factor (p::ScalePhasor, p::ScaleAnalog): CFG-1/2 PHUNIT and
+// ANUNIT for integer formats (floats as sent); CFG-3 PHSCALE and ANSCALE for either
+// format. JSON adds, for integer formats only, the integers as sent ("_raw" members).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +30,9 @@ std::string DataHeader(const proto::c37118::ConfigFrame& config, OutputFormat fo
 void AppendData(std::string& out, const proto::c37118::ConfigFrame& config, const proto::c37118::DataFrame& frame,
                 OutputFormat format);
 // The JSON object of one PMU block (no line end): idcode, station, stat, freq, rocof,
-// phasors {name: [magnitude, angle_deg]}, analogs {name: value}, digital [words].
+// phasors {name: [magnitude, angle_deg]}, analogs {name: value}, digital [words]; for
+// integer formats also freq_raw and rocof_raw, phasors_raw {name: [word, word]} and
+// analogs_raw {name: integer}.
 void AppendPmuJson(std::string& out, const proto::c37118::ConfigFrame& config, std::size_t pmu,
                    const proto::c37118::PmuData& data);
 // A JSON object describing a configuration (type "config").

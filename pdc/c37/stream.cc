@@ -1,12 +1,14 @@
-// pdc c37 stream: one PMU over TCP or UDP. Reads the header and the configuration
-// (CFG-2 or CFG-3), turns data on, prints each data frame, re-reads the configuration
-// when the PMU says it changed (STAT bit 10, or a frame that no longer fits), and on
-// Ctrl-C, a count or a duration turns data off and leaves.
+// pdc c37 stream: one PMU over TCP or UDP. Reads the header (when the PMU has one) and
+// the configuration (CFG-2 or CFG-3), turns data on, prints each data frame, re-reads
+// the configuration when the PMU says it changed (STAT bit 10, or a frame that no
+// longer fits), and on Ctrl-C, a count or a duration turns data off and leaves.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "c37.h"
 #include "format.h"
@@ -23,6 +25,11 @@ using std::chrono::milliseconds;
 // How often a UDP stream repeats data on, renewing its subscription (docs/PROTOCOL.md:
 // the device's lease, c37.udp_lease_s, is at least 10 s).
 constexpr milliseconds kUdpRenewal{5000};
+// The header frame is optional for a PMU (IEEE C37.118.2), and some never
+// answer the request for it: this long without one, the stream goes on without it.
+// Over UDP that is the request and one repetition (requests repeat each second).
+constexpr milliseconds kHeaderWait{2000};
+constexpr milliseconds kUdpRepeat{1000};
 
 struct StreamOptions {
   std::string host;
@@ -39,6 +46,13 @@ struct StreamOptions {
   bool quiet_header = false;
   bool arrival = false;
 };
+
+// "2 s", "0.5 s": a wait as the user would write it for -t.
+std::string FormatSeconds(milliseconds wait) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g s", static_cast<double>(wait.count()) / 1000.0);
+  return buf;
+}
 
 // The configuration and the bytes its views point into.
 struct HeldConfig {
@@ -65,29 +79,36 @@ int RunStream(const StreamOptions& o) {
   const auto started = Clock::now();
   Link link(o.host, o.port ? o.port : (o.udp ? 4713 : 4712), o.udp, family, timeout);
   std::string header;
+  bool header_received = false;
   HeldConfig config;
-  // Ask for the header and the configuration; over UDP, ask again each second.
-  auto request = [&](p::CommandCode code, p::FrameType want) -> p::Frame {
-    const auto deadline = Clock::now() + timeout;
+  // Ask for a frame for up to `wait`; over UDP, ask again each second.
+  auto request = [&](p::CommandCode code, p::FrameType want, milliseconds wait) -> std::optional<p::Frame> {
+    const auto deadline = Clock::now() + wait;
     while (Clock::now() < deadline && !StopRequested()) {
       link.SendCommand(code, idcode);
-      const auto until = link.udp() ? std::min(deadline, Clock::now() + milliseconds(1000)) : deadline;
+      const auto until = link.udp() ? std::min(deadline, Clock::now() + kUdpRepeat) : deadline;
       while (Clock::now() < until && !StopRequested()) {
         auto f = link.Next(std::chrono::duration_cast<milliseconds>(until - Clock::now()));
         if (f && f->type == want) return *f;
       }
       if (!link.udp()) break;
     }
-    throw NetError("no answer to the request for " + std::string(want == p::FrameType::kHeader ? "the header" : "the configuration") +
-                   " within " + o.timeout + " s");
+    return std::nullopt;
   };
-  {
-    const p::Frame h = request(p::CommandCode::kSendHeader, p::FrameType::kHeader);
-    auto decoded = p::DecodeHeader(h);
+  const milliseconds header_wait = std::min(timeout, kHeaderWait);
+  if (const auto h = request(p::CommandCode::kSendHeader, p::FrameType::kHeader, header_wait)) {
+    auto decoded = p::DecodeHeader(*h);
+    header_received = decoded.ok();
     if (decoded.ok()) header.assign(decoded->text);
   }
-  if (!config.Take(request(cfg_command, cfg_type))) throw ProtocolError("the PMU's configuration frame does not decode");
-  if (!o.quiet_header) std::cerr << "header: " << header << "\n";
+  if (!header_received && !StopRequested()) {
+    std::cerr << "pdc c37 stream: no header frame from " << link.peer().ToString() << " within "
+              << FormatSeconds(header_wait) << "; going on without it (the header is optional)\n";
+  }
+  const auto cfg = request(cfg_command, cfg_type, timeout);
+  if (!cfg) throw NetError("no answer to the request for the configuration within " + o.timeout + " s");
+  if (!config.Take(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
+  if (!o.quiet_header && header_received) std::cerr << "header: " << header << "\n";
   std::string out;
   auto print_config = [&]() {
     if (format == OutputFormat::kJson) {
@@ -184,6 +205,7 @@ int RunStream(const StreamOptions& o) {
       .Add("undecodable", undecodable)
       .Add("rejected", link.rejected())
       .Add("config_changes", config_changes)
+      .Add("header_received", header_received)
       .Add("header_bytes", static_cast<std::uint64_t>(header.size()))
       .Add("bytes", link.bytes())
       .Add("seconds", seconds);
@@ -200,7 +222,7 @@ int RunStream(const StreamOptions& o) {
 
 void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
   auto o = std::make_shared<StreamOptions>();
-  auto* sub = c37->add_subcommand("stream", "read one PMU's header, configuration and data frames");
+  auto* sub = c37->add_subcommand("stream", "read one PMU's header (if it has one), configuration and data frames");
   sub->add_option("host", o->host, "the PMU: host name or IPv4/IPv6 address")->required();
   sub->add_option("-p,--port", o->port, "port (default 4712 TCP, 4713 UDP)")->check(CLI::Range(1, 65535));
   sub->add_flag("--udp", o->udp, "use UDP (commands and data as datagrams) instead of TCP");

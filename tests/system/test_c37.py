@@ -116,6 +116,7 @@ def pdc_stream(fam):
             summary, lines = pdc_json("c37", "stream", f"-{fam}", HOST, *transport, "--cfg", cfg, "-n", "10",
                                       "--format", "json", "-q")
             check(summary["frames"] == 10 and summary["undecodable"] == 0, f"stream summary {summary}")
+            check(summary["header_received"] and summary["header_bytes"] > 100, f"the device's header: {summary}")
             objs = [json.loads(l) for l in lines]
             check(objs[0]["type"] == "config" and objs[0]["frame"] == f"CFG-{cfg}", f"first line {objs[0]}")
             data = [o for o in objs if o["type"] == "data"]

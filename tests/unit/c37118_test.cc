@@ -1158,6 +1158,104 @@ TEST(C37118Encode, DataErrors) {
   EXPECT_STATUS(FrequencyHz(c, 1, {}).status(), kOutOfRange, "PMU index beyond the configuration");
 }
 
+// One rule for analogs in engineering units: CFG-1/2 scale integers by ANUNIT's signed
+// factor (0: no factor) and leave floats alone; CFG-3 applies ANSCALE in either format.
+TEST(C37118Scale, AnalogsByAnunitOrAnscale) {
+  const ConfigFrame int2 = DeviceConfig(FrameType::kConfig2, {});  // ANUNIT -2 and 0x7FFFFF
+  EXPECT_EQ(ScaleAnalog(int2, 0, 0, 1000).value(), -2000.0);
+  EXPECT_EQ(ScaleAnalog(int2, 0, 1, -3).value(), -3.0 * 0x7FFFFF);
+  ConfigFrame no_factor = int2;
+  no_factor.pmus[0].analog_units[0].scale = 0;
+  EXPECT_EQ(ScaleAnalog(no_factor, 0, 0, 1000).value(), 1000.0);
+  const ConfigFrame float2 = DeviceConfig(FrameType::kConfig2, DataFormat{false, false, true, false});
+  EXPECT_EQ(ScaleAnalog(float2, 0, 0, 21.5f).value(), 21.5);  // ANUNIT -2 ignored for floats
+  for (const DataFormat format : {DataFormat{}, DataFormat{false, false, true, false}}) {
+    const ConfigFrame c3 = DeviceConfig(FrameType::kConfig3, format);  // ANSCALE 0.5, -40
+    EXPECT_EQ(ScaleAnalog(c3, 0, 0, 130).value(), 25.0);
+    EXPECT_EQ(ScaleAnalog(c3, 0, 1, 7).value(), 7.0);
+  }
+  EXPECT_STATUS(ScaleAnalog(int2, 1, 0, 0).status(), kOutOfRange, "PMU index beyond the configuration");
+  EXPECT_STATUS(ScaleAnalog(int2, 0, 2, 0).status(), kOutOfRange, "analog index beyond the configuration");
+}
+
+// The known-answer CFG-2 (float analogs, ANUNIT 1) and the CFG-3 that mirrors it
+// (ANSCALE 1, 0) give the data frame's analogs as sent.
+TEST(C37118Scale, KnownAnswerAnalogsAsSent) {
+  REQUIRE_VECTORS(v);
+  const ConfigFrame cfg2 = MustConfig(v.v2[1]);
+  const ConfigFrame cfg3 = MustConfig(v.cfg3[1]);
+  const DataFrame d = MustData(v.v2[2], cfg2);
+  const double want[] = {100, 1000, 10000};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(ScaleAnalog(cfg2, 0, i, d.pmus[0].analogs[i]).value(), want[i]) << i;
+    EXPECT_EQ(ScaleAnalog(cfg3, 0, i, d.pmus[0].analogs[i]).value(), want[i]) << i;
+  }
+}
+
+// A block read as one configuration form, completed with the other's factors, scales
+// the same data alike as CFG-2 and as CFG-3 (what a concentrator serves).
+void ExpectSameValues(const ConfigFrame& a, const ConfigFrame& b) {
+  const Phasor phasors[] = {{1000, -2000}, {32767, 0}, {-5, 7}};
+  for (std::size_t k = 0; k < a.pmus[0].phasor_count; ++k) {
+    for (const Phasor& v : phasors) {
+      const PolarValue x = ScalePhasor(a, 0, k, v).value(), y = ScalePhasor(b, 0, k, v).value();
+      EXPECT_NEAR(x.magnitude, y.magnitude, 1e-6 * std::fabs(x.magnitude)) << k;
+      EXPECT_EQ(x.angle, y.angle) << k;
+    }
+  }
+  for (std::size_t k = 0; k < a.pmus[0].analog_count; ++k) {
+    for (const float v : {-32768.0f, 1.0f, 12345.0f}) {
+      EXPECT_EQ(ScaleAnalog(a, 0, k, v).value(), ScaleAnalog(b, 0, k, v).value()) << k;
+    }
+  }
+}
+
+TEST(C37118Scale, CompleteScalesFromCfg2) {
+  for (const DataFormat format : {DataFormat{}, DataFormat{true, true, true, true}}) {
+    ConfigFrame cfg2 = DeviceConfig(FrameType::kConfig2, format);
+    PmuConfig& p = cfg2.pmus[0];
+    p.phasor_scales = {};  // only CFG-2's factors were read
+    p.analog_scales = {};
+    EXPECT_TRUE(CompleteScales(p, FrameType::kConfig2));
+    EXPECT_EQ(p.phasor_scales[0].magnitude_scale, format.phasor_float ? 1.0f : 10.0f);
+    EXPECT_EQ(p.phasor_scales[4].type, 0x08);  // a current
+    EXPECT_EQ(p.analog_scales[0], format.analog_float ? (AnalogScale{1, 0}) : (AnalogScale{-2, 0}));
+    ConfigFrame as3 = cfg2;
+    as3.type = FrameType::kConfig3;
+    ExpectSameValues(cfg2, as3);
+  }
+}
+
+TEST(C37118Scale, CompleteScalesFromCfg3) {
+  ConfigFrame cfg3 = DeviceConfig(FrameType::kConfig3, {});
+  PmuConfig& p = cfg3.pmus[0];
+  p.phasor_units = {};  // only CFG-3's factors were read
+  p.analog_units = {};
+  p.analog_scales[0] = {250, 0};
+  EXPECT_TRUE(CompleteScales(p, FrameType::kConfig3));
+  EXPECT_EQ(p.phasor_units[0], (PhasorUnit{PhasorKind::kVoltage, 1000000}));
+  EXPECT_EQ(p.phasor_units[4], (PhasorUnit{PhasorKind::kCurrent, 10000}));
+  EXPECT_EQ(p.analog_units[0].scale, 250);
+  ConfigFrame as2 = cfg3;
+  as2.type = FrameType::kConfig2;
+  ExpectSameValues(cfg3, as2);
+
+  // What CFG-2 cannot say is reported.
+  auto exact = [](PmuConfig q) { return CompleteScales(q, FrameType::kConfig3); };
+  PmuConfig offset = p;
+  offset.analog_scales[0] = {0.5f, -40};
+  EXPECT_FALSE(exact(offset));
+  PmuConfig angle = p;
+  angle.phasor_scales[1].angle_offset = 0.1f;
+  EXPECT_FALSE(exact(angle));
+  PmuConfig fraction = p;
+  fraction.phasor_scales[2].magnitude_scale = 1.5e-5f;  // not a whole number of 1e-5 V
+  EXPECT_FALSE(exact(fraction));
+  PmuConfig floats = p;
+  floats.format.phasor_float = true;  // PHSCALE 10 on floats: CFG-2 applies nothing to floats
+  EXPECT_FALSE(exact(floats));
+}
+
 TEST(C37118Names, TrimName) {
   EXPECT_EQ(TrimName("VA              "), "VA");
   EXPECT_EQ(TrimName(std::string_view("VA\0\0\0 ", 6)), "VA");

@@ -459,9 +459,27 @@ struct PolarValue {
 };
 
 // Phasor `index` of PMU `pmu` scaled with PHUNIT (CFG-1/2, integer formats) or
-// PHSCALE (CFG-3). OutOfRange when `pmu` or `index` is beyond the configuration.
+// PHSCALE (CFG-3, either format). OutOfRange when `pmu` or `index` is beyond the
+// configuration.
 Result<PolarValue> ScalePhasor(const ConfigFrame& config, std::size_t pmu, std::size_t index,
                                const Phasor& value);
+// Analog `index` of PMU `pmu` in engineering units. CFG-3: value * ANSCALE's scale +
+// offset, in either format, as PHSCALE (the standard asks a PMU whose float phasors
+// need no scaling to send PHSCALE 1 and 0, so CFG-3's factors apply to floats too).
+// CFG-1/2: a 16-bit integer times ANUNIT's signed 24-bit factor, or the integer as
+// sent when that factor is 0 (no factor given); floats as sent, as PHUNIT is ignored
+// for floats. OutOfRange when `pmu` or `index` is beyond the configuration.
+Result<double> ScaleAnalog(const ConfigFrame& config, std::size_t pmu, std::size_t index, float value);
+// Fills in the factors of the configuration form a PMU block was not decoded from, so
+// that it encodes as CFG-1/2 and as CFG-3 with the same engineering values (a
+// concentrator serves either, whichever it read). From CFG-1/2: PHSCALE = PHUNIT's
+// 1e-5 V or A per bit for integer phasors, else 1, with PHUNIT's voltage or current
+// (the component is not known: 0); ANSCALE = ANUNIT's factor for integer analogs,
+// else 1, offset 0. From CFG-3: PHUNIT and ANUNIT from the scales, rounded; the kind
+// of each analog is not known (0). False when CFG-1/2 cannot say the same: an angle or
+// analog offset, a scale off PHUNIT's or ANUNIT's grid or range, or a float channel
+// with a scale other than 1 (CFG-1/2 apply no factor to floats).
+bool CompleteScales(PmuConfig& pmu, FrameType decoded_from);
 // FREQ in Hz and DFREQ in Hz/s of PMU `pmu`. OutOfRange when `pmu` is beyond it.
 Result<double> FrequencyHz(const ConfigFrame& config, std::size_t pmu, const PmuData& data);
 Result<double> RocofHzPerSecond(const ConfigFrame& config, std::size_t pmu, const PmuData& data);
