@@ -552,38 +552,50 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
       return true;
     }
     case 12: {
+      const C37Counters& c = c37_.counters();
+      t.Format("c37 drops queue=%llu room=%llu memory=%llu", static_cast<unsigned long long>(c.dropped_queue),
+               static_cast<unsigned long long>(c.dropped_room), static_cast<unsigned long long>(c.dropped_memory));
+      return true;
+    }
+    case 13: {
       const port::TcpGuardStats g = port::GetTcpGuardStats();
-      t.Format("tcp tracked=%u peak=%u accept_without_pcb=%u time_wait_reused=%u", static_cast<unsigned>(g.tracked),
-               static_cast<unsigned>(g.tracked_peak), U(g.accept_without_pcb), U(g.time_wait_reused));
+      t.Format("tcp tracked=%u peak=%u accept_without_pcb=%u time_wait_reused=%u pinned_peers=%u",
+               static_cast<unsigned>(g.tracked), static_cast<unsigned>(g.tracked_peak), U(g.accept_without_pcb),
+               U(g.time_wait_reused), static_cast<unsigned>(g.pinned_peers));
       return true;
     }
-    case 13:
-    case 14:
-    case 15:
-    case 16:
-    case 17:
-    case 18: {
-      const port::TcpListenerBase* listeners[] = {&echo_.listener(), &command_.listener(), &websocket_.listener(),
-                                                  &tls_command_.listener(), &console_.listener(), &c37_.listener()};
-      const port::TcpListenerBase& l = *listeners[k - 13];
-      const port::TcpBudget& b = l.budget();
-      const port::ListenerCounters& c = l.counters();
-      t.Format("tcp %s pcbs<=%u syn_dropped=%u half_open_evicted=%u half_open_expired=%u "
-               "stalled=%u lingered=%u ended_by_peer=%u tls_handshake_timeouts=%u tls_evicted=%u "
-               "tls_oversized_records=%u input_overflows=%u queued=%u",
-               l.options().tag, static_cast<unsigned>(b.max_pcbs),
-               U(b.syn_dropped), U(b.half_open_evicted), U(b.half_open_expired), U(b.stalled), U(b.lingered),
-               U(c.ended_by_peer),
-               U(c.tls_handshake_timeouts), U(c.tls_evicted), U(c.tls_oversized_records), U(c.input_overflows),
-               static_cast<unsigned>(l.queued_bytes()));
-      return true;
-    }
-    case 19:
-      t.Append("end of report");
-      return true;
     default:
-      return false;
+      break;
   }
+  // One line per TCP service from the connection layer, and one per TLS service.
+  const port::TcpListenerBase* listeners[] = {&echo_.listener(), &command_.listener(), &websocket_.listener(),
+                                              &tls_command_.listener(), &console_.listener(), &c37_.listener()};
+  constexpr std::size_t kListeners = sizeof(listeners) / sizeof(listeners[0]);
+  k -= 14;
+  if (k < kListeners) {
+    const port::TcpListenerBase& l = *listeners[k];
+    const port::TcpBudget& b = l.budget();
+    const port::ListenerCounters& c = l.counters();
+    t.Format("tcp %s pcbs<=%u syn_dropped=%u evicted=%u expired=%u stalled=%u lingered=%u reset_by_peer=%u "
+             "input_overflows=%u queued=%u",
+             l.options().tag, static_cast<unsigned>(b.max_pcbs), U(b.syn_dropped), U(b.half_open_evicted),
+             U(b.half_open_expired), U(b.stalled), U(b.lingered), U(c.ended_by_peer), U(c.input_overflows),
+             static_cast<unsigned>(l.queued_bytes()));
+    return true;
+  }
+  k -= kListeners;
+  if (k < 2) {
+    const port::TcpListenerBase& l = k == 0 ? tls_command_.listener() : console_.listener();
+    const port::ListenerCounters& c = l.counters();
+    t.Format("tls %s handshake_timeouts=%u evicted_in_handshake=%u oversized_records=%u", l.options().tag,
+             U(c.tls_handshake_timeouts), U(c.tls_evicted), U(c.tls_oversized_records));
+    return true;
+  }
+  if (k == 2) {
+    t.Append("end of report");
+    return true;
+  }
+  return false;
 }
 
 bool Device::InterfaceLine(std::size_t index, ReportLine& t) {

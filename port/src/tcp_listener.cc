@@ -158,6 +158,7 @@ TcpConnection::Outcome TcpListenerBase::Accept(altcp_pcb* pcb) {
     return Refuse(pcb, "all sessions busy");
   }
   connection->tls_slot_ = tls;
+  PinPeer(InnerTcp(pcb));
   ++counters_.accepted;
   return TcpConnection::Outcome::kAlive;
 }
@@ -537,6 +538,10 @@ std::size_t TcpConnection::SendRoom(bool bulk) const {
     const std::size_t fair = share / std::max<std::size_t>(listener_.sessions(), 1);
     const std::size_t mine = unacknowledged();
     room = std::min({room, queued < share ? share - queued : 0, mine < fair ? fair - mine : 0});
+    // Whole segments only: lwIP allocates a small write behind queued data at a full
+    // segment's size (TCP_OVERSIZE), so slivers of room would cost the heap a segment
+    // each and eat into the reserve the limits above are meant to keep.
+    if (room < kSegmentSize) room = 0;
   }
   return room;
 }

@@ -480,4 +480,5 @@ def main():
     CASES[sys.argv[2]](fam)
 
 
-run(main)
+if __name__ == "__main__":  # bench/hostile_load.py uses the attacks too
+    run(main)

@@ -191,12 +191,16 @@ void C37Service::SendUdp(ByteSpan frame, const ip_addr_t* addr, u16_t port) {
   pbuf* p = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(frame.size()), PBUF_RAM);
   if (p == nullptr) {
     ++counters_.data_dropped;
+    ++counters_.dropped_memory;
     return;
   }
   pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
   const err_t err = udp_sendto(udp_, p, addr, port);
   pbuf_free(p);
-  if (err != ERR_OK) ++counters_.data_dropped;
+  if (err != ERR_OK) {
+    ++counters_.data_dropped;
+    ++counters_.dropped_memory;
+  }
 }
 
 void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
@@ -283,10 +287,20 @@ C37Session::C37Session(C37Service& service, port::Connection& connection)
 bool C37Session::Send(ByteSpan frame, bool data) {
   // Data frames wait behind at most the largest reply (a configuration frame) and
   // kMaxQueuedDataFrames - 1 others.
+  C37Counters& counters = service_.counters_;
   const std::size_t data_limit = kMaxQueuedDataFrames * frame.size() + service_.largest_reply_;
-  if (data && connection_.unacknowledged() + frame.size() > data_limit) return false;
-  if (connection_.SendRoom(/*bulk=*/false) < frame.size()) return false;
-  if (!connection_.Write(frame, /*more=*/false).ok()) return false;
+  if (data && connection_.unacknowledged() + frame.size() > data_limit) {
+    ++counters.dropped_queue;
+    return false;
+  }
+  if (connection_.SendRoom(/*bulk=*/false) < frame.size()) {
+    ++counters.dropped_room;
+    return false;
+  }
+  if (!connection_.Write(frame, /*more=*/false).ok()) {
+    ++counters.dropped_memory;
+    return false;
+  }
   connection_.Flush();  // each frame leaves at once
   return true;
 }

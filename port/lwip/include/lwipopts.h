@@ -81,6 +81,7 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_ETHERNET               1
 #define ARP_TABLE_SIZE              16
 #define ARP_QUEUEING                1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1 /* the TCP guard pins its sessions' peers */
 #define ETH_PAD_SIZE                0
 #define LWIP_SINGLE_NETIF           1
 #define LWIP_NETIF_HOSTNAME         1

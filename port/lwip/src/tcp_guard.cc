@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "lwip/etharp.h"
 #include "lwip/ip.h"
 #include "lwip/ip4.h"
 #include "lwip/ip6.h"
@@ -17,6 +18,8 @@
 
 static_assert(LWIP_TCP_PCB_NUM_EXT_ARGS >= 1, "the TCP guard keeps its state in a PCB extension argument");
 static_assert(LWIP_CALLBACK_API, "the TCP guard reads the listener's accept callback");
+static_assert(ETHARP_SUPPORT_STATIC_ENTRIES, "the TCP guard pins the ARP entries of its peers");
+static_assert(pmu::port::kMaxPinnedPeers < ARP_TABLE_SIZE, "pinned peers leave room to resolve others");
 
 namespace pmu::port {
 namespace {
@@ -32,7 +35,15 @@ struct Record {
   std::uint32_t progress_ms = 0;
   std::uint32_t closed_ms = 0;
   bool closed = false;
+  bool pinned = false;  // holds a reference to its peer's pinned ARP entry
 };
+
+// Pinned ARP entries: the peer and how many sessions need it.
+struct Pin {
+  ip4_addr_t peer{};
+  std::uint16_t sessions = 0;
+};
+Pin g_pins[kMaxPinnedPeers];
 
 Record g_records[MEMP_NUM_TCP_PCB];
 u8_t g_ext_id = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
@@ -74,9 +85,22 @@ Record* Allocate(tcp_pcb* pcb, TcpBudget* budget) {
   return free;
 }
 
+void Unpin(const ip4_addr_t& peer) {
+  for (Pin& pin : g_pins) {
+    if (pin.sessions == 0 || !ip4_addr_cmp(&pin.peer, &peer)) continue;
+    if (--pin.sessions == 0) {
+      etharp_remove_static_entry(&pin.peer);
+      if (g_stats.pinned_peers > 0) --g_stats.pinned_peers;
+    }
+    return;
+  }
+}
+
 void OnDestroyed(u8_t, void* data) {
   auto* r = static_cast<Record*>(data);
   if (r == nullptr) return;
+  // The PCB is still intact during this callback (tcp_free calls it first).
+  if (r->pinned && r->pcb != nullptr && IP_IS_V4(&r->pcb->remote_ip)) Unpin(*ip_2_ip4(&r->pcb->remote_ip));
   *r = Record{};
   if (g_stats.tracked > 0) --g_stats.tracked;
 }
@@ -242,6 +266,32 @@ void NoteClosed(tcp_pcb* pcb) {
   if (r == nullptr || r->pcb != pcb) return;
   r->closed = true;
   r->closed_ms = NowMs();
+}
+
+void PinPeer(tcp_pcb* pcb) {
+  if (pcb == nullptr || !IP_IS_V4(&pcb->remote_ip) || g_ext_id == LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID) return;
+  auto* r = static_cast<Record*>(tcp_ext_arg_get(pcb, g_ext_id));
+  if (r == nullptr || r->pcb != pcb || r->pinned) return;
+  const ip4_addr_t& peer = *ip_2_ip4(&pcb->remote_ip);
+  Pin* free = nullptr;
+  for (Pin& pin : g_pins) {
+    if (pin.sessions > 0 && ip4_addr_cmp(&pin.peer, &peer)) {
+      ++pin.sessions;
+      r->pinned = true;
+      return;
+    }
+    if (pin.sessions == 0 && free == nullptr) free = &pin;
+  }
+  if (free == nullptr) return;  // enough pinned: this peer is resolved as usual
+  eth_addr* mac = nullptr;
+  const ip4_addr_t* found = nullptr;
+  if (etharp_find_addr(nullptr, &peer, &mac, &found) < 0) return;
+  eth_addr copy = *mac;
+  if (etharp_add_static_entry(&peer, &copy) != ERR_OK) return;
+  free->peer = peer;
+  free->sessions = 1;
+  r->pinned = true;
+  ++g_stats.pinned_peers;
 }
 
 void AimReset(tcp_pcb* pcb) {

@@ -20,6 +20,12 @@
 //     sequence number lies beyond the old connection's is accepted as a new
 //     connection (RFC 6191's rule without timestamps), instead of being answered
 //     with the old connection's ACK for two minutes.
+//   - Neighbours. While a session is open with an IPv4 peer, the peer's ARP entry is
+//     pinned (at most kMaxPinnedPeers at once): lwIP replaces the oldest resolved
+//     entry first when its table is full, and a SYN flood from many spoofed addresses
+//     fills it with entries being resolved, so without the pin the device would keep
+//     forgetting, and re-asking for, the very peers it is serving. (IPv6's neighbour
+//     cache never replaces a reachable entry.)
 //   - A failed PCB allocation is reported to the listener as ERR_MEM with no PCB;
 //     lwIP 2.1.3's altcp would dereference that NULL PCB, so the guard drops the SYN
 //     and counts it before altcp sees it.
@@ -60,6 +66,7 @@ struct TcpBudget {
 struct TcpGuardStats {
   std::uint32_t accept_without_pcb = 0;  // lwIP had no PCB for a SYN
   std::uint32_t time_wait_reused = 0;    // TIME_WAIT connections replaced by a new SYN
+  std::size_t pinned_peers = 0;          // ARP entries held for open sessions now
   std::size_t tracked = 0;               // connections tracked now
   std::size_t tracked_peak = 0;
 };
@@ -80,6 +87,9 @@ void GuardAccepts(tcp_pcb_listen* listener);
 
 // The connection layer closed `pcb` (it now lingers for its FIN to be acknowledged).
 void NoteClosed(tcp_pcb* pcb);
+// A session was opened on `pcb`: keep its IPv4 peer's ARP entry while it lasts.
+void PinPeer(tcp_pcb* pcb);
+inline constexpr std::size_t kMaxPinnedPeers = 8;
 // Before aborting `pcb`: its reset will carry the sequence number the peer last
 // acknowledged, which the peer accepts even with its window closed (lwIP would use the
 // next unsent one, beyond a zero window's edge, and the peer would drop the reset).

@@ -48,7 +48,10 @@ struct C37Counters {
   std::uint32_t udp_refused = 0;      // data on with every subscriber slot taken
   std::uint32_t udp_expired = 0;      // subscriptions whose lease ran out
   std::uint64_t data_frames = 0;      // data frames sent (per destination)
-  std::uint64_t data_dropped = 0;     // not sent: send buffer full or no memory
+  std::uint64_t data_dropped = 0;     // not sent, for one of the reasons below
+  std::uint64_t dropped_queue = 0;    // TCP: kMaxQueuedDataFrames already wait for the PDC
+  std::uint64_t dropped_room = 0;     // TCP: no room in the send buffer
+  std::uint64_t dropped_memory = 0;   // TCP or UDP: lwIP had no memory for the frame
   std::uint32_t config_frames = 0;
   std::uint32_t header_frames = 0;
 };
@@ -65,9 +68,9 @@ class C37Session final : public port::ConnectionEvents {
 
  private:
   friend class C37Service;
-  // Sends one whole frame or nothing; false when it did not fit. Data frames are
-  // real-time: at most kMaxQueuedDataFrames wait unacknowledged per PDC (behind a
-  // reply), the rest are dropped.
+  // Sends one whole frame or nothing (counted by reason); false when it did not fit.
+  // Data frames are real-time: at most kMaxQueuedDataFrames wait unacknowledged per
+  // PDC (behind a reply), the rest are dropped.
   bool Send(ByteSpan frame, bool data);
   static constexpr std::size_t kMaxQueuedDataFrames = 8;
 
