@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "net.h"
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 #include "pmu/proto/command.h"
 #include "pmu/proto/floodme.h"
 #include "pmu/proto/pmu_message.h"
@@ -219,7 +219,7 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
   std::uint64_t bytes = 0, recv_calls = 0;
   std::uint64_t mismatch_at = UINT64_MAX;
   std::string head;  // the first bytes, to recognise an ERROR answer
-  port::Sha256 sha;
+  crypto::Sha256 sha;
   Clock::time_point first_byte{};
   for (;;) {
     const std::size_t n = stream.Receive(buf.data(), buf.size());
@@ -240,7 +240,7 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
   if (out) out->flush();
   const double elapsed = Seconds(end - ctx.start);
   const double transfer = recv_calls ? Seconds(end - first_byte) : 0.0;
-  const std::string digest = port::Sha256::ToHex(sha.Finish()).c_str();
+  const std::string digest = crypto::Sha256::ToHex(sha.Finish()).c_str();
 
   Report r = ctx.report;
   if (mismatch_at == 0 && head.rfind("ERROR", 0) == 0) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "net.h"
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 #include "pmu/proto/floodme.h"
 #include "pmu/proto/websocket_frame.h"
 #include "pmu/proto/websocket_handshake.h"
@@ -152,7 +152,7 @@ int RunWs(const WsOptions& o) {
 
   ws::MessageDecoder decoder(ws::Role::kClient, ws::kMaxPayloadLength);
   const bool floodme = IsFloodme(o.command);
-  port::Sha256 sha;
+  crypto::Sha256 sha;
   std::uint64_t messages = 0, bytes = 0, wire_bytes = 0, recv_calls = 0, pings = 0;
   std::uint64_t message_bytes = 0, largest = 0;
   std::uint64_t floodme_mismatch = UINT64_MAX;
@@ -259,7 +259,7 @@ int RunWs(const WsOptions& o) {
   if (!close_code && problem.empty()) problem = "the server closed TCP without a close frame (1006)";
   (void)close_sent;
 
-  const std::string digest = port::Sha256::ToHex(sha.Finish()).c_str();
+  const std::string digest = crypto::Sha256::ToHex(sha.Finish()).c_str();
   r.Add("accept_verified", true).Add("messages", messages).Add("frames", decoder.data_frames())
       .Add("control_frames", decoder.control_frames()).Add("bytes", bytes).Add("wire_bytes", wire_bytes)
       .Add("recv_calls", recv_calls).Add("largest_message", largest).Add("pings", pings)

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "pmu/base/base64.h"
-#include "pmu/port/symmetric.h"
+#include "pmu/crypto/symmetric.h"
 
 namespace pmu::proto {
 namespace {
@@ -48,8 +48,8 @@ Result<std::size_t> FernetDecrypt(const FernetKey& key, std::string_view text, s
                                   std::uint32_t ttl_s, MutableByteSpan work, MutableByteSpan out) {
   const Result<FernetToken> t = ParseFernetToken(text, work);
   if (!t.ok()) return t.status();
-  const port::HmacSha256Digest mac = port::HmacSha256(AsBytes(key.signing, 16), t->signed_part);
-  if (!port::ConstantTimeEqual(AsBytes(mac.data(), mac.size()), t->hmac)) {
+  const crypto::HmacSha256Digest mac = crypto::HmacSha256(AsBytes(key.signing, 16), t->signed_part);
+  if (!crypto::ConstantTimeEqual(AsBytes(mac.data(), mac.size()), t->hmac)) {
     return Status(StatusCode::kPermissionDenied, "bad HMAC (wrong key or tampered token)");
   }
   if (ttl_s != 0) {
@@ -60,7 +60,7 @@ Result<std::size_t> FernetDecrypt(const FernetKey& key, std::string_view text, s
   if (out.size() < t->ciphertext.size()) return ResourceExhausted("plaintext buffer too small");
   std::uint8_t iv[16];
   std::memcpy(iv, t->iv.data(), 16);
-  PMU_TRY(port::Aes128CbcDecrypt(key.encryption, iv, t->ciphertext, out));
+  PMU_TRY(crypto::Aes128CbcDecrypt(key.encryption, iv, t->ciphertext, out));
   // PKCS#7: 1..16 bytes, each holding the pad length.
   const std::size_t len = t->ciphertext.size();
   const auto pad = std::to_integer<std::size_t>(out[len - 1]);
@@ -84,8 +84,8 @@ Result<std::size_t> FernetEncrypt(const FernetKey& key, ByteSpan plaintext, std:
   std::memcpy(block, plaintext.data(), plaintext.size());
   const auto pad = static_cast<std::uint8_t>(padded - plaintext.size());
   std::memset(block + plaintext.size(), pad, pad);
-  PMU_TRY(port::Aes128CbcEncrypt(key.encryption, iv, ByteSpan(block, padded), MutableByteSpan(raw + kHeader, padded)));
-  const port::HmacSha256Digest mac = port::HmacSha256(AsBytes(key.signing, 16), ByteSpan(raw, kHeader + padded));
+  PMU_TRY(crypto::Aes128CbcEncrypt(key.encryption, iv, ByteSpan(block, padded), MutableByteSpan(raw + kHeader, padded)));
+  const crypto::HmacSha256Digest mac = crypto::HmacSha256(AsBytes(key.signing, 16), ByteSpan(raw, kHeader + padded));
   std::memcpy(raw + kHeader + padded, mac.data(), 32);
   return Base64Encode(ByteSpan(raw, total), out, Base64Alphabet::kUrlSafe);
 }

@@ -90,7 +90,7 @@ TEST(CommandJob, FloodmeIsGeneratedAndDigested) {
   ASSERT_EQ(d.messages.size(), 1u);
   EXPECT_EQ(d.messages[0].size(), 100000u);
   EXPECT_EQ(proto::FloodmeMismatch(0, AsBytes(d.messages[0])), 100000u);
-  port::Sha256 sha;
+  crypto::Sha256 sha;
   sha.Update(AsBytes(d.messages[0]));
   EXPECT_EQ(job.floodme_digest(), sha.Finish());
 }

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 #include "pmu/proto/floodme.h"
 
 namespace pmu::proto {
@@ -49,14 +49,14 @@ TEST(Floodme, DefaultMessageDigest) {
   // whole (also what `sha256sum` gives for `pdc floodme -o -`).
   std::vector<std::byte> whole(kFloodmeDefaultSize);
   FloodmeFill(0, whole);
-  port::Sha256 a, b;
+  crypto::Sha256 a, b;
   a.Update(whole);
   for (std::size_t off = 0; off < whole.size(); off += 1460) {
     b.Update(ByteSpan(whole).subspan(off, std::min<std::size_t>(1460, whole.size() - off)));
   }
   const auto da = a.Finish();
   EXPECT_EQ(da, b.Finish());
-  EXPECT_EQ(port::Sha256::ToHex(da).view(), "6cf7a2aa699e0b4444eaee2819e4024ef1bab55486bb8d9f59afdc3a7301a362");
+  EXPECT_EQ(crypto::Sha256::ToHex(da).view(), "6cf7a2aa699e0b4444eaee2819e4024ef1bab55486bb8d9f59afdc3a7301a362");
 }
 
 }  // namespace

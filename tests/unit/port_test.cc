@@ -5,8 +5,6 @@
 
 #include "pmu/port/drbg_entropy.h"
 #include "pmu/port/lwip_status.h"
-#include "pmu/port/sha1.h"
-#include "pmu/port/sha256.h"
 #include "siphash.h"
 
 namespace pmu::port {
@@ -18,28 +16,6 @@ TEST(SipHash, ReferenceVector) {
   for (int i = 0; i < 16; ++i) key[i] = static_cast<std::uint8_t>(i);
   for (int i = 0; i < 15; ++i) msg[i] = static_cast<std::uint8_t>(i);
   EXPECT_EQ(SipHash24(key, msg, sizeof(msg)), 0xa129ca6149be45e5ull);
-}
-
-TEST(Sha256, NistVectors) {
-  Sha256 h;
-  h.Update(AsBytes("abc"));
-  EXPECT_EQ(Sha256::ToHex(h.Finish()).view(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  // Finish() starts over: the empty string next.
-  EXPECT_EQ(Sha256::ToHex(h.Finish()).view(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-}
-
-TEST(Sha1, FipsVectors) {
-  Sha1 h;
-  h.Update(AsBytes("abc"));
-  EXPECT_EQ(Sha1::ToHex(h.Finish()).view(), "a9993e364706816aba3e25717850c26c9cd0d89d");
-  // Finish() starts over: the empty string next.
-  EXPECT_EQ(Sha1::ToHex(h.Finish()).view(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-  // Two blocks, fed in uneven pieces.
-  const std::string_view two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  h.Update(AsBytes(two.substr(0, 7)));
-  h.Update(AsBytes(two.substr(7)));
-  EXPECT_EQ(Sha1::ToHex(h.Finish()).view(), "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-  EXPECT_STREQ(Sha1::Backend(), Sha256::Backend());
 }
 
 TEST(LwipStatus, TranslatesOnce) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 
 namespace pmu::firmware {
 namespace {
@@ -211,7 +211,7 @@ void CommandSession::LogDone() {
     case CommandJob::Outcome::kFloodme:
       PMU_LOG_INFO(ctx.log, service_.tag_, "%s floodme sent %llu bytes sha256=%s", connection_.peer().c_str(),
                    static_cast<unsigned long long>(job_.bytes_consumed()),
-                   port::Sha256::ToHex(job_.floodme_digest()).c_str());
+                   crypto::Sha256::ToHex(job_.floodme_digest()).c_str());
       break;
     case CommandJob::Outcome::kShort:
       PMU_LOG_INFO(ctx.log, service_.tag_, "%s short sent %" PRIu32 " messages in %llu ms",

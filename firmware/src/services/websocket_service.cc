@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 
 namespace pmu::firmware {
 namespace {
@@ -456,7 +456,7 @@ void WebSocketSession::LogJobDone() {
     case CommandJob::Outcome::kFloodme:
       PMU_LOG_INFO(ctx.log, kTag, "%s floodme sent %llu bytes sha256=%s", connection_.peer().c_str(),
                    static_cast<unsigned long long>(job_.bytes_consumed()),
-                   port::Sha256::ToHex(job_.floodme_digest()).c_str());
+                   crypto::Sha256::ToHex(job_.floodme_digest()).c_str());
       break;
     case CommandJob::Outcome::kShort:
       PMU_LOG_INFO(ctx.log, kTag, "%s short sent %lu messages in %llu ms", connection_.peer().c_str(),

@@ -13,7 +13,7 @@
 
 #include "pmu/base/bytes.h"
 #include "pmu/base/fixed_string.h"
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 #include "pmu/proto/command.h"
 #include "pmu/proto/pmu_message.h"
 
@@ -64,7 +64,7 @@ class CommandJob {
   std::uint32_t messages_completed() const { return messages_completed_; }
   std::uint64_t bytes_consumed() const { return bytes_consumed_; }
   // SHA-256 of a completed CMD_floodme message.
-  const port::Sha256::Digest& floodme_digest() const { return digest_; }
+  const crypto::Sha256::Digest& floodme_digest() const { return digest_; }
 
  private:
   void BeginMessage(std::uint64_t length);
@@ -84,8 +84,8 @@ class CommandJob {
 
   // Text of the current small message (short, error, time); floodme is generated.
   FixedString<proto::kMaxPmuMessageLength + 96> text_;
-  port::Sha256 sha_;
-  port::Sha256::Digest digest_{};
+  crypto::Sha256 sha_;
+  crypto::Sha256::Digest digest_{};
 };
 
 }  // namespace pmu::firmware

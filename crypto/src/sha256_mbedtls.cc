@@ -3,9 +3,9 @@
 #include <new>
 
 #include "mbedtls/sha256.h"
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 namespace {
 
 static_assert(sizeof(mbedtls_sha256_context) <= 256, "Sha256::context_ too small");
@@ -43,4 +43,4 @@ Sha256::Digest Sha256::Finish() {
 
 const char* Sha256::Backend() { return "mbedtls"; }
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

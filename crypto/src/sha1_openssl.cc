@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "pmu/port/sha1.h"
+#include "pmu/crypto/sha1.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 namespace {
 
 static_assert(sizeof(SHA_CTX) <= 128, "Sha1::context_ too small");
@@ -36,4 +36,4 @@ Sha1::Digest Sha1::Finish() {
 
 const char* Sha1::Backend() { return "openssl"; }
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha256.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 namespace {
 
 static_assert(sizeof(SHA256_CTX) <= 256, "Sha256::context_ too small");
@@ -36,4 +36,4 @@ Sha256::Digest Sha256::Finish() {
 
 const char* Sha256::Backend() { return "openssl"; }
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

@@ -8,7 +8,7 @@
 #include "pmu/base/bytes.h"
 #include "pmu/base/status.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 
 using HmacSha256Digest = std::array<std::uint8_t, 32>;
 
@@ -24,4 +24,4 @@ Status Aes128CbcDecrypt(const std::uint8_t (&key)[16], const std::uint8_t (&iv)[
 // Compares in time independent of where the bytes differ (for MACs).
 bool ConstantTimeEqual(ByteSpan a, ByteSpan b);
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

@@ -3,9 +3,9 @@
 #include <new>
 
 #include "mbedtls/sha1.h"
-#include "pmu/port/sha1.h"
+#include "pmu/crypto/sha1.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 namespace {
 
 static_assert(sizeof(mbedtls_sha1_context) <= 128, "Sha1::context_ too small");
@@ -43,4 +43,4 @@ Sha1::Digest Sha1::Finish() {
 
 const char* Sha1::Backend() { return "mbedtls"; }
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

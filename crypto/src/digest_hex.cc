@@ -1,8 +1,8 @@
 // Hex text of the digests; the same for every backend.
-#include "pmu/port/sha1.h"
-#include "pmu/port/sha256.h"
+#include "pmu/crypto/sha1.h"
+#include "pmu/crypto/sha256.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 namespace {
 
 template <std::size_t N, std::size_t M>
@@ -18,4 +18,4 @@ FixedString<N> Hex(const std::array<std::uint8_t, M>& digest) {
 FixedString<64> Sha256::ToHex(const Digest& digest) { return Hex<64>(digest); }
 FixedString<40> Sha1::ToHex(const Digest& digest) { return Hex<40>(digest); }
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

@@ -1,8 +1,8 @@
 // SHA-256 behind a small value type, with a backend chosen at build time by the
 // PMU_CRYPTO_BACKEND cache variable (a facade, because it is a process-wide facility
 // with no state a test would fake):
-//   - mbedTLS's portable C code on the board (port/src/sha256_mbedtls.cc);
-//   - on host builds, libcrypto (port/src/sha256_openssl.cc), which uses the CPU's SHA
+//   - mbedTLS's portable C code on the board (crypto/src/sha256_mbedtls.cc);
+//   - on host builds, libcrypto (crypto/src/sha256_openssl.cc), which uses the CPU's SHA
 //     instructions: the simulated board's "hash accelerator", as a real MCU port would
 //     plug in its hash engine. See docs/BENCHMARKS.md for what this changes.
 #pragma once
@@ -13,7 +13,7 @@
 #include "pmu/base/bytes.h"
 #include "pmu/base/fixed_string.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 
 class Sha256 {
  public:
@@ -37,4 +37,4 @@ class Sha256 {
   alignas(16) unsigned char context_[256];
 };
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

@@ -3,9 +3,9 @@
 
 #include "mbedtls/aes.h"
 #include "mbedtls/md.h"
-#include "pmu/port/symmetric.h"
+#include "pmu/crypto/symmetric.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 
 HmacSha256Digest HmacSha256(ByteSpan key, ByteSpan data) {
   HmacSha256Digest out{};
@@ -51,4 +51,4 @@ bool ConstantTimeEqual(ByteSpan a, ByteSpan b) {
   return diff == 0;
 }
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto

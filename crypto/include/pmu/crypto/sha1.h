@@ -1,6 +1,6 @@
 // SHA-1 behind the same facade as Sha256 (sha256.h), with the same build-time backend
-// (PMU_CRYPTO_BACKEND): mbedTLS on the board (port/src/sha1_mbedtls.cc), the host's
-// libcrypto on host builds (port/src/sha1_openssl.cc).
+// (PMU_CRYPTO_BACKEND): mbedTLS on the board (crypto/src/sha1_mbedtls.cc), the host's
+// libcrypto on host builds (crypto/src/sha1_openssl.cc).
 //
 // SHA-1 is broken for signatures; it is here only because RFC 6455 derives
 // Sec-WebSocket-Accept from it, where no security rests on it.
@@ -12,7 +12,7 @@
 #include "pmu/base/bytes.h"
 #include "pmu/base/fixed_string.h"
 
-namespace pmu::port {
+namespace pmu::crypto {
 
 class Sha1 {
  public:
@@ -36,4 +36,4 @@ class Sha1 {
   alignas(16) unsigned char context_[128];
 };
 
-}  // namespace pmu::port
+}  // namespace pmu::crypto
