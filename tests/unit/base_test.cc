@@ -4,9 +4,30 @@
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/ip_address.h"
 #include "pmu/base/result.h"
+#include "pmu/base/xoshiro.h"
 
 namespace pmu {
 namespace {
+
+// The reference implementation's first outputs from the state {1, 2, 3, 4}.
+TEST(Xoshiro256, MatchesTheReferenceSequence) {
+  Xoshiro256 g;
+  const std::uint64_t state[4] = {1, 2, 3, 4};
+  g.SetState(state);
+  EXPECT_EQ(g.Next(), 11520u);
+  EXPECT_EQ(g.Next(), 0u);
+  EXPECT_EQ(g.Next(), 1509978240u);
+  EXPECT_EQ(g.Next(), 1215971899390074240u);
+}
+
+TEST(Xoshiro256, AnAllZeroStateIsMadeUsable) {
+  Xoshiro256 g;
+  const std::uint64_t zero[4] = {};
+  g.SetState(zero);
+  std::uint64_t any = 0;
+  for (int i = 0; i < 8; ++i) any |= g.Next();
+  EXPECT_NE(any, 0u);
+}
 
 TEST(Ipv4, ParsesDottedQuad) {
   auto a = ParseIpv4("192.0.2.254");

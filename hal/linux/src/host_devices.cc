@@ -24,36 +24,12 @@ std::int64_t HostClock::UtcNs() const {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-namespace {
-std::uint64_t SplitMix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-}  // namespace
-
-HostEntropy::HostEntropy(std::uint64_t seed) : seeded_(true) {
-  for (auto& s : s_) s = SplitMix64(seed);
-}
-
-std::uint64_t HostEntropy::Next() {
-  const std::uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = Rotl(s_[3], 45);
-  return result;
-}
+HostEntropy::HostEntropy(std::uint64_t seed) : seeded_(true), generator_(seed) {}
 
 Status HostEntropy::Fill(MutableByteSpan out) {
   if (seeded_) {
     for (std::size_t i = 0; i < out.size(); i += 8) {
-      const std::uint64_t v = Next();
+      const std::uint64_t v = generator_.Next();
       const std::size_t n = out.size() - i < 8 ? out.size() - i : 8;
       std::memcpy(out.data() + i, &v, n);
     }

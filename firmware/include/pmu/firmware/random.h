@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "pmu/base/status.h"
+#include "pmu/base/xoshiro.h"
 #include "pmu/hal/entropy.h"
 
 namespace pmu::firmware {
@@ -14,14 +15,14 @@ namespace pmu::firmware {
 class DevicePrng {
  public:
   Status Seed(hal::Entropy& entropy);
-  std::uint64_t Next();
+  std::uint64_t Next() { return generator_.Next(); }
   // Uniform in [0, bound] inclusive, without modulo bias.
   std::uint64_t UniformInclusive(std::uint64_t bound);
   // True with probability ppm / 1'000'000.
   bool Chance(std::uint32_t ppm);
 
  private:
-  std::uint64_t s_[4] = {1, 2, 3, 4};
+  Xoshiro256 generator_;
 };
 
 }  // namespace pmu::firmware

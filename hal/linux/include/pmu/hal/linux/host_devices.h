@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "pmu/base/xoshiro.h"
 #include "pmu/hal/clock.h"
 #include "pmu/hal/entropy.h"
 #include "pmu/hal/log_sink.h"
@@ -30,9 +31,8 @@ class HostEntropy final : public Entropy {
   Status Fill(MutableByteSpan out) override;
 
  private:
-  std::uint64_t Next();
   bool seeded_ = false;
-  std::uint64_t s_[4] = {};
+  Xoshiro256 generator_;
 };
 
 // A file of a fixed size standing in for flash. Created (filled with 0xFF) when
