@@ -114,8 +114,16 @@ TEST(CommandJob, ErrorsAreOneLine) {
   EXPECT_EQ(Drain(job, 1460).messages, (std::vector<std::string>{"ERROR unknown command\n"}));
   job.Start("CMD_short:11", Limits(), 0, 0);
   EXPECT_EQ(Drain(job, 1460).messages.at(0), "ERROR bad delay: expected seconds from 0 to 10\n");
-  job.StartError("busy", Limits());
-  EXPECT_EQ(Drain(job, 1460).messages.at(0), "ERROR busy\n");
+  {
+    // The reason is the caller's temporary: the job keeps its own copy.
+    std::string reason = "client certificate not accepted: busy";
+    job.StartError(reason, Limits());
+    reason.assign(reason.size(), 'x');
+  }
+  EXPECT_EQ(job.error_reason(), "client certificate not accepted: busy");
+  EXPECT_EQ(Drain(job, 1460).messages.at(0), "ERROR client certificate not accepted: busy\n");
+  job.Start("CMD_nonsense", Limits(), 0, 0);
+  EXPECT_EQ(job.error_reason(), "unknown command");
   CommandLimits ws = Limits();
   ws.error_line_feed = false;  // a WebSocket message carries no line feed
   job.Start("x", ws, 0, 0);

@@ -18,7 +18,6 @@ void CommandJob::Start(std::string_view text, const CommandLimits& limits, std::
   limits_ = limits;
   command_ = *parsed;
   done_ = false;
-  error_reason_ = nullptr;
   messages_completed_ = 0;
   bytes_consumed_ = 0;
   ready_at_ms_ = now_ms;
@@ -53,11 +52,10 @@ void CommandJob::Start(std::string_view text, const CommandLimits& limits, std::
   }
 }
 
-void CommandJob::StartError(const char* reason, const CommandLimits& limits) {
+void CommandJob::StartError(std::string_view reason, const CommandLimits& limits) {
   limits_ = limits;
   command_ = {};
   outcome_ = Outcome::kError;
-  error_reason_ = reason;
   done_ = false;
   messages_completed_ = 0;
   bytes_consumed_ = 0;
@@ -67,6 +65,14 @@ void CommandJob::StartError(const char* reason, const CommandLimits& limits) {
   text_.Append(reason);
   if (limits.error_line_feed) text_.Append('\n');
   BeginMessage(text_.size());
+}
+
+std::string_view CommandJob::error_reason() const {
+  if (outcome_ != Outcome::kError) return {};
+  constexpr std::string_view kPrefix = "ERROR ";
+  std::string_view reason = text_.view().substr(kPrefix.size());
+  if (!reason.empty() && reason.back() == '\n') reason.remove_suffix(1);
+  return reason;
 }
 
 void CommandJob::BeginMessage(std::uint64_t length) {

@@ -157,8 +157,8 @@ void CommandSession::Execute() {
   const FixedString<64> shown = Quoted(reader_.text());
   if (job_.outcome() == CommandJob::Outcome::kError) {
     ++service_.counters_.errors;
-    PMU_LOG_WARN(ctx.log, service_.tag_, "%s%s \"%s\": ERROR %s", connection_.peer().c_str(), who.c_str(),
-                 shown.c_str(), job_.error_reason());
+    PMU_LOG_WARN(ctx.log, service_.tag_, "%s%s \"%s\": ERROR %.*s", connection_.peer().c_str(), who.c_str(),
+                 shown.c_str(), static_cast<int>(job_.error_reason().size()), job_.error_reason().data());
   } else {
     PMU_LOG_INFO(ctx.log, service_.tag_, "%s%s \"%s\"", connection_.peer().c_str(), who.c_str(), shown.c_str());
   }

@@ -331,8 +331,9 @@ void WebSocketSession::Execute() {
   }
   if (job_.outcome() == CommandJob::Outcome::kError) {
     ++service_.counters_.errors;
-    PMU_LOG_WARN(ctx.log, kTag, "%s %s\"%s\": ERROR %s", connection_.peer().c_str(), command_binary_ ? "binary " : "",
-                 shown.c_str(), job_.error_reason());
+    const std::string_view reason = job_.error_reason();
+    PMU_LOG_WARN(ctx.log, kTag, "%s %s\"%s\": ERROR %.*s", connection_.peer().c_str(),
+                 command_binary_ ? "binary " : "", shown.c_str(), static_cast<int>(reason.size()), reason.data());
   } else {
     PMU_LOG_INFO(ctx.log, kTag, "%s \"%s\"", connection_.peer().c_str(), shown.c_str());
   }

@@ -35,13 +35,15 @@ class CommandJob {
   // monotonic time, `utc_ns` the device's UTC (for CMD_time).
   void Start(std::string_view text, const CommandLimits& limits, std::uint64_t now_ms,
              std::int64_t utc_ns);
-  // Prepares an "ERROR <reason>" answer without parsing (too long, busy...).
-  void StartError(const char* reason, const CommandLimits& limits);
+  // Prepares an "ERROR <reason>" answer without parsing (too long, busy...). The
+  // reason is copied: it may be gone once this returns.
+  void StartError(std::string_view reason, const CommandLimits& limits);
 
   bool done() const { return done_; }
   Outcome outcome() const { return outcome_; }
   const proto::Command& command() const { return command_; }
-  const char* error_reason() const { return error_reason_; }
+  // The reason of an error answer (a view into the answer, valid until the next Start).
+  std::string_view error_reason() const;
 
   // Milliseconds until the current message may be sent (0: now).
   std::uint64_t WaitMs(std::uint64_t now_ms) const {
@@ -74,7 +76,6 @@ class CommandJob {
   Outcome outcome_ = Outcome::kError;
   CommandLimits limits_{};
   bool done_ = true;
-  const char* error_reason_ = nullptr;
 
   std::uint64_t message_length_ = 0;
   std::uint64_t message_offset_ = 0;
