@@ -25,7 +25,7 @@ MODULES = [  # (pattern on the archive or object path, module)
     (r"libpmu_port\.a|libpmu_crypto\.a", "port (lwIP glue, SHA-256, DRBG)"),
     (r"libpmu_proto\.a", "proto (wire formats)"),
     (r"libpmu_base\.a", "base"),
-    (r"pmu_hal_mps2\.dir|pmu-mps2-an385\.dir", "board (hal/mps2-an385, main, console)"),
+    (r"pmu_hal_mps2\.dir|pmu-mps2-an385\.dir", "board (hal/mps2-an385, targets/mps2-an385)"),
     (r"lib(c|g|m)(_nano)?\.a|libnosys|libgcc\.a|libstdc\+\+|libsupc\+\+|crt", "C/C++ runtime (newlib-nano, libgcc)"),
 ]
 

@@ -59,7 +59,7 @@ CC
 compile=$(python3 - "$board/compile_commands.json" "$probe" <<'PY'
 import json, re, sys
 entries = json.load(open(sys.argv[1]))
-e = next(e for e in entries if e["file"].endswith("hal/mps2-an385/main.cc"))
+e = next(e for e in entries if e["file"].endswith("targets/mps2-an385/main.cc"))
 cmd = re.sub(r"-o \S+", f"-o {sys.argv[2]}/probe.o", e["command"])
 cmd = re.sub(r"-c \S+", f"-c {sys.argv[2]}/probe.cc", cmd)
 cmd = re.sub(r"-M[DF]? \S*|-MT \S+|-MF \S+|-MD", "", cmd)
@@ -94,7 +94,7 @@ certs/make-dev-pki.sh "$probe/pki" >/dev/null
   wait
   since=$(stat -c %s "$PMU_LOG")
   echo stats >"$PMU_CONSOLE"
-  for _ in $(seq 50); do tail -c +"$since" "$PMU_LOG" | grep -q "stats: cmd accepted" && break; sleep 0.1; done'
+  for _ in $(seq 50); do tail -c +"$since" "$PMU_LOG" | grep -q "stats: end of report" && break; sleep 0.1; done'
 python3 - "$out" "${md[@]}" <<'PY'
 import re, sys
 text = open(sys.argv[1], errors="replace").read()

@@ -33,7 +33,8 @@ target_include_directories(lwip SYSTEM PUBLIC
   "${PROJECT_SOURCE_DIR}/port/lwip/include")
 # lwIP is C; its own warnings are not ours to fix. altcp_tls needs mbedTLS.
 target_compile_options(lwip PRIVATE -w)
-target_link_libraries(lwip PUBLIC mbedtls)
+# lwipopts.h reads the target's sizing (targets/<target>/include/pmu_target_config.h).
+target_link_libraries(lwip PUBLIC mbedtls pmu_target_config)
 # The private structures of altcp_tls, for port/ only (it builds its own TLS configs).
 set(LWIP_ALTCP_TLS_PRIVATE_DIR "${LWIP_DIR}/src/apps/altcp_tls")
 set_target_properties(lwip PROPERTIES C_VISIBILITY_PRESET default POSITION_INDEPENDENT_CODE OFF)

@@ -4,7 +4,7 @@
 #   scripts/run.sh                  set up, build, start the device in a private
 #                                   network namespace, open a shell there
 #   scripts/run.sh -- CMD ARGS...   run CMD next to the device instead of a shell
-#   scripts/run.sh --set KEY=VALUE  ...and any other sim/pmu-netns option before --
+#   scripts/run.sh --set KEY=VALUE  ...and any other pmu-netns option before --
 #   scripts/run.sh --target mps2-an385   the board image under QEMU instead of pmu-sim
 #
 # Without a terminal (and without a command) it runs a short demonstration: the

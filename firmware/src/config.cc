@@ -17,8 +17,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-using config_detail::ParseBool;
-using config_detail::ParseUnsigned;
 
 bool ValidHostname(std::string_view s) {
   if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
@@ -70,8 +68,7 @@ struct Key {
 template <typename T, T DeviceConfig::*Field, std::uint64_t Min, std::uint64_t Max>
 const char* SetUnsigned(DeviceConfig& c, std::string_view v) {
   std::uint64_t n = 0;
-  if (!ParseUnsigned(v, UINT64_MAX, &n)) return "must be a whole number";
-  if (n < Min || n > Max) return "out of range";
+  if (const char* why = ParseConfigRange(v, Min, Max, &n)) return why;
   c.*Field = static_cast<T>(n);
   return nullptr;
 }
@@ -81,7 +78,7 @@ void GetUnsigned(const DeviceConfig& c, ConfigValueText& out) {
 }
 template <bool DeviceConfig::*Field>
 const char* SetBool(DeviceConfig& c, std::string_view v) {
-  return ParseBool(v, &(c.*Field)) ? nullptr : "must be true or false";
+  return ParseConfigBool(v, &(c.*Field)) ? nullptr : "must be true or false";
 }
 template <bool DeviceConfig::*Field>
 void GetBool(const DeviceConfig& c, ConfigValueText& out) {
@@ -347,11 +344,28 @@ ConfigError SetConfigValue(DeviceConfig& config, std::string_view key, std::stri
   if (k == nullptr) {
     const char* why = nullptr;
     const char* name = nullptr;
-    if (config_detail::SetMeasurementValue(config, key, value, &why, &name)) return {name, why, 0};
-    return {nullptr, "unknown key", 0};
+    if (config_detail::SetMeasurementValue(config, key, value, &why, &name)) return {name, why, 0, value};
+    return {nullptr, "unknown key", 0, key};
   }
-  if (const char* why = k->set(config, value)) return {k->name, why, 0};
+  if (const char* why = k->set(config, value)) return {k->name, why, 0, value};
   return {};
+}
+
+FixedString<240> DescribeConfigError(const ConfigError& e) {
+  FixedString<240> text;
+  const int n = static_cast<int>(e.input.size());
+  if (e.key == nullptr) {  // an unknown key, a line that is not "key = value"
+    text.Format("%s: '%.*s'", e.reason, n, e.input.data());
+  } else if (e.input.data() == nullptr) {  // a rule between keys
+    text.Format("%s: %s", e.key, e.reason);
+  } else {
+    text.Format("%s = '%.*s': %s", e.key, n, e.input.data(), e.reason);
+    const char* help = ConfigKeyHelp(e.key);
+    if (help != nullptr && std::string_view(e.reason).find(help) == std::string_view::npos) {
+      text.Format(" (expected %s)", help);
+    }
+  }
+  return text;
 }
 
 ConfigError ParseConfigText(std::string_view text, DeviceConfig& config) {
@@ -365,7 +379,7 @@ ConfigError ParseConfigText(std::string_view text, DeviceConfig& config) {
     line = Trim(line);
     if (line.empty()) continue;
     const std::size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return {nullptr, "expected 'key = value'", line_no};
+    if (eq == std::string_view::npos) return {nullptr, "expected 'key = value'", line_no, line};
     const std::string_view key = Trim(line.substr(0, eq));
     const std::string_view value = Trim(line.substr(eq + 1));
     ConfigError e = SetConfigValue(config, key, value);
@@ -414,6 +428,15 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     return {"reset.families", "is alternate but only one family is enabled", 0};
   }
   if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
+  // The stream's ports and multicast against the device's others (the measurement's
+  // own rules are config_measurement.cc's).
+  if (c.c37.port == c.echo_port || c.c37.port == c.command_port) {
+    return {"c37.port", "is the same TCP port as another service", 0};
+  }
+  if (c.c37.udp_port == c.sink_port || c.c37.udp_port == c.reset_port || c.c37.udp_port == c.bulletin_port) {
+    return {"c37.udp_port", "is the same UDP port as another service", 0};
+  }
+  if (c.c37.multicast && !c.ipv4_enabled) return {"c37.multicast", "needs IPv4", 0};
   if (ConfigError e = config_detail::ValidateMeasurementConfig(c); !e.ok()) return e;
   return {};
 }
@@ -476,32 +499,3 @@ const char* ConfigKeyHelp(std::string_view key) {
 }
 
 }  // namespace pmu::firmware
-
-namespace pmu::firmware::config_detail {
-
-bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
-bool ParseBool(std::string_view s, bool* out) {
-  if (s == "true" || s == "yes" || s == "on" || s == "1") {
-    *out = true;
-    return true;
-  }
-  if (s == "false" || s == "no" || s == "off" || s == "0") {
-    *out = false;
-    return true;
-  }
-  return false;
-}
-
-}  // namespace pmu::firmware::config_detail

@@ -1,7 +1,9 @@
 #include "config_measurement.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace pmu::firmware::config_detail {
 namespace {
@@ -47,8 +49,8 @@ void FormatFloat(float v, ConfigValueText& out) {
   out.Format("%.6f", static_cast<double>(v));
 }
 
-using Setter = const char* (*)(DeviceConfig&, std::string_view);
-using Getter = void (*)(const DeviceConfig&, ConfigValueText&);
+using Setter = const char* (*)(MeasurementConfig&, std::string_view);
+using Getter = void (*)(const MeasurementConfig&, ConfigValueText&);
 struct Key {
   const char* name;
   const char* help;
@@ -59,8 +61,7 @@ struct Key {
 template <typename T, std::uint64_t Min, std::uint64_t Max>
 const char* SetU(T& field, std::string_view v) {
   std::uint64_t n = 0;
-  if (!ParseUnsigned(v, UINT64_MAX, &n)) return "must be a whole number";
-  if (n < Min || n > Max) return "out of range";
+  if (const char* why = ParseConfigRange(v, Min, Max, &n)) return why;
   field = static_cast<T>(n);
   return nullptr;
 }
@@ -93,28 +94,28 @@ bool ForEachItem(std::string_view list, Fn&& fn) {
 }
 
 #define C37_U(field, type, min, max)                                                        \
-  [](DeviceConfig& c, std::string_view v) -> const char* { return SetU<type, min, max>(c.field, v); }, \
-      [](const DeviceConfig& c, ConfigValueText& o) { o.Format("%llu", static_cast<unsigned long long>(c.field)); }
+  [](MeasurementConfig& c, std::string_view v) -> const char* { return SetU<type, min, max>(c.field, v); }, \
+      [](const MeasurementConfig& c, ConfigValueText& o) { o.Format("%llu", static_cast<unsigned long long>(c.field)); }
 #define C37_F(field, min, max)                                                                     \
-  [](DeviceConfig& c, std::string_view v) -> const char* { return SetF(c.field, v, min, max); }, \
-      [](const DeviceConfig& c, ConfigValueText& o) { FormatFloat(c.field, o); }
+  [](MeasurementConfig& c, std::string_view v) -> const char* { return SetF(c.field, v, min, max); }, \
+      [](const MeasurementConfig& c, ConfigValueText& o) { FormatFloat(c.field, o); }
 #define C37_B(field)                                                                                   \
-  [](DeviceConfig& c, std::string_view v) -> const char* {                                           \
-    return ParseBool(v, &c.field) ? nullptr : "must be true or false";                                \
+  [](MeasurementConfig& c, std::string_view v) -> const char* {                                           \
+    return ParseConfigBool(v, &c.field) ? nullptr : "must be true or false";                                \
   },                                                                                                   \
-      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.field ? "true" : "false"); }
+      [](const MeasurementConfig& c, ConfigValueText& o) { o.Append(c.field ? "true" : "false"); }
 #define C37_FMT(field)                                                                              \
-  [](DeviceConfig& c, std::string_view v) -> const char* {                                        \
+  [](MeasurementConfig& c, std::string_view v) -> const char* {                                        \
     if (v == "float") return c.field = true, nullptr;                                              \
     if (v == "int") return c.field = false, nullptr;                                               \
     return "must be float or int";                                                                 \
   },                                                                                                \
-      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.field ? "float" : "int"); }
+      [](const MeasurementConfig& c, ConfigValueText& o) { o.Append(c.field ? "float" : "int"); }
 
 const Key kKeys[] = {
     {"c37.idcode", "IDCODE of the device's data stream and PMU, 1 to 65534", C37_U(c37.idcode, std::uint16_t, 1, 65534)},
     {"c37.station", "station name: 1 to 16 printable ASCII characters",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        if (v.empty() || v.size() > 16) return "must be 1 to 16 characters";
        for (char ch : v) {
          if (ch < 0x20 || ch > 0x7E) return "must be printable ASCII";
@@ -123,47 +124,47 @@ const Key kKeys[] = {
        c.c37.station.Append(v);
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.c37.station.view()); }},
+     [](const MeasurementConfig& c, ConfigValueText& o) { o.Append(c.c37.station.view()); }},
     {"c37.nominal_hz", "nominal frequency, 50 or 60",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        if (v == "50") return c.c37.nominal_hz = 50, nullptr;
        if (v == "60") return c.c37.nominal_hz = 60, nullptr;
        return "must be 50 or 60";
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Format("%u", c.c37.nominal_hz); }},
+     [](const MeasurementConfig& c, ConfigValueText& o) { o.Format("%u", c.c37.nominal_hz); }},
     {"c37.rate", "reports per second: 10, 25, 50, 100 at 50 Hz; 10, 12, 15, 20, 30, 60, 120 at 60 Hz",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        std::uint64_t n = 0;
-       if (!ParseUnsigned(v, 1000, &n)) return "must be a whole number";
+       if (!ParseConfigUnsigned(v, 1000, &n)) return "must be a whole number";
        if (!IsStandardRate(50, static_cast<unsigned>(n)) && !IsStandardRate(60, static_cast<unsigned>(n))) {
          return "must be a standard reporting rate";
        }
        c.c37.rate = static_cast<std::uint8_t>(n);
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Format("%u", c.c37.rate); }},
+     [](const MeasurementConfig& c, ConfigValueText& o) { o.Format("%u", c.c37.rate); }},
     {"c37.version", "version of the frames the device emits: 1 (2005) or 2 (2011)", C37_U(c37.version, std::uint8_t, 1, 2)},
     {"c37.class", "measurement class: P (protection, short window) or M (measurement, filtered)",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        if (v == "P") return c.c37.measurement_class = MeasurementClass::kP, nullptr;
        if (v == "M") return c.c37.measurement_class = MeasurementClass::kM, nullptr;
        return "must be P or M";
      },
-     [](const DeviceConfig& c, ConfigValueText& o) {
+     [](const MeasurementConfig& c, ConfigValueText& o) {
        o.Append(c.c37.measurement_class == MeasurementClass::kP ? "P" : "M");
      }},
     {"c37.coordinates", "phasors as polar (magnitude, angle) or rectangular (real, imaginary)",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        if (v == "polar") return c.c37.polar = true, nullptr;
        if (v == "rectangular") return c.c37.polar = false, nullptr;
        return "must be polar or rectangular";
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.c37.polar ? "polar" : "rectangular"); }},
+     [](const MeasurementConfig& c, ConfigValueText& o) { o.Append(c.c37.polar ? "polar" : "rectangular"); }},
     {"c37.phasor_format", "phasors as float or int (16-bit, scaled by PHUNIT)", C37_FMT(c37.phasor_float)},
     {"c37.freq_format", "FREQ and DFREQ as float or int", C37_FMT(c37.freq_float)},
     {"c37.analog_format", "analog values as float or int", C37_FMT(c37.analog_float)},
     {"c37.phasors", "phasor channels in order: 1 to 8 of VA VB VC V1 IA IB IC I1, comma-separated",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        C37Config n = c.c37;
        n.phasor_count = 0;
        unsigned seen = 0;
@@ -182,13 +183,13 @@ const Key kKeys[] = {
        c.c37 = n;
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) {
+     [](const MeasurementConfig& c, ConfigValueText& o) {
        for (std::size_t i = 0; i < c.c37.phasor_count; ++i) {
          o.Format("%s%s", i ? "," : "", PhasorChannelName(c.c37.phasors[i]));
        }
      }},
     {"c37.analogs", "analog channels: none, or some of P Q S (three-phase W, var, VA), comma-separated",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        C37Config n = c.c37;
        n.analog_count = 0;
        if (v == "none") {
@@ -211,7 +212,7 @@ const Key kKeys[] = {
        c.c37 = n;
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) {
+     [](const MeasurementConfig& c, ConfigValueText& o) {
        if (c.c37.analog_count == 0) o.Append("none");
        for (std::size_t i = 0; i < c.c37.analog_count; ++i) {
          o.Format("%s%s", i ? "," : "", AnalogChannelName(c.c37.analogs[i]));
@@ -219,7 +220,7 @@ const Key kKeys[] = {
      }},
     {"c37.digital_words", "digital status words: 0 or 1 (16 channels DI0..DI15)", C37_U(c37.digital_words, std::uint8_t, 0, 1)},
     {"c37.digital_value", "the digital word's value, 0x0000 to 0xFFFF",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        if (v.size() < 3 || v.size() > 6 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X')) {
          return "must be hexadecimal like 0x0001";
        }
@@ -235,7 +236,7 @@ const Key kKeys[] = {
        c.c37.digital_value = static_cast<std::uint16_t>(n);
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Format("0x%04x", c.c37.digital_value); }},
+     [](const MeasurementConfig& c, ConfigValueText& o) { o.Format("0x%04x", c.c37.digital_value); }},
     {"c37.time_base", "TIME_BASE: FRACSEC counts per second, 1 to 16777215", C37_U(c37.time_base, std::uint32_t, 1, 16777215)},
     {"c37.port", "TCP port of the C37.118.2 stream, 1 to 65535", C37_U(c37.port, std::uint16_t, 1, 65535)},
     {"c37.udp_port", "UDP port of the C37.118.2 stream, 1 to 65535", C37_U(c37.udp_port, std::uint16_t, 1, 65535)},
@@ -246,13 +247,13 @@ const Key kKeys[] = {
      C37_U(c37.udp_lease_s, std::uint32_t, 10, 3600)},
     {"c37.multicast", "true: also stream data spontaneously to c37.multicast_group4", C37_B(c37.multicast)},
     {"c37.multicast_group4", "IPv4 multicast group of the spontaneous stream",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        auto a = ParseIpv4(v);
        if (!a.ok() || !a->IsMulticast()) return "must be an IPv4 multicast address (224.0.0.0/4)";
        c.c37.multicast_group4 = *a;
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(FormatIpv4(c.c37.multicast_group4).view()); }},
+     [](const MeasurementConfig& c, ConfigValueText& o) { o.Append(FormatIpv4(c.c37.multicast_group4).view()); }},
     {"c37.multicast_port", "UDP destination port of the spontaneous stream, 1 to 65535",
      C37_U(c37.multicast_port, std::uint16_t, 1, 65535)},
     {"c37.emulated_delay_ms", "emulated path delay: each report leaves this much later, 0 to 300",
@@ -275,7 +276,7 @@ const Key kKeys[] = {
     {"waveform.mod_amplitude", "amplitude modulation depth kx, 0 to 0.5", C37_F(waveform.mod_amplitude, 0.0f, 0.5f)},
     {"waveform.mod_phase_deg", "phase modulation depth ka, 0 to 30 degrees", C37_F(waveform.mod_phase_deg, 0.0f, 30.0f)},
     {"waveform.harmonics", "none, or up to 6 ORDER:FRACTION pairs like 3:0.05,5:0.03 (order 2-50, fraction 0-0.5, 3 decimals)",
-     [](DeviceConfig& c, std::string_view v) -> const char* {
+     [](MeasurementConfig& c, std::string_view v) -> const char* {
        WaveformConfig n = c.waveform;
        n.harmonic_count = 0;
        if (v != "none") {
@@ -284,7 +285,7 @@ const Key kKeys[] = {
            std::uint64_t order = 0;
            float f = 0;
            if (colon == std::string_view::npos || n.harmonic_count >= kMaxHarmonics) return false;
-           if (!ParseUnsigned(item.substr(0, colon), 50, &order) || order < 2) return false;
+           if (!ParseConfigUnsigned(item.substr(0, colon), 50, &order) || order < 2) return false;
            if (!ParseDecimal(item.substr(colon + 1), 3, &f) || f < 0 || f > 0.5f) return false;
            n.harmonics[n.harmonic_count++] = {static_cast<std::uint8_t>(order), f};
            return true;
@@ -294,7 +295,7 @@ const Key kKeys[] = {
        c.waveform = n;
        return nullptr;
      },
-     [](const DeviceConfig& c, ConfigValueText& o) {
+     [](const MeasurementConfig& c, ConfigValueText& o) {
        if (c.waveform.harmonic_count == 0) o.Append("none");
        for (std::size_t i = 0; i < c.waveform.harmonic_count; ++i) {
          o.Format("%s%u:", i ? "," : "", c.waveform.harmonics[i].order);
@@ -315,7 +316,7 @@ const Key* Find(std::string_view name) {
 
 }  // namespace
 
-bool SetMeasurementValue(DeviceConfig& config, std::string_view key, std::string_view value, const char** error,
+bool SetMeasurementValue(MeasurementConfig& config, std::string_view key, std::string_view value, const char** error,
                          const char** key_name) {
   const Key* k = Find(key);
   if (k == nullptr) return false;
@@ -329,7 +330,7 @@ const char* MeasurementKeyHelp(std::string_view key) {
   return k ? k->help : nullptr;
 }
 
-void ForEachMeasurementValue(const DeviceConfig& config,
+void ForEachMeasurementValue(const MeasurementConfig& config,
                              void (*fn)(void* context, const char* key, std::string_view value), void* context) {
   for (const Key& k : kKeys) {
     ConfigValueText text;
@@ -344,23 +345,16 @@ const char* MeasurementKeyName(std::size_t index) {
   return index < MeasurementKeyCount() ? kKeys[index].name : nullptr;
 }
 
-void MeasurementValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out) {
+void MeasurementValueAt(const MeasurementConfig& config, std::size_t index, ConfigValueText& out) {
   if (index < MeasurementKeyCount()) kKeys[index].get(config, out);
 }
 
-ConfigError ValidateMeasurementConfig(const DeviceConfig& c) {
+ConfigError ValidateMeasurementConfig(const MeasurementConfig& c) {
   if (!IsStandardRate(c.c37.nominal_hz, c.c37.rate)) {
     return {"c37.rate", c.c37.nominal_hz == 50 ? "is not a standard rate at 50 Hz (10, 25, 50, 100)"
                                                : "is not a standard rate at 60 Hz (10, 12, 15, 20, 30, 60, 120)",
             0};
   }
-  if (c.c37.port == c.echo_port || c.c37.port == c.command_port) {
-    return {"c37.port", "is the same TCP port as another service", 0};
-  }
-  if (c.c37.udp_port == c.sink_port || c.c37.udp_port == c.reset_port || c.c37.udp_port == c.bulletin_port) {
-    return {"c37.udp_port", "is the same UDP port as another service", 0};
-  }
-  if (c.c37.multicast && !c.ipv4_enabled) return {"c37.multicast", "needs IPv4", 0};
   if (c.waveform.ramp_stop_s != 0 && c.waveform.ramp_stop_s <= c.waveform.ramp_start_s) {
     return {"waveform.ramp_stop_s", "must be 0 or after waveform.ramp_start_s", 0};
   }

@@ -6,27 +6,23 @@
 #include <cstdint>
 #include <string_view>
 
-#include "pmu/firmware/config.h"
+#include "pmu/firmware/config_value.h"
+#include "pmu/firmware/measurement/measurement_config.h"
 
 namespace pmu::firmware::config_detail {
 
-// The value grammar both key tables share (config.cc): a decimal integer up to `max`;
-// true/yes/on/1 or false/no/off/0.
-bool ParseUnsigned(std::string_view s, std::uint64_t max, std::uint64_t* out);
-bool ParseBool(std::string_view s, bool* out);
-
 // nullptr when `key` is not one of these; else sets it and returns the error (nullptr
 // for none) through `error`.
-bool SetMeasurementValue(DeviceConfig& config, std::string_view key, std::string_view value, const char** error,
+bool SetMeasurementValue(MeasurementConfig& config, std::string_view key, std::string_view value, const char** error,
                          const char** key_name);
 const char* MeasurementKeyHelp(std::string_view key);
-void ForEachMeasurementValue(const DeviceConfig& config,
+void ForEachMeasurementValue(const MeasurementConfig& config,
                              void (*fn)(void* context, const char* key, std::string_view value), void* context);
-ConfigError ValidateMeasurementConfig(const DeviceConfig& config);
+ConfigError ValidateMeasurementConfig(const MeasurementConfig& config);
 // These keys by index, in ForEachMeasurementValue's order (config.cc lists them after
 // the device's others).
 std::size_t MeasurementKeyCount();
 const char* MeasurementKeyName(std::size_t index);  // nullptr past the end
-void MeasurementValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out);
+void MeasurementValueAt(const MeasurementConfig& config, std::size_t index, ConfigValueText& out);
 
 }  // namespace pmu::firmware::config_detail

@@ -1,4 +1,4 @@
-#include "pmu/port/link_netif.h"
+#include "link_netif.h"
 
 #include <cstring>
 

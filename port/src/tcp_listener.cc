@@ -13,6 +13,7 @@
 #include "pmu/port/lwip_port.h"
 #include "pmu/port/lwip_status.h"
 #include "pmu/port/tls.h"
+#include "tls_internal.h"
 
 static_assert(pmu::port::kSegmentSize == TCP_MSS, "services write one segment at a time");
 static_assert(MEMP_NUM_ALTCP_PCB >= MEMP_NUM_TCP_PCB + 2 * MEMP_NUM_TCP_PCB_LISTEN,
@@ -101,11 +102,39 @@ PeerText FormatPeer(const ip_addr_t* addr, std::uint16_t port) {
 
 std::size_t TcpListenerBase::ServiceHeapShare() { return MEM_SIZE * 3 / 8; }
 
+void TcpListenerBase::Summary(ReportLine& t) const {
+  t.Format("%s accepted=%u refused=%u active=%u peak=%u", options_.tag, static_cast<unsigned>(counters_.accepted),
+           static_cast<unsigned>(counters_.refused), static_cast<unsigned>(sessions()),
+           static_cast<unsigned>(peak_sessions()));
+}
+
+bool TcpListenerBase::ConnectionLine(std::size_t index, ReportLine& t) const {
+  const ListenerCounters& c = counters_;
+  if (index == 0) {
+    const TcpBudget& b = budget_;
+    t.Format("tcp %s pcbs<=%u syn_dropped=%u evicted=%u expired=%u stalled=%u lingered=%u reset_by_peer=%u "
+             "input_overflows=%u queued=%u",
+             options_.tag, static_cast<unsigned>(b.max_pcbs), static_cast<unsigned>(b.syn_dropped),
+             static_cast<unsigned>(b.half_open_evicted), static_cast<unsigned>(b.half_open_expired),
+             static_cast<unsigned>(b.stalled), static_cast<unsigned>(b.lingered),
+             static_cast<unsigned>(c.ended_by_peer), static_cast<unsigned>(c.input_overflows),
+             static_cast<unsigned>(queued_bytes()));
+    return true;
+  }
+  if (index == 1 && options_.tls != nullptr) {
+    t.Format("tls %s handshake_timeouts=%u evicted_in_handshake=%u oversized_records=%u", options_.tag,
+             static_cast<unsigned>(c.tls_handshake_timeouts), static_cast<unsigned>(c.tls_evicted),
+             static_cast<unsigned>(c.tls_oversized_records));
+    return true;
+  }
+  return false;
+}
+
 Status TcpListenerBase::Listen(const ListenOptions& options) {
   options_ = options;
   budget_.tag = options.tag;
   budget_.max_pcbs = options.max_sessions + kTcpHeadroom;
-  altcp_pcb* pcb = options.tls != nullptr ? altcp_new_ip_type(options.tls->allocator(), IPADDR_TYPE_ANY)
+  altcp_pcb* pcb = options.tls != nullptr ? altcp_new_ip_type(TlsAllocator(*options.tls), IPADDR_TYPE_ANY)
                                           : altcp_tcp_new_ip_type(IPADDR_TYPE_ANY);
   if (pcb == nullptr) return ResourceExhausted("no TCP PCB for a listener");
   const err_t err = altcp_bind(pcb, IP_ANY_TYPE, options.port);
@@ -592,7 +621,7 @@ void TcpConnection::StopTimer() {
 
 Result<TlsPeer> TcpConnection::TlsClient(FixedString<120>* why) const {
   if (listener_.options_.tls == nullptr || pcb_ == nullptr) return FailedPrecondition("not a TLS connection");
-  return listener_.options_.tls->CheckPeer(pcb_, why);
+  return TlsCheckPeer(*listener_.options_.tls, pcb_, why);
 }
 
 bool TcpConnection::handshake_done() const {

@@ -1,7 +1,10 @@
 #include "pmu/port/tls.h"
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
+
+#include "tls_internal.h"
 
 #include "lwip/altcp_tls.h"
 #include "lwip/tcp.h"
@@ -34,6 +37,25 @@ std::size_t g_session_limit = 3;
 // every parse (main loop only).
 char g_pem[4097];
 
+// The servers' mbedTLS objects: static, so the firmware holding a TlsServer needs no
+// mbedTLS type, and created once (lwIP must never free a configuration).
+constinit TlsServer::State g_servers[kMaxTlsServers]{};
+std::size_t g_servers_used = 0;
+static_assert(offsetof(TlsServer::State, conf) == 0, "altcp_tls reads the configuration at the object's start");
+
+class TlsReporter final : public StatsReporter {
+ public:
+  bool StatsLine(std::size_t index, ReportLine& t) const override {
+    if (index != 0) return false;
+    const TlsArenaStats a = GetTlsArenaStats();
+    t.Format("tls arena size=%u used=%u peak=%u blocks=%u sessions=%u/%u", static_cast<unsigned>(a.size),
+             static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak), static_cast<unsigned>(a.blocks),
+             static_cast<unsigned>(TlsSessionGate::active()), static_cast<unsigned>(TlsSessionGate::limit()));
+    return true;
+  }
+};
+const TlsReporter g_report;
+
 mbedtls_time_t DeviceTime(mbedtls_time_t* out) {
   const mbedtls_time_t t = g_utc ? static_cast<mbedtls_time_t>(g_utc(g_utc_context)) : 0;
   if (out != nullptr) *out = t;
@@ -58,29 +80,23 @@ Status Fail(int rc, const char* what) {
   return InvalidArgument(what);
 }
 
-const char* NulTerminated(std::string_view pem, std::size_t* length_with_nul) {
-  if (pem.size() >= sizeof(g_pem)) return nullptr;
-  std::memcpy(g_pem, pem.data(), pem.size());
-  g_pem[pem.size()] = '\0';
-  *length_with_nul = pem.size() + 1;
-  return g_pem;
-}
-
 int ParseCertificate(mbedtls_x509_crt* crt, std::string_view pem) {
   std::size_t n = 0;
-  const char* text = NulTerminated(pem, &n);
+  const unsigned char* text = NulTerminatedPem(pem, &n);
   if (text == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
-  return mbedtls_x509_crt_parse(crt, reinterpret_cast<const unsigned char*>(text), n);
+  return mbedtls_x509_crt_parse(crt, text, n);
 }
 
 int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
   std::size_t n = 0;
-  const char* text = NulTerminated(pem, &n);
+  const unsigned char* text = NulTerminatedPem(pem, &n);
   if (text == nullptr) return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
-  const int rc = mbedtls_pk_parse_key(key, reinterpret_cast<const unsigned char*>(text), n, nullptr, 0);
-  std::memset(g_pem, 0, n);  // no copy of a private key stays behind
+  const int rc = mbedtls_pk_parse_key(key, text, n, nullptr, 0);
+  WipePemScratch();  // no copy of a private key stays behind
   return rc;
 }
+
+int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
 
 // TLS 1.2 AEAD suites with ECDHE-ECDSA, the strongest first.
 const int kCipherSuites[] = {
@@ -95,6 +111,18 @@ const int kCipherSuites[] = {
 const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
 
 }  // namespace
+
+const unsigned char* NulTerminatedPem(std::string_view pem, std::size_t* length_with_nul) {
+  if (pem.size() >= sizeof(g_pem)) return nullptr;
+  std::memcpy(g_pem, pem.data(), pem.size());
+  g_pem[pem.size()] = '\0';
+  *length_with_nul = pem.size() + 1;
+  return reinterpret_cast<const unsigned char*>(g_pem);
+}
+
+void WipePemScratch() { std::memset(g_pem, 0, sizeof(g_pem)); }
+
+const StatsReporter& TlsReport() { return g_report; }
 
 void InitCryptoHeap(UtcSecondsFn utc_seconds, void* time_context) {
   if (g_heap_ready) return;
@@ -161,84 +189,94 @@ const char* ClientAuthName(ClientAuth mode) {
 Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::string_view key_pem,
                        ClientAuth auth, std::string_view allowed_clients, const char* tag) {
   if (!g_ready) return FailedPrecondition("InitTls first");
-  if (initialised_) return FailedPrecondition("TLS server already initialised (configs are created once)");
-  tag_ = tag;
+  if (state_ != nullptr) return FailedPrecondition("TLS server already initialised (configs are created once)");
+  if (g_servers_used == kMaxTlsServers) return ResourceExhausted("no TLS server left (kMaxTlsServers)");
+  State& st = g_servers[g_servers_used++];
+  state_ = &st;
   auth_ = auth;
-  allowed_ = allowed_clients;
-  mbedtls_ssl_config_init(&conf_);
-  mbedtls_x509_crt_init(&ca_);
+  st.tag = tag;
+  st.auth = auth;
+  st.allowed = allowed_clients;
+  mbedtls_ssl_config_init(&st.conf);
+  mbedtls_x509_crt_init(&st.ca);
   for (std::size_t i = 0; i < 2; ++i) {
-    mbedtls_x509_crt_init(&own_cert_[i]);
-    mbedtls_pk_init(&own_key_[i]);
+    mbedtls_x509_crt_init(&st.own_cert[i]);
+    mbedtls_pk_init(&st.own_key[i]);
   }
-  initialised_ = true;
 
-  int rc = mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+  int rc = mbedtls_ssl_config_defaults(&st.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                        MBEDTLS_SSL_PRESET_DEFAULT);
   if (rc != 0) return Fail(rc, "TLS configuration defaults");
-  mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_max_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_ciphersuites(&conf_, kCipherSuites);
-  mbedtls_ssl_conf_curves(&conf_, kCurves);
-  mbedtls_ssl_conf_rng(&conf_, mbedtls_ctr_drbg_random, &g_drbg);
+  mbedtls_ssl_conf_min_version(&st.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_max_version(&st.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_ciphersuites(&st.conf, kCipherSuites);
+  mbedtls_ssl_conf_curves(&st.conf, kCurves);
+  mbedtls_ssl_conf_rng(&st.conf, mbedtls_ctr_drbg_random, &g_drbg);
 
-  rc = ParseCertificate(&own_cert_[0], cert_pem);
+  rc = ParseCertificate(&st.own_cert[0], cert_pem);
   if (rc != 0) return Fail(rc, "device certificate");
-  rc = ParseKey(&own_key_[0], key_pem);
+  rc = ParseKey(&st.own_key[0], key_pem);
   if (rc != 0) return Fail(rc, "device private key");
-  rc = mbedtls_pk_check_pair(&own_cert_[0].pk, &own_key_[0]);
+  rc = mbedtls_pk_check_pair(&st.own_cert[0].pk, &st.own_key[0]);
   if (rc != 0) return Fail(rc, "device key and certificate do not belong together");
-  rc = mbedtls_ssl_conf_own_cert(&conf_, &own_cert_[0], &own_key_[0]);
+  rc = mbedtls_ssl_conf_own_cert(&st.conf, &st.own_cert[0], &st.own_key[0]);
   if (rc != 0) return Fail(rc, "device certificate in the TLS configuration");
 
   switch (auth) {
     case ClientAuth::kNone:
-      mbedtls_ssl_conf_authmode(&conf_, MBEDTLS_SSL_VERIFY_NONE);
+      mbedtls_ssl_conf_authmode(&st.conf, MBEDTLS_SSL_VERIFY_NONE);
       break;
     case ClientAuth::kOptional:
     case ClientAuth::kRequired:
-      rc = ParseCertificate(&ca_, ca_pem);
+      rc = ParseCertificate(&st.ca, ca_pem);
       if (rc != 0) return Fail(rc, "trust anchor for client certificates");
-      mbedtls_ssl_conf_ca_chain(&conf_, &ca_, nullptr);
-      mbedtls_ssl_conf_authmode(&conf_, auth == ClientAuth::kRequired ? MBEDTLS_SSL_VERIFY_REQUIRED
-                                                                       : MBEDTLS_SSL_VERIFY_OPTIONAL);
-      mbedtls_ssl_conf_verify(&conf_, &TlsServer::Verify, this);
+      mbedtls_ssl_conf_ca_chain(&st.conf, &st.ca, nullptr);
+      mbedtls_ssl_conf_authmode(&st.conf, auth == ClientAuth::kRequired ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                                                         : MBEDTLS_SSL_VERIFY_OPTIONAL);
+      mbedtls_ssl_conf_verify(&st.conf, &Verify, &st);
       break;
   }
   // The trust anchor is kept for `cert info` and the CSR flow even without client auth.
   if (auth == ClientAuth::kNone && !ca_pem.empty()) {
-    rc = ParseCertificate(&ca_, ca_pem);
+    rc = ParseCertificate(&st.ca, ca_pem);
     if (rc != 0) return Fail(rc, "trust anchor");
   }
-  allocator_.alloc = altcp_tls_alloc;
-  allocator_.arg = reinterpret_cast<altcp_tls_config*>(&conf_);
+  st.allocator.alloc = altcp_tls_alloc;
+  st.allocator.arg = reinterpret_cast<altcp_tls_config*>(&st.conf);
   return Status::Ok();
 }
 
 Status TlsServer::ReplaceIdentity(std::string_view cert_pem, std::string_view key_pem) {
-  if (!initialised_ || conf_.key_cert == nullptr) return FailedPrecondition("TLS server not initialised");
-  const std::size_t next = 1 - current_;
-  mbedtls_x509_crt_free(&own_cert_[next]);
-  mbedtls_pk_free(&own_key_[next]);
-  mbedtls_x509_crt_init(&own_cert_[next]);
-  mbedtls_pk_init(&own_key_[next]);
-  int rc = ParseCertificate(&own_cert_[next], cert_pem);
+  if (state_ == nullptr || state_->conf.key_cert == nullptr) return FailedPrecondition("TLS server not initialised");
+  State& st = *state_;
+  const std::size_t next = 1 - st.current;
+  mbedtls_x509_crt_free(&st.own_cert[next]);
+  mbedtls_pk_free(&st.own_key[next]);
+  mbedtls_x509_crt_init(&st.own_cert[next]);
+  mbedtls_pk_init(&st.own_key[next]);
+  int rc = ParseCertificate(&st.own_cert[next], cert_pem);
   if (rc != 0) return Fail(rc, "new device certificate");
-  rc = ParseKey(&own_key_[next], key_pem);
+  rc = ParseKey(&st.own_key[next], key_pem);
   if (rc != 0) return Fail(rc, "new device private key");
-  rc = mbedtls_pk_check_pair(&own_cert_[next].pk, &own_key_[next]);
+  rc = mbedtls_pk_check_pair(&st.own_cert[next].pk, &st.own_key[next]);
   if (rc != 0) return Fail(rc, "new certificate does not match the device key");
   // mbedTLS has no call to replace an own certificate; the configuration's entry is
   // re-pointed. The previous pair stays valid until the next replacement, for any
   // handshake that already chose it.
-  conf_.key_cert->cert = &own_cert_[next];
-  conf_.key_cert->key = &own_key_[next];
-  current_ = next;
+  st.conf.key_cert->cert = &st.own_cert[next];
+  st.conf.key_cert->key = &st.own_key[next];
+  st.current = next;
   return Status::Ok();
 }
 
-bool TlsServer::Allowed(std::string_view common_name) const {
-  std::string_view list = allowed_;
+FixedString<64> TlsServer::CommonName() const {
+  return state_ != nullptr ? port::CommonName(state_->certificate()) : FixedString<64>();
+}
+
+altcp_allocator_t* TlsAllocator(const TlsServer& server) { return &server.state()->allocator; }
+
+bool TlsServer::State::Allowed(std::string_view common_name) const {
+  std::string_view list = allowed;
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
     std::string_view item = list.substr(0, comma);
@@ -251,8 +289,9 @@ bool TlsServer::Allowed(std::string_view common_name) const {
   return false;
 }
 
-int TlsServer::Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
-  auto* self = static_cast<TlsServer*>(context);
+namespace {
+int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+  auto* self = static_cast<const TlsServer::State*>(context);
   if (depth != 0) return 0;
   const FixedString<64> cn = CommonName(*crt);
   if (!self->Allowed(cn.view())) *flags |= MBEDTLS_X509_BADCERT_OTHER;
@@ -263,7 +302,7 @@ int TlsServer::Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint
     // First line only: the most important reason.
     if (char* nl = std::strchr(info, '\n')) *nl = '\0';
     FixedString<200> line;
-    line.Format("%s: client certificate '%s' refused: %s", self->tag_, cn.c_str(),
+    line.Format("%s: client certificate '%s' refused: %s", self->tag, cn.c_str(),
                 (*flags & MBEDTLS_X509_BADCERT_OTHER) && !self->Allowed(cn.view()) && info[0] == '\0'
                     ? "not on the allow list"
                     : info);
@@ -275,16 +314,19 @@ int TlsServer::Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint
   return 0;
 }
 
-Result<TlsPeer> TlsServer::CheckPeer(altcp_pcb* conn, FixedString<120>* why_refused) const {
+}  // namespace
+
+Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedString<120>* why_refused) {
+  const TlsServer::State& st = *server.state();
   auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
   if (ssl == nullptr) return FailedPrecondition("not a TLS connection");
   TlsPeer peer;
   peer.version = mbedtls_ssl_get_version(ssl);
   peer.ciphersuite = mbedtls_ssl_get_ciphersuite(ssl);
-  if (auth_ == ClientAuth::kNone) return peer;
+  if (st.auth == ClientAuth::kNone) return peer;
   const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(ssl);
   if (crt == nullptr) {
-    if (auth_ == ClientAuth::kRequired) {
+    if (st.auth == ClientAuth::kRequired) {
       why_refused->Append("no client certificate");
       return Status(StatusCode::kPermissionDenied, "no client certificate");
     }
@@ -294,7 +336,7 @@ Result<TlsPeer> TlsServer::CheckPeer(altcp_pcb* conn, FixedString<120>* why_refu
   peer.common_name = CommonName(*crt);
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl);
   if (flags != 0) {
-    if ((flags & MBEDTLS_X509_BADCERT_OTHER) && !Allowed(peer.common_name.view())) {
+    if ((flags & MBEDTLS_X509_BADCERT_OTHER) && !st.Allowed(peer.common_name.view())) {
       why_refused->Format("'%s' is not on the allow list", peer.common_name.c_str());
     } else {
       char info[200] = "";

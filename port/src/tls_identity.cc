@@ -1,4 +1,4 @@
-#include "pmu/port/tls_identity.h"
+#include "pmu/port/tls.h"
 
 #include <cstring>
 
@@ -7,23 +7,9 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/x509_csr.h"
 #include "pmu/base/ip_address.h"
-#include "pmu/port/tls.h"
+#include "tls_internal.h"
 
 namespace pmu::port {
-namespace {
-
-char g_scratch[4097];  // NUL-terminated PEM for parsing (main loop only)
-
-const unsigned char* Terminated(std::string_view pem, std::size_t* n) {
-  if (pem.size() >= sizeof(g_scratch)) return nullptr;
-  std::memcpy(g_scratch, pem.data(), pem.size());
-  g_scratch[pem.size()] = '\0';
-  *n = pem.size() + 1;
-  return reinterpret_cast<const unsigned char*>(g_scratch);
-}
-
-}  // namespace
-
 Status MakeKeyAndCsr(std::string_view common_name, std::span<char> key_pem, std::size_t* key_len,
                      std::span<char> csr_pem, std::size_t* csr_len) {
   mbedtls_pk_context key;
@@ -57,15 +43,17 @@ Status MakeKeyAndCsr(std::string_view common_name, std::span<char> key_pem, std:
   return result;
 }
 
-Status CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pem,
-                              const mbedtls_x509_crt& trust_anchor, FixedString<160>* why) {
+Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pem,
+                                         FixedString<160>* why) const {
+  if (state_ == nullptr) return FailedPrecondition("TLS server not initialised");
+  const mbedtls_x509_crt& trust_anchor = state_->ca;
   mbedtls_x509_crt crt;
   mbedtls_x509_crt_init(&crt);
   mbedtls_pk_context key;
   mbedtls_pk_init(&key);
   Status result = Status::Ok();
   std::size_t n = 0;
-  const unsigned char* text = Terminated(cert_pem, &n);
+  const unsigned char* text = NulTerminatedPem(cert_pem, &n);
   int rc = text ? mbedtls_x509_crt_parse(&crt, text, n) : MBEDTLS_ERR_X509_BAD_INPUT_DATA;
   if (rc != 0) {
     why->Format("not a PEM certificate: %s", TlsErrorText(rc).c_str());
@@ -90,9 +78,9 @@ Status CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pe
     result = InvalidArgument("not a server certificate");
   }
   if (result.ok()) {
-    text = Terminated(key_pem, &n);
+    text = NulTerminatedPem(key_pem, &n);
     rc = text ? mbedtls_pk_parse_key(&key, text, n, nullptr, 0) : MBEDTLS_ERR_PK_BAD_INPUT_DATA;
-    std::memset(g_scratch, 0, sizeof(g_scratch));
+    WipePemScratch();
     if (rc != 0 || mbedtls_pk_check_pair(&crt.pk, &key) != 0) {
       why->Append("the certificate is not for the key made by 'cert csr'");
       result = InvalidArgument("certificate does not match the pending key");
@@ -103,7 +91,9 @@ Status CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pe
   return result;
 }
 
-bool CertificateLine(const mbedtls_x509_crt& crt, std::size_t index, FixedString<240>* line) {
+bool TlsServer::CertificateLine(Which which, std::size_t index, CertificateText* line) const {
+  if (state_ == nullptr) return false;
+  const mbedtls_x509_crt& crt = which == Which::kOwn ? state_->certificate() : state_->ca;
   char buf[200];
   switch (index) {
     case 0:

@@ -140,6 +140,19 @@ Status DecodeData(ByteSpan bytes, const ConfigFrame& config, DataFrame& out) {
   return DecodeData(frame, config, out);
 }
 
+Status SetDataStatBits(MutableByteSpan frame, std::uint16_t bits) {
+  const Result<Frame> parsed = ParseFrame(frame);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->type != FrameType::kData) return InvalidArgument("not a data frame");
+  if (parsed->payload().size() < 2) return DataLoss("data frame shorter than its configuration");
+  // STAT is the first field after the common header.
+  std::byte* stat = frame.data() + kCommonHeaderSize;
+  StoreBe16(stat, static_cast<std::uint16_t>(LoadBe16(stat) | bits));
+  const std::size_t body = frame.size() - kCheckSize;
+  StoreBe16(frame.data() + body, Crc16Ccitt(frame.first(body)));
+  return Status::Ok();
+}
+
 Result<std::size_t> EncodeData(const DataFrame& frame, const ConfigFrame& config, MutableByteSpan out) {
   PMU_TRY(wire::CheckConfigShape(config));
   if (frame.idcode != config.idcode) return kIdcodeMismatch;

@@ -1,6 +1,6 @@
 """Helpers for the system tests.
 
-Every test runs inside the private network namespace that sim/pmu-netns makes, next
+Every test runs inside the private network namespace that pmu-netns (targets/sim/pmu-netns) makes, next
 to a real device (pmu-sim, or the MPS2 AN385 board image under QEMU: PMU_TARGET), and
 drives it with the real pdc binary and with raw sockets written only from
 docs/PROTOCOL.md. Waits are on conditions (a log line, a socket event) with a deadline,

@@ -84,7 +84,7 @@ def normal():
     check_banner(banner(0), 1)
     check(re.search(r"reset    power-on \(warm reset 0\)", banner(0)), "first boot is not a power-on")
     wait_log(r"clock: UTC \S+ from the host \(semihosting SYS_TIME\)")
-    wait_log(r"config: configuration: \d+ bytes of text at 0x003f0000")
+    wait_log(r"config: configuration from the config area at 0x003f0000 \(\d+ bytes\)")
     wait_log(r"entropy: DRBG seeded from the provisioned seed, no previous boot seed \(first boot\)")
     wait_log(r"IPv6 address 2001:db8::2 is valid")
     ping(IPV4)
@@ -146,8 +146,9 @@ def normal():
 def bad_config():
     text = banner(0)
     check_banner(text, 1)
-    wait_log(r"config: invalid configuration at 0x003f0000 line 3: log.level: must be error, warn, info or debug "
-             r".*\('log.level = loud'\); running with the defaults")
+    wait_log(r"config: invalid configuration in the config area at 0x003f0000 line 3: log.level = 'loud': "
+             r"must be error, warn, info or debug; ignored")
+    wait_log(r"config: running with the built-in defaults")
     ping(IPV4)
     served("with the default configuration")
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""sim/pmu-netns: the command runs inside a private namespace with the documented
+"""pmu-netns (targets/sim/pmu-netns): the command runs inside a private namespace with the documented
 addresses and no default route, its exit status comes back, and the namespace, the
 device and the name files are gone afterwards: after success, failure and Ctrl-C."""
 import os

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "pmu/base/civil_time.h"
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/ip_address.h"
+#include "pmu/base/report.h"
 #include "pmu/base/result.h"
 #include "pmu/base/xoshiro.h"
 
@@ -147,6 +151,61 @@ TEST(Result, CarriesValueOrStatus) {
   EXPECT_EQ(bad.value_or(3), 3);
   Result<int> from_ok(Status::Ok());  // a bug: becomes an internal error, never a value
   EXPECT_EQ(from_ok.status().code(), StatusCode::kInternal);
+}
+
+// A part of a report with `lines` lines, counting how often it is asked.
+class Part final : public StatsReporter {
+ public:
+  Part(const char* name, std::size_t lines) : name_(name), lines_(lines) {}
+  bool StatsLine(std::size_t index, ReportLine& line) const override {
+    ++asked_;
+    if (index >= lines_) return false;
+    line.Format("%s %zu", name_, index);
+    return true;
+  }
+  mutable std::size_t asked_ = 0;
+
+ private:
+  const char* name_;
+  std::size_t lines_;
+};
+
+std::vector<std::string> ReadAll(ReportReader& reader, std::size_t from = 0) {
+  std::vector<std::string> out;
+  ReportLine line;
+  for (std::size_t i = from; reader.Line(i, line); ++i) out.emplace_back(line.view());
+  return out;
+}
+
+TEST(ReportReader, ReadsThePartsInOrderThenTheEnd) {
+  Part a("a", 2), empty("e", 0), b("b", 1);
+  const StatsReporter* parts[] = {&a, &empty, &b};
+  ReportReader reader(parts);
+  EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{"a 0", "a 1", "b 0", "end of report"}));
+  // In order, each line is produced once and each part asked once past its end.
+  EXPECT_EQ(a.asked_, 3u);
+  EXPECT_EQ(empty.asked_, 1u);
+  EXPECT_EQ(b.asked_, 2u);
+  ReportLine line;
+  EXPECT_FALSE(reader.Line(4, line));
+  EXPECT_FALSE(reader.Line(9, line));
+}
+
+TEST(ReportReader, GoingBackStartsOver) {
+  Part a("a", 3);
+  const StatsReporter* parts[] = {&a};
+  ReportReader reader(parts);
+  ReportLine line;
+  ASSERT_TRUE(reader.Line(2, line));
+  EXPECT_EQ(line.view(), "a 2");
+  ASSERT_TRUE(reader.Line(1, line));  // a console batch that did not fit is produced again
+  EXPECT_EQ(line.view(), "a 1");
+  EXPECT_EQ(ReadAll(reader, 2), (std::vector<std::string>{"a 2", "end of report"}));
+}
+
+TEST(ReportReader, AnEmptyReportIsItsEnd) {
+  ReportReader reader;
+  EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{"end of report"}));
 }
 
 }  // namespace

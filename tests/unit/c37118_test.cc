@@ -204,6 +204,22 @@ TEST(C37118Crc, CheckValueFromTheVectors) {
   EXPECT_EQ(Crc16Ccitt({}), 0xFFFF);
 }
 
+// The board computes CHK with the small table, the host with the large one: the same
+// CRC for the check string and for every frame of the vectors.
+TEST(C37118Crc, BothTablesAgree) {
+  REQUIRE_VECTORS(v);
+  EXPECT_EQ(Crc16CcittNibbleTable(AsBytes("123456789")), 0x29B1);
+  EXPECT_EQ(Crc16CcittNibbleTable({}), 0xFFFF);
+  for (const auto* frames : {&v.v1, &v.v2}) {
+    for (const Bytes& frame : *frames) {
+      EXPECT_EQ(Crc16CcittNibbleTable(frame), Crc16CcittByteTable(frame));
+    }
+  }
+  Bytes all(256);
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::byte>(i);
+  EXPECT_EQ(Crc16CcittNibbleTable(all), Crc16CcittByteTable(all));
+}
+
 TEST(C37118Time, QualityByteRoundTripsEveryValue) {
   for (unsigned b = 0; b < 256; ++b) {
     EXPECT_EQ(TimeQuality::FromByte(static_cast<std::uint8_t>(b)).ToByte(), b);
@@ -812,6 +828,31 @@ TEST(C37118Config, Config3Errors) {
     const Status s = DecodeConfig(Fixed(b), c);
     EXPECT_FALSE(s.ok()) << cut;
   }
+}
+
+// The device marks a configuration change per PDC on a frame it encoded once: the
+// bit is set, the rest of the frame and its validity stay.
+TEST(C37118Data, SetDataStatBitsMarksOnlyTheStat) {
+  REQUIRE_VECTORS(v);
+  const ConfigFrame cfg = MustConfig(v.v2[1]);
+  Bytes data = v.v2[2];
+  DataFrame before;
+  ASSERT_TRUE(DecodeData(data, cfg, before).ok());
+  ASSERT_FALSE(before.pmus[0].stat & kStatConfigChange);
+  ASSERT_TRUE(SetDataStatBits(data, kStatConfigChange).ok());
+  DataFrame after;
+  ASSERT_TRUE(DecodeData(data, cfg, after).ok()) << "CHK recomputed";
+  EXPECT_EQ(after.pmus[0].stat, before.pmus[0].stat | kStatConfigChange);
+  Bytes expected = v.v2[2];
+  Put16(expected, kCommonHeaderSize, static_cast<std::uint16_t>(before.pmus[0].stat | kStatConfigChange));
+  EXPECT_EQ(ToHex(Bytes(data.begin(), data.end() - 2)), ToHex(Bytes(expected.begin(), expected.end() - 2)));
+
+  Bytes config = v.v2[1];
+  EXPECT_STATUS(SetDataStatBits(config, kStatConfigChange), kInvalidArgument, "not a data frame");
+  Bytes corrupt = v.v2[2];
+  corrupt[kCommonHeaderSize + 3] ^= std::byte{1};
+  EXPECT_STATUS(SetDataStatBits(corrupt, kStatConfigChange), kDataLoss, "bad CRC");
+  EXPECT_EQ(corrupt[kCommonHeaderSize], v.v2[2][kCommonHeaderSize]) << "a refused frame is left alone";
 }
 
 // ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 #include "c37/format.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/measurement/synthetic_front_end.h"
-#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/measurement/c37_pmu.h"
 
 namespace pmu::firmware {
 namespace {
@@ -134,7 +134,7 @@ TEST(C37Pmu, ConfigChangedMarkKeepsTheFrameValid) {
   std::byte data[C37Pmu::kMaxDataFrame];
   auto n = f.pmu.EncodeData(SampleEstimate(0), {}, data);
   ASSERT_TRUE(n.ok());
-  C37Pmu::MarkConfigChanged(MutableByteSpan(data, *n));
+  ASSERT_TRUE(p::SetDataStatBits(MutableByteSpan(data, *n), p::kStatConfigChange).ok());
   auto frame = p::ParseFrame(ByteSpan(data, *n));
   ASSERT_TRUE(frame.ok());
   EXPECT_TRUE(LoadBe16(data + p::kCommonHeaderSize) & p::kStatConfigChange);

@@ -207,5 +207,47 @@ TEST(Config, CrossFieldRules) {
   EXPECT_TRUE(ValidateConfig(v6only).ok());
 }
 
+// The ws.* block (the WebSocket service end to end is tests/system/test_websocket*.py).
+TEST(WebSocketConfig, DefaultsAndRanges) {
+  DeviceConfig c;
+  EXPECT_EQ(c.ws_port, 5006);
+  EXPECT_EQ(c.ws_max_clients, firmware::kMaxWebSocketSessions);
+  EXPECT_EQ(c.ws_max_message, 1024u);
+  EXPECT_EQ(c.ws_handshake_timeout_s, 10u);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  for (const char* key : {"ws.port", "ws.max_clients", "ws.max_message", "ws.handshake_timeout_s"}) {
+    EXPECT_NE(firmware::ConfigKeyHelp(key), nullptr) << key;
+  }
+  const std::pair<const char*, const char*> bad[] = {
+      {"ws.port", "0"},           {"ws.port", "65536"},         {"ws.max_clients", "0"},
+      {"ws.max_clients", "9"},    {"ws.max_message", "15"},     {"ws.max_message", "1048577"},
+      {"ws.handshake_timeout_s", "0"}, {"ws.handshake_timeout_s", "3601"}, {"ws.max_message", "1k"},
+  };
+  for (const auto& [key, value] : bad) {
+    DeviceConfig d;
+    const ConfigError e = SetConfigValue(d, key, value);
+    ASSERT_FALSE(e.ok()) << key << " = " << value;
+    EXPECT_STREQ(e.key, key);
+  }
+  DeviceConfig d;
+  ASSERT_TRUE(SetConfigValue(d, "ws.max_message", "1048576").ok());
+  ASSERT_TRUE(SetConfigValue(d, "ws.max_clients", "1").ok());
+  EXPECT_EQ(d.ws_max_message, 1u << 20);
+}
+
+TEST(WebSocketConfig, PortMustNotClashWithTheOtherTcpServices) {
+  for (const char* port : {"5002", "5003"}) {
+    DeviceConfig c;
+    ASSERT_TRUE(SetConfigValue(c, "ws.port", port).ok());
+    const ConfigError e = ValidateConfig(c);
+    ASSERT_FALSE(e.ok()) << port;
+    EXPECT_STREQ(e.key, "ws.port");
+  }
+  // UDP ports are another space.
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "ws.port", "5001").ok());
+  EXPECT_TRUE(ValidateConfig(c).ok());
+}
+
 }  // namespace
 }  // namespace pmu::firmware

@@ -13,7 +13,7 @@
 #include "c37/format.h"
 #include "pmu/firmware/measurement/phasor_estimator.h"
 #include "pmu/firmware/measurement/synthetic_front_end.h"
-#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/measurement/c37_pmu.h"
 #include "test_json.h"
 
 namespace pmu::pdc::c37 {

@@ -11,7 +11,7 @@
 #include "pmu/proto/floodme.h"
 #include "pmu/firmware/services/c37118_service.h"
 #include "pmu/firmware/services/command_service.h"
-#include "pmu/firmware/services/tcp_echo.h"
+#include "pmu/firmware/services/echo_service.h"
 #include "pmu/firmware/services/websocket_service.h"
 #include "pmu/proto/websocket_frame.h"
 

@@ -78,4 +78,17 @@ std::uint32_t Measurement::MsUntilNextReport() const {
   return ms > 1000 ? 1000u : static_cast<std::uint32_t>(ms);
 }
 
+bool Measurement::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index != 0) return false;
+  const MeasurementCounters& m = counters_;
+  t.Format("measurement reports=%llu skipped=%llu read_errors=%llu estimator_mean_ns=%llu estimator_max_ns=%llu "
+           "acquisition_mean_ns=%llu",
+           static_cast<unsigned long long>(m.reports), static_cast<unsigned long long>(m.skipped),
+           static_cast<unsigned long long>(m.read_errors),
+           static_cast<unsigned long long>(m.reports ? m.estimator_ns / m.reports : 0),
+           static_cast<unsigned long long>(m.estimator_max_ns),
+           static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0));
+  return true;
+}
+
 }  // namespace pmu::firmware

@@ -1,8 +1,9 @@
 #include "pmu/firmware/services/c37118_service.h"
 
+#include <cinttypes>
+
 #include <cstring>
 
-#include "pmu/port/lwip_status.h"
 
 namespace pmu::firmware {
 namespace {
@@ -28,10 +29,6 @@ const char* CommandName(c37::CommandCode c) {
 
 // ---- service ------------------------------------------------------------------------
 
-C37Service::~C37Service() {
-  if (udp_ != nullptr) udp_remove(udp_);
-}
-
 Status C37Service::Start() {
   const C37Config& c = ctx_.config.c37;
   // A PDC beyond the limit is reset at once: it cannot be told why in C37.118.2.
@@ -40,22 +37,16 @@ Status C37Service::Start() {
   options.port = c.port;
   options.max_sessions = c.max_clients;
   PMU_TRY(listener_.Listen(options));
-  udp_ = udp_new_ip_type(IPADDR_TYPE_ANY);
-  if (udp_ == nullptr) return ResourceExhausted("no UDP PCB for the C37.118.2 service");
-  const err_t err = udp_bind(udp_, IP_ANY_TYPE, c.udp_port);
-  if (err != ERR_OK) return port::FromLwipErr(err);
-  udp_recv(udp_, &C37Service::OnUdp, this);
+  PMU_TRY(udp_.Open(c.udp_port, udp_datagram_, &C37Service::OnUdp, this));
   if (c.multicast) {
-    udp_set_multicast_ttl(udp_, 1);  // this link only, like the bulletins
+    udp_.SetMulticastTtl(1);  // this link only, like the bulletins
     Subscriber& m = subscribers_[kMaxUdpSubscribers];
     m.used = m.permanent = true;
-    IP_ADDR4(&m.addr, c.multicast_group4.octets[0], c.multicast_group4.octets[1], c.multicast_group4.octets[2],
-             c.multicast_group4.octets[3]);
-    m.port = c.multicast_port;
+    m.peer = port::UdpPeer::V4(c.multicast_group4, c.multicast_port);
     m.next_config_ms = 0;
   }
   last_offset_ns_ = ctx_.clock.offset_ns();
-  PMU_LOG_INFO(ctx_.log, "c37", "IDCODE %u '%s': TCP port %u (up to %u PDCs), UDP port %u%s%s; %u frames/s, "
+  PMU_LOG_INFO(ctx_.log, kTag, "IDCODE %u '%s': TCP port %u (up to %u PDCs), UDP port %u%s%s; %u frames/s, "
                "version %u, CFGCNT %u",
                c.idcode, c.station.c_str(), c.port, static_cast<unsigned>(c.max_clients), c.udp_port,
                c.multicast ? ", multicast to " : "", c.multicast ? FormatIpv4(c.multicast_group4).c_str() : "",
@@ -66,7 +57,7 @@ Status C37Service::Start() {
 void C37Service::ConfigurationChanged() {
   const C37Config& c = ctx_.config.c37;
   listener_.set_max_sessions(c.max_clients);
-  PMU_LOG_INFO(ctx_.log, "c37", "configuration changed: CFGCNT %u; '%s', %u frames/s; PDCs are told by STAT bit 10",
+  PMU_LOG_INFO(ctx_.log, kTag, "configuration changed: CFGCNT %u; '%s', %u frames/s; PDCs are told by STAT bit 10",
                pmu_->config_count(), c.station.c_str(), c.rate);
 }
 
@@ -105,7 +96,7 @@ ByteSpan C37Service::Encode(Reply reply) {
     case Reply::kConfig3: n = pmu_->EncodeConfig(c37::FrameType::kConfig3, now, q, scratch_); break;
   }
   if (!n.ok()) {
-    PMU_LOG_ERROR(ctx_.log, "c37", "cannot encode a reply: %s", n.status().message());
+    PMU_LOG_ERROR(ctx_.log, kTag, "cannot encode a reply: %s", n.status().message());
     return {};
   }
   if (reply != Reply::kHeader) ++counters_.config_frames;
@@ -116,21 +107,21 @@ ByteSpan C37Service::Encode(Reply reply) {
 C37Service::Reply C37Service::Command(const c37::Frame& frame, const char* peer, bool* data_on, std::uint16_t* seen) {
   if (frame.type != c37::FrameType::kCommand) {
     ++counters_.ignored_frames;
-    PMU_LOG_DEBUG(ctx_.log, "c37", "%s sent a frame of type %u; ignored", peer, static_cast<unsigned>(frame.type));
+    PMU_LOG_DEBUG(ctx_.log, kTag, "%s sent a frame of type %u; ignored", peer, static_cast<unsigned>(frame.type));
     return Reply::kNone;
   }
   const Result<c37::CommandFrame> cmd = c37::DecodeCommand(frame);
   if (!cmd.ok()) {
     ++counters_.rejected_frames;
-    PMU_LOG_WARN(ctx_.log, "c37", "%s bad command frame: %s", peer, cmd.status().message());
+    PMU_LOG_WARN(ctx_.log, kTag, "%s bad command frame: %s", peer, cmd.status().message());
     return Reply::kNone;
   }
   if (cmd->idcode != pmu_->idcode()) {
-    PMU_LOG_DEBUG(ctx_.log, "c37", "%s addressed IDCODE %u; this PMU is %u (answered anyway)", peer, cmd->idcode,
+    PMU_LOG_DEBUG(ctx_.log, kTag, "%s addressed IDCODE %u; this PMU is %u (answered anyway)", peer, cmd->idcode,
                   pmu_->idcode());
   }
   const auto code = cmd->command;
-  PMU_LOG_INFO(ctx_.log, "c37", "%s %s (0x%04x)", peer, CommandName(code), static_cast<unsigned>(code));
+  PMU_LOG_INFO(ctx_.log, kTag, "%s %s (0x%04x)", peer, CommandName(code), static_cast<unsigned>(code));
   switch (code) {
     case c37::CommandCode::kDataOff: *data_on = false; return Reply::kNone;
     case c37::CommandCode::kDataOn: *data_on = true; return Reply::kNone;
@@ -150,7 +141,7 @@ void C37Service::Publish(const Estimate& estimate) {
   const ClockQuality q = Quality();
   const Result<std::size_t> n = pmu_->EncodeData(estimate, q, frame);
   if (!n.ok()) {
-    PMU_LOG_ERROR(ctx_.log, "c37", "cannot encode a data frame: %s", n.status().message());
+    PMU_LOG_ERROR(ctx_.log, kTag, "cannot encode a data frame: %s", n.status().message());
     return;
   }
   const ByteSpan plain(frame, *n);
@@ -159,7 +150,8 @@ void C37Service::Publish(const Estimate& estimate) {
     if (seen == pmu_->config_count()) return plain;
     if (!have_marked) {
       std::memcpy(marked, frame, *n);
-      C37Pmu::MarkConfigChanged(MutableByteSpan(marked, *n));
+      // Cannot fail on a frame just encoded whole.
+      (void)proto::c37118::SetDataStatBits(MutableByteSpan(marked, *n), proto::c37118::kStatConfigChange);
       have_marked = true;
     }
     return ByteSpan(marked, *n);
@@ -178,49 +170,34 @@ void C37Service::Publish(const Estimate& estimate) {
     if (!sub.used) continue;
     if (now >= sub.next_config_ms) {
       const ByteSpan cfg = Encode(Reply::kConfig2);
-      if (!cfg.empty()) SendUdp(cfg, &sub.addr, sub.port);
+      if (!cfg.empty()) SendUdp(cfg, sub.peer);
       sub.config_count_seen = pmu_->config_count();
       sub.next_config_ms = now + std::uint64_t{ctx_.config.c37.udp_config_period_s} * 1000;
     }
-    SendUdp(for_pdc(sub.config_count_seen), &sub.addr, sub.port);
+    SendUdp(for_pdc(sub.config_count_seen), sub.peer);
     ++counters_.data_frames;
   }
 }
 
-void C37Service::SendUdp(ByteSpan frame, const ip_addr_t* addr, u16_t port) {
-  pbuf* p = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(frame.size()), PBUF_RAM);
-  if (p == nullptr) {
-    ++counters_.data_dropped;
-    ++counters_.dropped_memory;
-    return;
-  }
-  pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
-  const err_t err = udp_sendto(udp_, p, addr, port);
-  pbuf_free(p);
-  if (err != ERR_OK) {
-    ++counters_.data_dropped;
-    ++counters_.dropped_memory;
-  }
+void C37Service::SendUdp(ByteSpan frame, const port::UdpPeer& to) {
+  if (udp_.SendTo(frame, to).ok()) return;
+  ++counters_.data_dropped;
+  ++counters_.dropped_memory;
 }
 
-void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
-  auto* self = static_cast<C37Service*>(arg);
-  // Thin callback: copy the datagram (commands are small), free, parse.
-  std::byte copy[320];
-  const std::size_t total = p->tot_len;
-  const u16_t n = pbuf_copy_partial(p, copy, sizeof(copy), 0);
-  pbuf_free(p);
-  const port::PeerText peer = port::FormatPeer(addr, port);
-  if (total > sizeof(copy)) {
+void C37Service::OnUdp(void* context, ByteSpan datagram, std::size_t size, const port::UdpPeer& from) {
+  auto* self = static_cast<C37Service*>(context);
+  const port::PeerText peer = from.Text();
+  if (size > datagram.size()) {
     ++self->counters_.rejected_frames;
-    PMU_LOG_WARN(self->ctx_.log, "c37", "udp %s datagram of %u bytes ignored", peer.c_str(),
-                 static_cast<unsigned>(total));
+    PMU_LOG_WARN(self->ctx_.log, kTag, "udp %s datagram of %u bytes ignored", peer.c_str(),
+                 static_cast<unsigned>(size));
     return;
   }
-  const Result<c37::Frame> frame = c37::ParseFrame(ByteSpan(copy, n));
+  const Result<c37::Frame> frame = c37::ParseFrame(datagram);
   if (!frame.ok()) {
     ++self->counters_.rejected_frames;
-    PMU_LOG_WARN(self->ctx_.log, "c37", "udp %s bad frame: %s", peer.c_str(), frame.status().message());
+    PMU_LOG_WARN(self->ctx_.log, kTag, "udp %s bad frame: %s", peer.c_str(), frame.status().message());
     return;
   }
   ++self->counters_.udp_commands;
@@ -228,7 +205,7 @@ void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_
   // The subscriber this address already is, if any.
   Subscriber* sub = nullptr;
   for (Subscriber& s : self->subscribers_) {
-    if (s.used && !s.permanent && s.port == port && ip_addr_cmp(&s.addr, addr)) sub = &s;
+    if (s.used && !s.permanent && s.peer == from) sub = &s;
   }
   bool data_on = sub != nullptr;
   std::uint16_t seen = sub ? sub->config_count_seen : self->pmu_->config_count();
@@ -244,13 +221,12 @@ void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_
     }
     if (sub == nullptr) {
       ++self->counters_.udp_refused;
-      PMU_LOG_WARN(self->ctx_.log, "c37", "%s data on refused: all %u UDP subscriber slots taken", tag.c_str(),
+      PMU_LOG_WARN(self->ctx_.log, kTag, "%s data on refused: all %u UDP subscriber slots taken", tag.c_str(),
                    static_cast<unsigned>(kMaxUdpSubscribers));
     } else {
       *sub = Subscriber{};
       sub->used = true;
-      ip_addr_copy(sub->addr, *addr);
-      sub->port = port;
+      sub->peer = from;
       sub->config_count_seen = seen;
       // The first CFG-2 follows one period after data on: the PDC asked for it already.
       sub->next_config_ms = self->ctx_.clock.MonotonicMs() + std::uint64_t{self->ctx_.config.c37.udp_config_period_s} * 1000;
@@ -264,7 +240,7 @@ void C37Service::OnUdp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_
     sub->lease_until_ms = self->ctx_.clock.MonotonicMs() + std::uint64_t{self->ctx_.config.c37.udp_lease_s} * 1000;
   }
   const ByteSpan bytes = self->Encode(reply);
-  if (!bytes.empty()) self->SendUdp(bytes, addr, port);
+  if (!bytes.empty()) self->SendUdp(bytes, from);
 }
 
 void C37Service::ExpireLeases(std::uint64_t now_ms) {
@@ -273,7 +249,7 @@ void C37Service::ExpireLeases(std::uint64_t now_ms) {
     s.used = false;
     ++counters_.udp_expired;
     PMU_LOG_INFO(ctx_.log, kTag, "udp %s subscription ended: no command for %u s (lease)",
-                 port::FormatPeer(&s.addr, s.port).c_str(), static_cast<unsigned>(ctx_.config.c37.udp_lease_s));
+                 s.peer.Text().c_str(), static_cast<unsigned>(ctx_.config.c37.udp_lease_s));
   }
 }
 
@@ -341,6 +317,27 @@ void C37Session::OnPeerClosed() {
 
 void C37Session::OnEnded(const char* why) {
   PMU_LOG_INFO(service_.ctx_.log, kTag, "%s connection ended: %s", connection_.peer().c_str(), why);
+}
+
+bool C37Service::StatsLine(std::size_t index, ReportLine& t) const {
+  const C37Counters& c = counters_;
+  if (index == 0) {
+    listener_.Summary(t);
+    t.Format(" commands=%" PRIu32 " ignored=%" PRIu32 " rejected=%" PRIu32 " udp_commands=%" PRIu32
+             " udp_subscribers=%u udp_expired=%" PRIu32 " data=%llu dropped=%llu config=%" PRIu32 " header=%" PRIu32
+             " cfgcnt=%u",
+             c.commands, c.ignored_frames, c.rejected_frames, c.udp_commands, static_cast<unsigned>(udp_subscribers()),
+             c.udp_expired, static_cast<unsigned long long>(c.data_frames),
+             static_cast<unsigned long long>(c.data_dropped), c.config_frames, c.header_frames,
+             static_cast<unsigned>(pmu_->config_count()));
+    return true;
+  }
+  if (index == 1) {
+    t.Format("c37 drops queue=%llu room=%llu memory=%llu", static_cast<unsigned long long>(c.dropped_queue),
+             static_cast<unsigned long long>(c.dropped_room), static_cast<unsigned long long>(c.dropped_memory));
+    return true;
+  }
+  return listener_.ConnectionLine(index - 2, t);
 }
 
 }  // namespace pmu::firmware

@@ -10,8 +10,9 @@ namespace {
 
 // One segment's worth per write: each write becomes one copy in lwIP's heap.
 constexpr std::size_t kChunk = 1460;
-// The main loop is single-threaded, so one scratch buffer serves every session.
-std::byte g_scratch[kChunk];
+// The next segment of an answer, copied out of the job before it is written (the main
+// loop is single-threaded, so one buffer serves every session).
+std::byte g_segment[kChunk];
 
 constexpr std::string_view kBusy = "ERROR busy: too many clients, try again later\n";
 
@@ -179,9 +180,9 @@ void CommandSession::Pump() {
     const bool bulk = job_.outcome() == CommandJob::Outcome::kFloodme;
     const std::size_t room = std::min(connection_.SendRoom(bulk), kChunk);
     if (room == 0) break;  // OnSent resumes
-    const std::size_t n = job_.Peek(MutableByteSpan(g_scratch, room));
+    const std::size_t n = job_.Peek(MutableByteSpan(g_segment, room));
     const bool last_of_message = n == job_.message_remaining();
-    const Status s = connection_.Write(ByteSpan(g_scratch, n), /*more=*/!last_of_message);
+    const Status s = connection_.Write(ByteSpan(g_segment, n), /*more=*/!last_of_message);
     if (s.code() == StatusCode::kResourceExhausted) break;  // the heap is short: OnSent or OnTick retries
     if (!s.ok()) {
       PMU_LOG_WARN(ctx.log, service_.tag_, "%s aborted: write failed: %s", connection_.peer().c_str(), s.message());
@@ -189,7 +190,7 @@ void CommandSession::Pump() {
       return;
     }
     const bool pause = last_of_message && job_.pause_after_message();
-    job_.Consume(ByteSpan(g_scratch, n), now);
+    job_.Consume(ByteSpan(g_segment, n), now);
     service_.counters_.bytes_sent += n;
     wrote = true;
     if (pause) {
@@ -221,6 +222,15 @@ void CommandSession::LogDone() {
     default:
       break;
   }
+}
+
+bool CommandService::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index > 0) return listener_.ConnectionLine(index - 1, t);
+  const CommandServiceCounters& c = counters_;
+  listener_.Summary(t);
+  t.Format(" completed=%" PRIu32 " errors=%" PRIu32 " timeouts=%" PRIu32 " bytes=%llu", c.completed, c.errors,
+           c.timeouts, static_cast<unsigned long long>(c.bytes_sent));
+  return true;
 }
 
 }  // namespace pmu::firmware

@@ -1,15 +1,14 @@
 #include "pmu/firmware/services/console_service.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdarg>
 #include <cstring>
 
-#include "lwip/init.h"
-#include "mbedtls/version.h"
 #include "pmu/base/civil_time.h"
-#include "pmu/firmware/device.h"
+#include "pmu/firmware/version.h"
+#include "pmu/port/network.h"
 #include "pmu/port/tls.h"
-#include "pmu/port/tls_identity.h"
 
 namespace pmu::firmware {
 namespace {
@@ -19,29 +18,6 @@ constexpr std::size_t kBatch = 1200;       // bytes of response lines per write 
 char g_batch[kBatch];                      // main loop only
 
 constexpr std::string_view kPemEnd = "-----END CERTIFICATE-----";
-
-struct HelpEntry {
-  const char* usage;
-  const char* what;
-};
-constexpr HelpEntry kHelp[] = {
-    {"help", "this list"},
-    {"version", "firmware and library versions"},
-    {"uptime", "time since boot and the boot count"},
-    {"date", "the device's UTC date and time, and its clock offset"},
-    {"interfaces", "MAC address, link, IPv4 and IPv6 addresses"},
-    {"stats", "lwIP pools and heap, link and service counters, TLS arena"},
-    {"log [N]", "the last N log records (default 20, at most 64)"},
-    {"config show", "every configuration key; '*' marks a change not yet applied"},
-    {"config set KEY VALUE", "change a key (checked now; 'config save' keeps it, 'reboot' applies it)"},
-    {"config apply", "apply the changed c37.* and waveform.* keys now (not the C37 ports)"},
-    {"config save", "write the configuration to storage"},
-    {"cert info", "the device certificate and the CA it trusts"},
-    {"cert csr", "make a new key pair and print its certificate signing request"},
-    {"cert install", "then paste the signed certificate (PEM); new connections use it"},
-    {"reboot", "restart the device"},
-    {"exit", "end this session"},
-};
 
 }  // namespace
 
@@ -62,10 +38,62 @@ Status ConsoleService::Start(std::uint16_t port, port::TlsServer& tls, std::uint
   return Status::Ok();
 }
 
+bool ConsoleService::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index > 0) return listener_.ConnectionLine(index - 1, t);
+  listener_.Summary(t);
+  t.Format(" commands=%" PRIu32 " errors=%" PRIu32, counters_.commands, counters_.errors);
+  return true;
+}
+
+// ---- the commands ---------------------------------------------------------------------
+
+using Session = ConsoleSession;
+constexpr std::uint8_t kAnyNumber = 255;  // a value that may contain spaces
+
+// name, arguments, help, handler, fewest and most arguments. Help lists them in order.
+constinit const Session::Command Session::kCommands[] = {
+    {"help", "", "this list", &Session::Help, 0, 0},
+    {"version", "", "firmware and library versions", &Session::Version, 0, 0},
+    {"uptime", "", "time since boot and the boot count", &Session::Uptime, 0, 0},
+    {"date", "", "the device's UTC date and time, and its clock offset", &Session::Date, 0, 0},
+    {"interfaces", "", "MAC address, link, IPv4 and IPv6 addresses", &Session::Interfaces, 0, 0},
+    {"stats", "", "lwIP pools and heap, link and service counters, TLS arena", &Session::Stats, 0, 0},
+    {"log", "[N]", "the last N log records (default 20) of those the device keeps", &Session::ShowLog, 0, 1},
+    {"config show", "", "every configuration key; '*' marks a change not yet applied", &Session::ConfigShow, 0,
+     0},
+    {"config set", "KEY VALUE", "change a key (checked now; 'config save' keeps it, 'reboot' applies it)",
+     &Session::ConfigSet, 2, kAnyNumber},
+    {"config apply", "", "apply the changed c37.* and waveform.* keys now (not the C37 ports)",
+     &Session::ConfigApply, 0, 0},
+    {"config save", "", "write the configuration to storage", &Session::ConfigSave, 0, 0},
+    {"cert info", "", "the device certificate and the CA it trusts", &Session::CertInfo, 0, 0},
+    {"cert csr", "", "make a new key pair and print its certificate signing request", &Session::CertCsr, 0, 0},
+    {"cert install", "", "then paste the signed certificate (PEM); new connections use it", &Session::CertInstall,
+     0, 0},
+    {"reboot", "", "restart the device", &Session::Reboot, 0, 0},
+    {"exit", "", "end this session", &Session::Exit, 0, 0},
+    {"quit", "", nullptr, &Session::Exit, 0, 0},  // an alias of exit
+};
+const std::size_t Session::kCommandCount = sizeof(kCommands) / sizeof(kCommands[0]);
+
+namespace {
+
+// How many words of `line` the command's name takes, or 0 when it is not this command.
+std::size_t NameWords(std::string_view name, const proto::ConsoleLine& line) {
+  const std::size_t space = name.find(' ');
+  if (space == std::string_view::npos) return line.word(0) == name ? 1 : 0;
+  return line.word(0) == name.substr(0, space) && line.word(1) == name.substr(space + 1) ? 2 : 0;
+}
+
+}  // namespace
+
 // ---- session ------------------------------------------------------------------------
 
 ConsoleSession::ConsoleSession(ConsoleService& service, port::Connection& connection)
-    : service_(service), connection_(connection), last_activity_ms_(service.ctx_.clock.MonotonicMs()) {}
+    : service_(service),
+      host_(service.host_),
+      connection_(connection),
+      last_activity_ms_(service.ctx_.clock.MonotonicMs()) {}
 
 void ConsoleSession::ProcessInput() {
   // Handling a line answers it through Pump, which comes back here for the next line:
@@ -120,6 +148,15 @@ void ConsoleSession::Respond(Output kind, std::size_t count) {
   status_.Append("OK");
 }
 
+void ConsoleSession::RespondText(const char* format, ...) {
+  text_.clear();
+  va_list args;
+  va_start(args, format);
+  text_.VFormat(format, args);
+  va_end(args);
+  Respond(Output::kText);
+}
+
 void ConsoleSession::Fail(const char* format, ...) {
   Respond(Output::kNone);
   status_.clear();
@@ -131,24 +168,27 @@ void ConsoleSession::Fail(const char* format, ...) {
   ++service_.counters_.errors;
 }
 
-void ConsoleSession::HandleLine(std::string_view line) {
-  const char* peer = connection_.peer().c_str();
-  if (!authenticated_) {
-    // The handshake is over once a line arrives: whose certificate is it?
-    FixedString<120> why;
-    const Result<port::TlsPeer> client = connection_.TlsClient(&why);
-    if (!client.ok()) {
-      PMU_LOG_WARN(service_.ctx_.log, kTag, "%s refused: %s", peer, why.c_str());
-      Fail("client certificate not accepted: %s", why.c_str());
-      close_after_ = true;
-      Pump();
-      return;
-    }
-    authenticated_ = true;
-    client_ = client->common_name;
-    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s opened by %s (%s, %s)", peer, client_.c_str(), client->version,
-                 client->ciphersuite);
+bool ConsoleSession::Authenticate() {
+  // The handshake is over once a line arrives: whose certificate is it?
+  FixedString<120> why;
+  const Result<port::TlsPeer> client = connection_.TlsClient(&why);
+  if (!client.ok()) {
+    PMU_LOG_WARN(service_.ctx_.log, kTag, "%s refused: %s", connection_.peer().c_str(), why.c_str());
+    Fail("client certificate not accepted: %s", why.c_str());
+    close_after_ = true;
+    Pump();
+    return false;
   }
+  authenticated_ = true;
+  client_ = client->common_name;
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s opened by %s (%s, %s)", connection_.peer().c_str(), client_.c_str(),
+               client->version, client->ciphersuite);
+  return true;
+}
+
+void ConsoleSession::HandleLine(std::string_view line) {
+  if (!authenticated_ && !Authenticate()) return;
+  const char* peer = connection_.peer().c_str();
   if (pem_input_) {
     // Lines of the certificate being pasted.
     text_.Append(line);
@@ -179,140 +219,144 @@ void ConsoleSession::HandleLine(std::string_view line) {
 }
 
 void ConsoleSession::Dispatch(const proto::ConsoleLine& cmd) {
-  Device& device = service_.device_;
-  const std::string_view w0 = cmd.word(0), w1 = cmd.word(1);
-  auto expect_words = [&](std::size_t n) {
-    if (cmd.count == n) return true;
-    Fail("'%.*s' takes %u word%s; try 'help'", static_cast<int>(cmd.text.size()), cmd.text.data(),
-         static_cast<unsigned>(n), n == 1 ? "" : "s");
-    return false;
-  };
-  if (w0 == "help") {
-    if (expect_words(1)) Respond(Output::kHelp);
-  } else if (w0 == "version") {
-    if (!expect_words(1)) return;
-    text_.clear();
-    text_.Format("PMU firmware %s on %s\nlwIP %s, %s\n", kFirmwareVersion, device.board_name(), LWIP_VERSION_STRING,
-                 MBEDTLS_VERSION_STRING_FULL);
-    Respond(Output::kText);
-  } else if (w0 == "uptime") {
-    if (!expect_words(1)) return;
-    text_.clear();
-    text_.Format("up %llu s, boot %lu\n", static_cast<unsigned long long>(device.UptimeMs() / 1000),
-                 static_cast<unsigned long>(device.boot_count()));
-    Respond(Output::kText);
-  } else if (w0 == "date") {
-    if (!expect_words(1)) return;
-    text_.clear();
-    text_.Format("%s (clock offset %+lld s)\n", FormatIso8601(device.clock().UtcNs(), 6).c_str(),
-                 static_cast<long long>(device.clock().offset_ns() / 1'000'000'000));
-    Respond(Output::kText);
-  } else if (w0 == "interfaces") {
-    if (expect_words(1)) Respond(Output::kInterfaces);
-  } else if (w0 == "stats") {
-    if (expect_words(1)) Respond(Output::kStats);
-  } else if (w0 == "log") {
-    std::size_t n = 20;
-    if (cmd.count == 2) {
-      n = 0;
-      for (char c : w1) {
-        if (c < '0' || c > '9' || n > 1000) {
-          Fail("log takes a number of records, like 'log 10'");
-          return;
-        }
-        n = n * 10 + static_cast<std::size_t>(c - '0');
-      }
-    } else if (!expect_words(1)) {
-      return;
+  bool family = false;  // the first word names some command ("config", "cert")
+  for (const Command& c : std::span(kCommands, kCommandCount)) {
+    const std::string_view name = c.name;
+    const std::size_t words = NameWords(name, cmd);
+    if (words == 0) {
+      family = family || name.substr(0, name.find(' ')) == cmd.word(0);
+      continue;
     }
-    n = std::min<std::size_t>(n, Logger::kRingRecords);
-    // Show the records that exist now, oldest first, as of this moment.
-    const std::uint32_t logged = service_.ctx_.log.records_logged();
-    const std::size_t available = std::min<std::size_t>(logged, Logger::kRingRecords);
-    n = std::min(n, available);
-    log_first_ = logged - static_cast<std::uint32_t>(n);
-    Respond(Output::kLog, n);
-  } else if (w0 == "config" && w1 == "show" && cmd.count == 2) {
-    Respond(Output::kConfig);
-  } else if (w0 == "config" && w1 == "set") {
-    if (cmd.count < 4) {
-      Fail("usage: config set KEY VALUE");
-      return;
-    }
-    const std::string_view key = cmd.word(2);
-    const std::string_view value = cmd.RestFrom(3);
-    DeviceConfig trial = device.candidate_config();
-    ConfigError e = SetConfigValue(trial, key, value);
-    if (e.ok()) e = ValidateConfig(trial);
-    if (!e.ok()) {
-      if (e.key == nullptr) {
-        Fail("unknown key '%.*s'; 'config show' lists them", static_cast<int>(key.size()), key.data());
+    const std::size_t arguments = cmd.count - words;
+    if (arguments < c.min_arguments || arguments > c.max_arguments) {
+      if (*c.arguments == '\0') {
+        Fail("'%s' takes no arguments; try 'help'", c.name);
       } else {
-        Fail("%s: %s", e.key, e.reason);
+        Fail("usage: %s %s", c.name, c.arguments);
       }
       return;
     }
-    device.candidate_config() = trial;
-    text_.clear();
-    text_.Format("%.*s changed: 'config save' keeps it, 'reboot' applies it\n", static_cast<int>(key.size()),
-                 key.data());
-    Respond(Output::kText);
-  } else if (w0 == "config" && w1 == "apply" && cmd.count == 2) {
-    // The measurement keys take effect while running, as pmu-sim's SIGHUP does; the
-    // rest of the candidate stays pending until a reboot.
-    const DeviceConfig& next = device.candidate_config();
-    const Status s = device.ApplyMeasurementConfig(next.c37, next.waveform);
-    if (!s.ok()) {
-      Fail("not applied: %s", s.message());
-      return;
-    }
-    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s applied the measurement configuration (CFGCNT %u)",
-                 client_.c_str(), static_cast<unsigned>(device.c37_config_count()));
-    text_.clear();
-    text_.Format("c37.* and waveform.* applied (CFGCNT %u); other changes wait for 'reboot'\n",
-                 static_cast<unsigned>(device.c37_config_count()));
-    Respond(Output::kText);
-  } else if (w0 == "config" && w1 == "save" && cmd.count == 2) {
-    std::size_t bytes = 0;
-    const Status s = device.SaveCandidateConfig(&bytes);
-    if (!s.ok()) {
-      Fail("configuration not saved: %s", s.message());
-      return;
-    }
-    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s saved the configuration (%u bytes)", client_.c_str(),
-                 static_cast<unsigned>(bytes));
-    text_.clear();
-    text_.Format("saved %u bytes; in effect after 'reboot'\n", static_cast<unsigned>(bytes));
-    Respond(Output::kText);
-  } else if (w0 == "cert" && w1 == "info" && cmd.count == 2) {
-    Respond(Output::kCertInfo);
-  } else if (w0 == "cert" && w1 == "csr" && cmd.count == 2) {
-    const Status s = device.MakeCsr(text_);
-    if (!s.ok()) {
-      Fail("no CSR: %s", s.message());
-      return;
-    }
-    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s made a new key pair and CSR", client_.c_str());
-    Respond(Output::kText);
-  } else if (w0 == "cert" && w1 == "install" && cmd.count == 2) {
-    pem_input_ = true;
-    text_.clear();
-    // No answer until the END line: the pasted certificate belongs to this command.
-  } else if (w0 == "reboot" && cmd.count == 1) {
-    PMU_LOG_WARN(service_.ctx_.log, kTag, "%s asked for a reboot", client_.c_str());
-    text_.clear();
-    text_.Append("rebooting\n");
-    Respond(Output::kText);
-    close_after_ = true;
-    device.RequestReboot();
-  } else if ((w0 == "exit" || w0 == "quit") && cmd.count == 1) {
-    Respond(Output::kNone);
-    close_after_ = true;
-  } else if (w0 == "config" || w0 == "cert") {
-    Fail("unknown command '%.*s'; try 'help'", static_cast<int>(cmd.text.size()), cmd.text.data());
-  } else {
-    Fail("unknown command '%.*s'; try 'help'", static_cast<int>(w0.size()), w0.data());
+    (this->*c.run)(cmd, words);
+    return;
   }
+  const std::string_view shown = family ? cmd.text : cmd.word(0);
+  Fail("unknown command '%.*s'; try 'help'", static_cast<int>(shown.size()), shown.data());
+}
+
+void ConsoleSession::Help(const proto::ConsoleLine&, std::size_t) { Respond(Output::kHelp); }
+
+void ConsoleSession::Version(const proto::ConsoleLine&, std::size_t) {
+  RespondText("PMU firmware %s on %s\n%s\n", kFirmwareVersion, host_.board_name(), port::StackVersions());
+}
+
+void ConsoleSession::Uptime(const proto::ConsoleLine&, std::size_t) {
+  RespondText("up %llu s, boot %lu\n", static_cast<unsigned long long>(host_.UptimeMs() / 1000),
+              static_cast<unsigned long>(host_.boot_count()));
+}
+
+void ConsoleSession::Date(const proto::ConsoleLine&, std::size_t) {
+  const DeviceClock& clock = service_.ctx_.clock;
+  RespondText("%s (clock offset %+lld s)\n", FormatIso8601(clock.UtcNs(), 6).c_str(),
+              static_cast<long long>(clock.offset_ns() / 1'000'000'000));
+}
+
+void ConsoleSession::Interfaces(const proto::ConsoleLine&, std::size_t) { Respond(Output::kInterfaces); }
+
+void ConsoleSession::Stats(const proto::ConsoleLine&, std::size_t) {
+  report_ = ReportReader(host_.stats_parts());
+  Respond(Output::kStats);
+}
+
+void ConsoleSession::ShowLog(const proto::ConsoleLine& cmd, std::size_t first) {
+  std::size_t n = 20;
+  if (cmd.count > first) {
+    n = 0;
+    for (char c : cmd.word(first)) {
+      if (c < '0' || c > '9' || n > 1000) {
+        Fail("log takes a number of records, like 'log 10'");
+        return;
+      }
+      n = n * 10 + static_cast<std::size_t>(c - '0');
+    }
+  }
+  // Show the records that exist now, oldest first, as of this moment.
+  const std::uint32_t logged = service_.ctx_.log.records_logged();
+  const std::size_t available = std::min<std::size_t>(logged, Logger::kRingRecords);
+  n = std::min(n, available);
+  log_first_ = logged - static_cast<std::uint32_t>(n);
+  Respond(Output::kLog, n);
+}
+
+void ConsoleSession::ConfigShow(const proto::ConsoleLine&, std::size_t) { Respond(Output::kConfig); }
+
+void ConsoleSession::ConfigSet(const proto::ConsoleLine& cmd, std::size_t first) {
+  const std::string_view key = cmd.word(first);
+  const ConfigError e = host_.config_editor().Set(key, cmd.RestFrom(first + 1));
+  if (e.ok()) {
+    RespondText("%.*s changed: 'config save' keeps it, 'reboot' applies it\n", static_cast<int>(key.size()),
+                key.data());
+  } else if (e.key == nullptr) {
+    Fail("unknown key '%.*s'; 'config show' lists them", static_cast<int>(key.size()), key.data());
+  } else {
+    Fail("%s: %s", e.key, e.reason);
+  }
+}
+
+void ConsoleSession::ConfigApply(const proto::ConsoleLine&, std::size_t) {
+  // The measurement keys take effect while running, as pmu-sim's SIGHUP does; the
+  // rest of the candidate stays pending until a reboot.
+  const Result<std::uint16_t> count = host_.ApplyMeasurementKeys();
+  if (!count.ok()) {
+    Fail("not applied: %s", count.status().message());
+    return;
+  }
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s applied the measurement configuration (CFGCNT %u)", client_.c_str(),
+               static_cast<unsigned>(*count));
+  RespondText("c37.* and waveform.* applied (CFGCNT %u); other changes wait for 'reboot'\n",
+              static_cast<unsigned>(*count));
+}
+
+void ConsoleSession::ConfigSave(const proto::ConsoleLine&, std::size_t) {
+  std::size_t bytes = 0;
+  const Status s = host_.config_editor().Save(&bytes);
+  if (!s.ok()) {
+    Fail("configuration not saved: %s", s.message());
+    return;
+  }
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s saved the configuration (%u bytes)", client_.c_str(),
+               static_cast<unsigned>(bytes));
+  RespondText("saved %u bytes; in effect after 'reboot'\n", static_cast<unsigned>(bytes));
+}
+
+void ConsoleSession::CertInfo(const proto::ConsoleLine&, std::size_t) { Respond(Output::kCertInfo); }
+
+void ConsoleSession::CertCsr(const proto::ConsoleLine&, std::size_t) {
+  CsrText& csr = text_;
+  const Status s = host_.identity().MakeCsr(service_.ctx_.config.hostname.view(), csr);
+  if (!s.ok()) {
+    Fail("no CSR: %s", s.message());
+    return;
+  }
+  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s made a new key pair and CSR", client_.c_str());
+  Respond(Output::kText);
+}
+
+void ConsoleSession::CertInstall(const proto::ConsoleLine&, std::size_t) {
+  pem_input_ = true;
+  text_.clear();
+  // No answer until the END line: the pasted certificate belongs to this command.
+}
+
+void ConsoleSession::Reboot(const proto::ConsoleLine&, std::size_t) {
+  PMU_LOG_WARN(service_.ctx_.log, kTag, "%s asked for a reboot", client_.c_str());
+  RespondText("rebooting\n");
+  close_after_ = true;
+  host_.RequestReboot();
+}
+
+void ConsoleSession::Exit(const proto::ConsoleLine&, std::size_t) {
+  Respond(Output::kNone);
+  close_after_ = true;
 }
 
 void ConsoleSession::FinishPemInput() {
@@ -322,7 +366,7 @@ void ConsoleSession::FinishPemInput() {
     Fail("certificate too long (at most %u bytes)", static_cast<unsigned>(decltype(text_)::capacity()));
     return;
   }
-  const Status s = service_.device_.InstallCertificate(text_.view(), &why);
+  const Status s = host_.identity().InstallCertificate(text_.view(), &why);
   if (!s.ok()) {
     PMU_LOG_WARN(service_.ctx_.log, kTag, "%s: certificate not installed: %s", client_.c_str(), why.c_str());
     Fail("certificate not installed: %s", why.c_str());
@@ -335,7 +379,6 @@ void ConsoleSession::FinishPemInput() {
 }
 
 bool ConsoleSession::NextLine(Line& out) {
-  Device& device = service_.device_;
   const std::size_t i = index_++;
   switch (output_) {
     case Output::kNone:
@@ -349,19 +392,27 @@ bool ConsoleSession::NextLine(Line& out) {
       text_pos_ += line.size() + (nl == std::string_view::npos ? 0 : 1);
       return true;
     }
-    case Output::kHelp:
-      if (i >= sizeof(kHelp) / sizeof(kHelp[0])) return false;
-      out.Format("%-22s %s", kHelp[i].usage, kHelp[i].what);
-      return true;
+    case Output::kHelp: {
+      // Produced by position: the i-th command that help lists.
+      std::size_t listed = 0;
+      for (const Command& c : std::span(kCommands, kCommandCount)) {
+        if (c.help == nullptr || listed++ != i) continue;
+        FixedString<40> usage;
+        usage.Format("%s%s%s", c.name, *c.arguments ? " " : "", c.arguments);
+        out.Format("%-22s %s", usage.c_str(), c.help);
+        return true;
+      }
+      return false;
+    }
     case Output::kStats: {
-      Device::ReportLine line;
-      if (!device.StatsLine(i, line)) return false;
+      ReportLine line;
+      if (!report_.Line(i, line)) return false;
       out.Append(line.view());
       return true;
     }
     case Output::kInterfaces: {
-      Device::ReportLine line;
-      if (!device.InterfaceLine(i, line)) return false;
+      ReportLine line;
+      if (!host_.InterfaceLine(i, line)) return false;
       out.Append(line.view());
       return true;
     }
@@ -381,22 +432,23 @@ bool ConsoleSession::NextLine(Line& out) {
     case Output::kConfig: {
       if (i >= ConfigKeyCount()) return false;
       ConfigValueText candidate, running;
-      ConfigValueAt(device.candidate_config(), i, candidate, false);
-      ConfigValueAt(device.config(), i, running, false);
+      ConfigValueAt(host_.config_editor().candidate(), i, candidate, false);
+      ConfigValueAt(host_.config_editor().running(), i, running, false);
       const bool differs = candidate.view() != running.view();
       out.Format("%s%s = %s", differs ? "*" : "", ConfigKeyName(i), candidate.c_str());
       if (differs) out.Format("   (running: %s)", running.c_str());
       return true;
     }
     case Output::kCertInfo: {
-      if (!device.tls_ready()) return false;
-      FixedString<240> line;
+      const DeviceIdentity& identity = host_.identity();
+      if (!identity.ready()) return false;
+      port::CertificateText line;
       if (i == 0) {
         out.Append("device certificate:");
         return true;
       }
       if (i >= 1 && i <= 5) {
-        port::CertificateLine(device.console_tls().certificate(), i - 1, &line);
+        identity.CertificateLine(port::TlsServer::Which::kOwn, i - 1, &line);
         out.Format("  %s", line.c_str());
         return true;
       }
@@ -405,7 +457,7 @@ bool ConsoleSession::NextLine(Line& out) {
         return true;
       }
       if (i >= 7 && i <= 10) {
-        port::CertificateLine(device.console_tls().trust_anchor(), i - 7, &line);
+        identity.CertificateLine(port::TlsServer::Which::kTrustAnchor, i - 7, &line);
         out.Format("  %s", line.c_str());
         return true;
       }

@@ -1,15 +1,14 @@
 #include "pmu/firmware/services/reset_service.h"
 
 #include <cinttypes>
-
-#include "pmu/port/connection.h"
-#include "pmu/port/lwip_status.h"
-#include "pmu/proto/reset.h"
-
 #include <cstring>
+
+#include "pmu/proto/reset.h"
 
 namespace pmu::firmware {
 namespace {
+
+constexpr const char* kTag = "reset";
 
 // Printable, quoted text of a datagram for the log.
 FixedString<80> Shown(ByteSpan data) {
@@ -49,17 +48,11 @@ Status ResetService::Start(std::uint16_t port) {
     fernet_key_ = *key;
     fernet_ = true;
   }
-  pcb_ = udp_new_ip_type(IPADDR_TYPE_ANY);
-  if (pcb_ == nullptr) return ResourceExhausted("no UDP PCB for the reset service");
-  const err_t err = udp_bind(pcb_, IP_ANY_TYPE, port);
-  if (err != ERR_OK) {
-    udp_remove(pcb_);
-    pcb_ = nullptr;
-    return port::FromLwipErr(err);
-  }
-  udp_recv(pcb_, &ResetService::OnRecv, this);
+  // At most one byte more than a request (or token) may have is kept: enough to tell
+  // an oversized datagram.
+  PMU_TRY(endpoint_.Open(port, datagram_, &ResetService::OnDatagram, this));
   const DeviceConfig& c = ctx_.config;
-  PMU_LOG_INFO(ctx_.log, "reset", "listening on UDP port %u: loss %" PRIu32 ".%06" PRIu32 ", families %s%s%s", port,
+  PMU_LOG_INFO(ctx_.log, kTag, "listening on UDP port %u: loss %" PRIu32 ".%06" PRIu32 ", families %s%s%s", port,
                c.reset_loss_ppm / 1'000'000, c.reset_loss_ppm % 1'000'000, ResetFamiliesName(c.reset_families),
                c.reset_families == ResetFamilies::kAlternate ? " (each in turn)" : "",
                fernet_ ? ", Fernet tokens required" : "");
@@ -80,30 +73,23 @@ bool ResetService::Answers(bool ipv6, std::uint64_t now_ms) const {
   return false;
 }
 
-void ResetService::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
-  auto* self = static_cast<ResetService*>(arg);
-  // Thin callback: copy at most one byte more than a request (or token) may have,
-  // free, act.
-  std::byte copy[proto::kMaxFernetTokenText + 1];
-  const std::size_t total = p->tot_len;
-  const u16_t n = pbuf_copy_partial(p, copy, sizeof(copy), 0);
-  pbuf_free(p);
-  self->Handle(ByteSpan(copy, n), total, addr, port);
+void ResetService::OnDatagram(void* self, ByteSpan datagram, std::size_t size, const port::UdpPeer& from) {
+  static_cast<ResetService*>(self)->Handle(datagram, size, from);
 }
 
-void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_addr_t* addr, u16_t port) {
+void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const port::UdpPeer& from) {
   ++counters_.received;
   const std::uint64_t now = ctx_.clock.MonotonicMs();
-  const bool ipv6 = IP_IS_V6(addr);
-  const port::PeerText peer = port::FormatPeer(addr, port);
+  const bool ipv6 = from.ipv6;
+  const port::PeerText peer = from.Text();
   if (!Answers(ipv6, now)) {
     ++counters_.inactive_family;
-    PMU_LOG_DEBUG(ctx_.log, "reset", "%s ignored: not answering over IPv%c now", peer.c_str(), ipv6 ? '6' : '4');
+    PMU_LOG_DEBUG(ctx_.log, kTag, "%s ignored: not answering over IPv%c now", peer.c_str(), ipv6 ? '6' : '4');
     return;
   }
   if (prng_.Chance(ctx_.config.reset_loss_ppm)) {
     ++counters_.lost;
-    PMU_LOG_DEBUG(ctx_.log, "reset", "%s request lost (emulated loss)", peer.c_str());
+    PMU_LOG_DEBUG(ctx_.log, kTag, "%s request lost (emulated loss)", peer.c_str());
     return;
   }
   std::byte plaintext[proto::kMaxFernetTokenText];
@@ -115,24 +101,24 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
   }
   if (total_size > proto::kMaxResetDatagram) {
     ++counters_.malformed;
-    PMU_LOG_WARN(ctx_.log, "reset", "%s ignored: oversized datagram of %u bytes", peer.c_str(),
+    PMU_LOG_WARN(ctx_.log, kTag, "%s ignored: oversized datagram of %u bytes", peer.c_str(),
                  static_cast<unsigned>(total_size));
     return;
   }
   const Result<proto::ResetRequest> request = proto::ParseResetRequest(datagram);
   if (!request.ok()) {
     ++counters_.malformed;
-    PMU_LOG_WARN(ctx_.log, "reset", "%s ignored \"%s\": %s", peer.c_str(), Shown(datagram).c_str(),
+    PMU_LOG_WARN(ctx_.log, kTag, "%s ignored \"%s\": %s", peer.c_str(), Shown(datagram).c_str(),
                  request.status().message());
     return;
   }
   if (!request->token.empty()) {
     if (const auto first = cache_.Find(request->token, now)) {
       ++counters_.duplicates;
-      PMU_LOG_INFO(ctx_.log, "reset", "%s RESET:%" PRIu32 ";id=%.*s repeated: OFFSET=%" PRIu32 " again, clock unchanged",
+      PMU_LOG_INFO(ctx_.log, kTag, "%s RESET:%" PRIu32 ";id=%.*s repeated: OFFSET=%" PRIu32 " again, clock unchanged",
                    peer.c_str(), request->seconds, static_cast<int>(request->token.size()),
                    request->token.data(), *first);
-      Answer(*first, addr, port);
+      Answer(*first, from);
       return;
     }
   }
@@ -141,18 +127,18 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const ip_ad
   if (!request->token.empty()) cache_.Insert(request->token, offset, now);
   ++counters_.answered;
   counters_.advanced_s += offset;
-  PMU_LOG_INFO(ctx_.log, "reset", "%s RESET:%" PRIu32 "%s%.*s -> OFFSET=%" PRIu32 ", clock offset now %+lld s", peer.c_str(),
+  PMU_LOG_INFO(ctx_.log, kTag, "%s RESET:%" PRIu32 "%s%.*s -> OFFSET=%" PRIu32 ", clock offset now %+lld s", peer.c_str(),
                request->seconds, request->token.empty() ? "" : ";id=",
                static_cast<int>(request->token.size()), request->token.data(), offset,
                static_cast<long long>(ctx_.clock.offset_ns() / 1'000'000'000));
-  Answer(offset, addr, port);
+  Answer(offset, from);
 }
 
 Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total_size, const port::PeerText& peer,
                                             MutableByteSpan plaintext) {
   const auto reject = [&](const char* why) -> Status {
     ++counters_.fernet_rejected;
-    PMU_LOG_WARN(ctx_.log, "reset", "%s Fernet token rejected: %s", peer.c_str(), why);
+    PMU_LOG_WARN(ctx_.log, kTag, "%s Fernet token rejected: %s", peer.c_str(), why);
     return Status(StatusCode::kPermissionDenied, why);
   };
   if (total_size > proto::kMaxFernetTokenText) return reject("oversized datagram");
@@ -177,20 +163,21 @@ Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total
   return *n;
 }
 
-void ResetService::Answer(std::uint32_t offset, const ip_addr_t* addr, u16_t port) {
+void ResetService::Answer(std::uint32_t offset, const port::UdpPeer& to) {
   char text[24];
   const std::size_t n = proto::FormatResetAnswer(offset, text);
-  pbuf* p = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(n), PBUF_RAM);
-  if (p == nullptr) {
-    PMU_LOG_WARN(ctx_.log, "reset", "no memory for the answer OFFSET=%" PRIu32, offset);
-    return;
-  }
-  pbuf_take(p, text, static_cast<u16_t>(n));
-  const err_t err = udp_sendto(pcb_, p, addr, port);
-  pbuf_free(p);
-  if (err != ERR_OK) {
-    PMU_LOG_WARN(ctx_.log, "reset", "answer OFFSET=%" PRIu32 " not sent: %s", offset, port::FromLwipErr(err).message());
-  }
+  const Status s = endpoint_.SendTo(AsBytes(text, n), to);
+  if (!s.ok()) PMU_LOG_WARN(ctx_.log, kTag, "answer OFFSET=%" PRIu32 " not sent: %s", offset, s.message());
+}
+
+bool ResetService::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index != 0) return false;
+  const ResetCounters& r = counters_;
+  t.Format("reset received=%" PRIu32 " inactive_family=%" PRIu32 " lost=%" PRIu32 " malformed=%" PRIu32
+           " answered=%" PRIu32 " duplicates=%" PRIu32 " advanced_s=%llu fernet_rejected=%" PRIu32,
+           r.received, r.inactive_family, r.lost, r.malformed, r.answered, r.duplicates,
+           static_cast<unsigned long long>(r.advanced_s), r.fernet_rejected);
+  return true;
 }
 
 }  // namespace pmu::firmware

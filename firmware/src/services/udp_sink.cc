@@ -1,37 +1,25 @@
 #include "pmu/firmware/services/udp_sink.h"
 
-#include "pmu/port/connection.h"
-#include "pmu/port/lwip_status.h"
+#include <cinttypes>
 
 namespace pmu::firmware {
+namespace {
+constexpr const char* kTag = "sink";
+}
 
 Status UdpSink::Start(std::uint16_t port) {
-  pcb_ = udp_new_ip_type(IPADDR_TYPE_ANY);
-  if (pcb_ == nullptr) return ResourceExhausted("no UDP PCB for the sink");
-  const err_t err = udp_bind(pcb_, IP_ANY_TYPE, port);
-  if (err != ERR_OK) {
-    udp_remove(pcb_);
-    pcb_ = nullptr;
-    return port::FromLwipErr(err);
-  }
-  udp_recv(pcb_, &UdpSink::OnRecv, this);
-  PMU_LOG_INFO(ctx_.log, "sink", "listening on UDP port %u", port);
+  PMU_TRY(endpoint_.Open(port, head_, &UdpSink::OnDatagram, this));
+  PMU_LOG_INFO(ctx_.log, kTag, "listening on UDP port %u", port);
   return Status::Ok();
 }
 
-void UdpSink::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
-  auto* self = static_cast<UdpSink*>(arg);
-  // Thin callback: copy out what the log shows, free the pbuf, then act.
-  char head[kShownBytes];
-  const u16_t total = p->tot_len;
-  const u16_t copied = pbuf_copy_partial(p, head, sizeof(head), 0);
-  pbuf_free(p);
-
+void UdpSink::OnDatagram(void* context, ByteSpan head, std::size_t size, const port::UdpPeer& from) {
+  auto* self = static_cast<UdpSink*>(context);
   ++self->counters_.datagrams;
-  self->counters_.bytes += total;
+  self->counters_.bytes += size;
   FixedString<kShownBytes * 4> shown;
-  for (u16_t i = 0; i < copied; ++i) {
-    const auto c = static_cast<unsigned char>(head[i]);
+  for (std::byte b : head) {
+    const auto c = std::to_integer<unsigned char>(b);
     if (c == '\\') {
       shown.Append("\\\\");
     } else if (c == '"') {
@@ -44,8 +32,14 @@ void UdpSink::OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t 
       shown.Format("\\x%02x", c);
     }
   }
-  PMU_LOG_INFO(self->ctx_.log, "sink", "%u bytes from %s: \"%s\"%s", total, port::FormatPeer(addr, port).c_str(),
-               shown.c_str(), copied < total ? " (cut)" : "");
+  PMU_LOG_INFO(self->ctx_.log, kTag, "%u bytes from %s: \"%s\"%s", static_cast<unsigned>(size),
+               from.Text().c_str(), shown.c_str(), head.size() < size ? " (cut)" : "");
+}
+
+bool UdpSink::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index != 0) return false;
+  t.Format("sink datagrams=%" PRIu32 " bytes=%llu", counters_.datagrams, static_cast<unsigned long long>(counters_.bytes));
+  return true;
 }
 
 }  // namespace pmu::firmware

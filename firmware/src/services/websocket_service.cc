@@ -1,5 +1,7 @@
 #include "pmu/firmware/services/websocket_service.h"
 
+#include <cinttypes>
+
 #include <algorithm>
 #include <cstring>
 
@@ -20,8 +22,8 @@ static_assert(kChunk >= ws::kMaxFrameHeaderSize + ws::kMaxControlPayload);
 static_assert(kChunk >= ws::kMaxHandshakeResponseSize);
 // The main loop is single-threaded: one buffer for what is being written, one for
 // what is being read, shared by every session.
-std::byte g_tx[kChunk];
-std::byte g_rx[512];
+std::byte g_outgoing[kChunk];
+std::byte g_incoming[512];
 // The 503 answer beyond the session limit, written once at start.
 char g_busy[ws::kMaxHandshakeResponseSize];
 
@@ -97,10 +99,10 @@ void WebSocketSession::OnReceive() {
   // not the handshake, the command or a control frame is dropped.
   last_progress_ms_ = service_.ctx_.clock.MonotonicMs();
   for (ByteSpan held = connection_.Peek(); !held.empty() && !done(); held = connection_.Peek()) {
-    const std::size_t n = std::min(held.size(), sizeof(g_rx));
-    std::memcpy(g_rx, held.data(), n);
+    const std::size_t n = std::min(held.size(), sizeof(g_incoming));
+    std::memcpy(g_incoming, held.data(), n);
     connection_.Consume(n);
-    OnBytes(MutableByteSpan(g_rx, n));
+    OnBytes(MutableByteSpan(g_incoming, n));
   }
   Pump();
 }
@@ -211,7 +213,7 @@ void WebSocketSession::Handshake() {
       request.reason = "no WebSocket service at this path; use /";
     }
   }
-  char* text = reinterpret_cast<char*>(g_tx);
+  char* text = reinterpret_cast<char*>(g_outgoing);
   const std::size_t n = ws::WriteHandshakeResponse(request, std::span<char>(text, kChunk));
   if (n == 0 || !WriteWhole(n)) {
     Abort("no room for the handshake response");
@@ -353,7 +355,7 @@ void WebSocketSession::QueueClose(std::uint16_t code, const char* reason, AfterC
 
 bool WebSocketSession::WriteWhole(std::size_t size) {
   if (size == 0 || connection_.SendRoom(/*bulk=*/false) < size) return false;
-  const Status s = connection_.Write(ByteSpan(g_tx, size), /*more=*/false);
+  const Status s = connection_.Write(ByteSpan(g_outgoing, size), /*more=*/false);
   if (s.ok()) return true;
   // The heap or the segments are short: the next OnSent or OnTick retries.
   if (s.code() != StatusCode::kResourceExhausted) Abort("write failed");
@@ -365,7 +367,7 @@ void WebSocketSession::Pump() {
   bool wrote = false;
   if (pong_pending_) {
     const std::size_t n = ws::EncodeFrame(ws::Opcode::kPong, true, ByteSpan(pong_, pong_size_), std::nullopt,
-                                          MutableByteSpan(g_tx, kChunk));
+                                          MutableByteSpan(g_outgoing, kChunk));
     if (WriteWhole(n)) {
       pong_pending_ = false;
       wrote = true;
@@ -380,7 +382,7 @@ void WebSocketSession::Pump() {
     }
   }
   if (close_queued_ && !close_sent_ && !pong_pending_) {
-    const std::size_t n = ws::EncodeCloseFrame(close_code_, close_reason_, std::nullopt, MutableByteSpan(g_tx, kChunk));
+    const std::size_t n = ws::EncodeCloseFrame(close_code_, close_reason_, std::nullopt, MutableByteSpan(g_outgoing, kChunk));
     if (WriteWhole(n)) {
       close_sent_ = true;
       wrote = true;
@@ -419,15 +421,15 @@ bool WebSocketSession::PumpData(bool& wrote) {
     const std::size_t max_payload = room - 2 <= ws::kMaxControlPayload ? room - 2 : room - 4;
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(max_payload, job_.message_remaining()));
     const std::size_t head = ws::FrameHeaderSize(want, false);
-    const std::size_t n = job_.Peek(MutableByteSpan(g_tx + head, want));
+    const std::size_t n = job_.Peek(MutableByteSpan(g_outgoing + head, want));
     const bool last = n == job_.message_remaining();
     // Commit the framer only once the frame is queued.
     ws::MessageFramer framer = job_.at_message_start() ? ws::MessageFramer(ws::Opcode::kText) : framer_;
-    if (framer.WriteFrameHeader(n, last, MutableByteSpan(g_tx, head)) != head) {
+    if (framer.WriteFrameHeader(n, last, MutableByteSpan(g_outgoing, head)) != head) {
       Abort("framing failed");
       return false;
     }
-    const Status s = connection_.Write(ByteSpan(g_tx, head + n), /*more=*/!last);
+    const Status s = connection_.Write(ByteSpan(g_outgoing, head + n), /*more=*/!last);
     if (s.code() == StatusCode::kResourceExhausted) return false;  // the next OnSent or OnTick retries
     if (!s.ok()) {
       Abort("write failed");
@@ -435,7 +437,7 @@ bool WebSocketSession::PumpData(bool& wrote) {
     }
     framer_ = framer;
     const bool pause = last && job_.pause_after_message();
-    job_.Consume(ByteSpan(g_tx + head, n), now);
+    job_.Consume(ByteSpan(g_outgoing + head, n), now);
     ++service_.counters_.frames_sent;
     service_.counters_.bytes_sent += n;
     wrote = true;
@@ -467,6 +469,18 @@ void WebSocketSession::LogJobDone() {
     default:
       break;
   }
+}
+
+bool WebSocketService::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index > 0) return listener_.ConnectionLine(index - 1, t);
+  const WebSocketCounters& w = counters_;
+  listener_.Summary(t);
+  t.Format(" upgraded=%" PRIu32 " rejected=%" PRIu32 " completed=%" PRIu32 " errors=%" PRIu32
+           " protocol_errors=%" PRIu32 " peer_closes=%" PRIu32 " timeouts=%" PRIu32 " resets=%" PRIu32
+           " pings=%" PRIu32 " frames=%llu bytes=%llu",
+           w.upgraded, w.rejected, w.completed, w.errors, w.protocol_errors, w.peer_closes, w.timeouts, w.resets,
+           w.pings, static_cast<unsigned long long>(w.frames_sent), static_cast<unsigned long long>(w.bytes_sent));
+  return true;
 }
 
 }  // namespace pmu::firmware

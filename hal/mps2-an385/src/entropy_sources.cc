@@ -38,7 +38,7 @@ bool Blank(const Seed& s) {
 
 }  // namespace
 
-StoredSeeds ReadSeeds() {
+StoredSeeds SeedAreaStore::Read() const {
   const MemoryArea area = SeedArea();
   StoredSeeds s;
   std::memcpy(s.provisioned.data(), area.base + kProvisionedOffset, kSeedSize);
@@ -52,7 +52,7 @@ StoredSeeds ReadSeeds() {
   return s;
 }
 
-void WriteBootSeed(const Seed& seed) {
+void SeedAreaStore::WriteBootSeed(const Seed& seed) {
   BootRecord r;
   r.magic = kBootMagic;
   std::memcpy(r.seed, seed.data(), kSeedSize);

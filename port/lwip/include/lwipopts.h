@@ -3,8 +3,8 @@
  *
  * One owner of the stack: NO_SYS=1, the raw/altcp API and a single main loop
  * (firmware/device). Every option below that differs from lwIP's opt.h default says
- * why. A board can shrink the memory options by defining the PMU_LWIP_* values on
- * its compiler command line; the defaults are the simulator's.
+ * why. The memory sizes (PMU_LWIP_*) are each target's, in its pmu_target_config.h;
+ * the figures below are the simulator's.
  *
  * Sizing for at least 8 concurrent TCP connections (see docs/ARCHITECTURE.md):
  *   - MEMP_NUM_TCP_PCB 64: every TCP service's PCB budget (its sessions plus 4 for
@@ -45,20 +45,11 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_RAND()                 ((u32_t)pmu_lwip_rand())
 
 /* ---- memory ------------------------------------------------------------------ */
-#ifndef PMU_LWIP_MEM_SIZE
-#define PMU_LWIP_MEM_SIZE           (64 * 1024)
-#endif
-#ifndef PMU_LWIP_PBUF_POOL_SIZE
-#define PMU_LWIP_PBUF_POOL_SIZE     32
-#endif
-#ifndef PMU_LWIP_TCP_PCBS
-#define PMU_LWIP_TCP_PCBS           64
-#endif
-#ifndef PMU_LWIP_SND_BUF_MSS
-#define PMU_LWIP_SND_BUF_MSS        16  /* send buffer per connection, in segments */
-#endif
-#ifndef PMU_LWIP_APP_TIMEOUTS
-#define PMU_LWIP_APP_TIMEOUTS       32  /* one per service session, see firmware/services */
+/* The sizes are the target's (targets/<target>/include/pmu_target_config.h). */
+#include "pmu_target_config.h"
+#if !defined(PMU_LWIP_MEM_SIZE) || !defined(PMU_LWIP_PBUF_POOL_SIZE) || !defined(PMU_LWIP_TCP_PCBS) || \
+    !defined(PMU_LWIP_SND_BUF_MSS) || !defined(PMU_LWIP_APP_TIMEOUTS)
+#error "the target's pmu_target_config.h must define every PMU_LWIP_* size"
 #endif
 
 #define MEM_SIZE                    PMU_LWIP_MEM_SIZE

@@ -5,11 +5,18 @@
 
 #include <cstdarg>
 #include <cstddef>
-#include <cstdio>
-#include <cstring>
 #include <string_view>
 
 namespace pmu {
+
+namespace fixed_string_detail {
+// The work of Append and VFormat, once for every capacity (flash on the board): writes
+// at data[size] within capacity `capacity` (data has capacity + 1 bytes), keeps the
+// NUL, sets *truncated when text was cut; returns the new size.
+std::size_t Append(char* data, std::size_t capacity, std::size_t size, std::string_view text, bool* truncated);
+std::size_t VFormat(char* data, std::size_t capacity, std::size_t size, const char* fmt, va_list args,
+                    bool* truncated);
+}  // namespace fixed_string_detail
 
 template <std::size_t N>
 class FixedString {
@@ -34,14 +41,7 @@ class FixedString {
   }
 
   FixedString& Append(std::string_view text) {
-    std::size_t n = text.size();
-    if (n > N - size_) {
-      n = N - size_;
-      truncated_ = true;
-    }
-    if (n > 0) std::memcpy(data_ + size_, text.data(), n);
-    size_ += n;
-    data_[size_] = '\0';
+    size_ = fixed_string_detail::Append(data_, N, size_, text, &truncated_);
     return *this;
   }
   FixedString& Append(char c) { return Append(std::string_view(&c, 1)); }
@@ -55,15 +55,7 @@ class FixedString {
     return *this;
   }
   FixedString& VFormat(const char* fmt, va_list args) {
-    const std::size_t room = N - size_ + 1;
-    const int n = std::vsnprintf(data_ + size_, room, fmt, args);
-    if (n < 0) return *this;
-    if (static_cast<std::size_t>(n) >= room) {
-      size_ = N;
-      truncated_ = true;
-    } else {
-      size_ += static_cast<std::size_t>(n);
-    }
+    size_ = fixed_string_detail::VFormat(data_, N, size_, fmt, args, &truncated_);
     return *this;
   }
 

@@ -11,14 +11,11 @@
 
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/ip_address.h"
+#include "pmu/firmware/config_value.h"
 #include "pmu/firmware/log.h"
 #include "pmu/firmware/measurement/measurement_config.h"
 
 namespace pmu::firmware {
-
-// Long enough for the longest value any key accepts (tls.allowed_clients), so every
-// configuration shows and saves as text that parses back to the same values.
-inline constexpr std::size_t kMaxConfigValueChars = 200;
 
 // Compile-time capacities (the lwIP pools in port/lwip/include/lwipopts.h are sized for
 // them); the run-time limits in DeviceConfig may only lower them.
@@ -36,7 +33,9 @@ const char* TlsClientAuthName(TlsClientAuth a);  // "none", "optional", "require
 enum class ResetFamilies : std::uint8_t { kBoth, kIpv4, kIpv6, kAlternate };
 const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alternate"
 
-struct DeviceConfig {
+// The device's keys, and (inherited) the synchrophasor stream and the measurement
+// (c37.*) and the simulated power system (waveform.*): measurement_config.h.
+struct DeviceConfig : MeasurementConfig {
   FixedString<63> hostname{std::string_view("pmu1")};
   MacAddress mac{{0x02, 0x50, 0x4D, 0x55, 0x00, 0x01}};
   // "mac = hardware": use the link's own address (a board's MAC EEPROM) instead of
@@ -94,22 +93,11 @@ struct DeviceConfig {
   std::uint32_t ws_handshake_timeout_s = 10;  // to finish the HTTP upgrade
 
   LogLevel log_level = LogLevel::kInfo;
-
-  // The synchrophasor stream and the measurement (c37.*), the simulated power system
-  // (waveform.*): pmu/firmware/measurement/measurement_config.h.
-  C37Config c37;
-  WaveformConfig waveform;
 };
 
-// What is wrong, and where. `key` is the configuration key (nullptr for a line that is
-// not "key = value"); `reason` says why; `line` is the 1-based line of a text input
-// (0 when not from text). All strings are static.
-struct ConfigError {
-  const char* key = nullptr;
-  const char* reason = nullptr;
-  unsigned line = 0;
-  bool ok() const { return reason == nullptr; }
-};
+// "ipv4.prefix = '40': out of range (expected 1 to 30)", "unknown key: 'colour'",
+// "ipv4.enabled: IPv4 and IPv6 are both disabled": the error without its origin.
+FixedString<240> DescribeConfigError(const ConfigError& error);
 
 // Sets one key from its text value.
 ConfigError SetConfigValue(DeviceConfig& config, std::string_view key, std::string_view value);
@@ -120,8 +108,6 @@ ConfigError ParseConfigText(std::string_view text, DeviceConfig& config);
 // Checks the rules between fields (distinct ports, gateway on-link, at least one
 // address family ...). Every single value was already range-checked when it was set.
 ConfigError ValidateConfig(const DeviceConfig& config);
-
-using ConfigValueText = FixedString<kMaxConfigValueChars>;
 
 // Keys by index, in the documented order (for "config show" and for saving the
 // configuration as text): name, and the value's text. Secret values (the Fernet key)

@@ -1,5 +1,6 @@
-// The device: the firmware's one main loop over lwIP (NO_SYS) and every service,
-// written once for every board. A backend constructs its hal::Board, then
+// The device: the firmware's one main loop over the network stack (port::Network),
+// every service and the PMU, written once for every board. A target builds its
+// hal::Board, then
 //
 //   Device device(board, config);
 //   if (!device.Start().ok()) ...;
@@ -9,117 +10,99 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/config.h"
+#include "pmu/firmware/config_store.h"
 #include "pmu/firmware/device_clock.h"
+#include "pmu/firmware/identity.h"
 #include "pmu/firmware/log.h"
-#include "pmu/firmware/measurement/measurement.h"
-#include "pmu/firmware/measurement/synthetic_front_end.h"
+#include "pmu/firmware/measurement/pmu_unit.h"
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/bulletin_service.h"
-#include "pmu/firmware/services/c37118_pmu.h"
 #include "pmu/firmware/services/c37118_service.h"
 #include "pmu/firmware/services/command_service.h"
 #include "pmu/firmware/services/console_service.h"
+#include "pmu/firmware/services/echo_service.h"
 #include "pmu/firmware/services/reset_service.h"
-#include "pmu/firmware/services/tcp_echo.h"
 #include "pmu/firmware/services/udp_sink.h"
 #include "pmu/firmware/services/websocket_service.h"
+#include "pmu/firmware/version.h"
 #include "pmu/hal/board.h"
-#include "pmu/port/link_netif.h"
-#include "pmu/port/tls.h"
+#include "pmu/port/network.h"
 
 namespace pmu::firmware {
 
-inline constexpr const char* kFirmwareVersion = "0.1.0";
-
-class Device {
+class Device final : public ConsoleHost {
  public:
   Device(hal::Board& board, const DeviceConfig& config);
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
-  // Brings up lwIP, the network interface and every service. Logs and returns the
-  // first failure.
+  // Brings up the network stack, the interface, every service and the PMU. Logs and
+  // returns the first failure.
   Status Start();
 
-  // One pass of the main loop: hands received frames to lwIP, follows the link state,
-  // runs lwIP's timers. Returns the number of frames handled.
+  // One pass of the main loop: received frames to the stack, its timers, the
+  // measurement's due reports, address events. Returns the number of frames handled.
   std::size_t Poll();
 
-  // Milliseconds until lwIP next has timer work (the main loop may sleep this long
-  // when no frame arrives).
+  // Milliseconds until the stack or the measurement next has work (the main loop may
+  // sleep this long when no frame arrives).
   std::uint32_t MsUntilNextTimer() const;
 
-  // Writes a statistics report to the log: memory pools and heap (used, peak,
-  // failures), link counters, per-service counters.
+  // Writes the statistics report to the log: memory pools and heap (used, peak,
+  // failures), link counters, every service's counters, the measurement, TLS.
   void LogStats();
 
   // Logs the final statistics; the device stops serving.
   void Shutdown();
 
-  // The console asked for a reboot; the board's main loop restarts the device.
-  void RequestReboot() { reboot_requested_ = true; }
   bool reboot_requested() const { return reboot_requested_; }
 
-  // The statistics report and the interface summary, one line per index (false past
-  // the end): shared by LogStats() and the console.
-  using ReportLine = FixedString<220>;
-  bool StatsLine(std::size_t index, ReportLine& line);
-  bool InterfaceLine(std::size_t index, ReportLine& line);
-
-  std::uint64_t UptimeMs() const { return clock_.MonotonicMs() - started_ms_; }
-  std::uint32_t boot_count() const { return boot_count_; }
-  hal::Storage& storage() { return board_.storage; }
-  const char* board_name() const { return board_.name; }
-
-  // The configuration the console edits: starts as the running one; `config save`
-  // writes it to storage; a reboot applies it.
-  DeviceConfig& candidate_config() { return candidate_; }
-  Status SaveCandidateConfig(std::size_t* bytes);
-
-  // TLS identity (console `cert ...`). Not available when the device has no TLS
-  // material in storage.
-  bool tls_ready() const { return tls_ready_; }
-  const port::TlsServer& console_tls() const { return console_tls_; }
-  // Makes a new key pair (kept as the pending key in storage) and writes its CSR into
-  // `csr_pem`.
-  Status MakeCsr(FixedString<1536>& csr_pem);
-  // Checks `cert_pem` against the CA and the pending key, stores both as the device's
-  // identity and makes every TLS service present it to new connections.
-  Status InstallCertificate(std::string_view cert_pem, FixedString<160>* why);
   // Applies a new measurement configuration (the c37.* and waveform.* keys) while
   // running: the waveform restarts, the estimator follows the new class and rate, and
   // a changed PMU description bumps CFGCNT (STAT bit 10 until each PDC re-reads it).
-  // The ports of the C37.118.2 service are not changed (FailedPrecondition).
-  Status ApplyMeasurementConfig(const C37Config& c37, const WaveformConfig& waveform);
-  // CFGCNT of the PMU's current configuration.
-  std::uint16_t c37_config_count() const;
+  // The ports of the C37.118.2 service are not changed (FailedPrecondition). Returns
+  // CFGCNT.
+  Result<std::uint16_t> ApplyMeasurementConfig(const MeasurementConfig& next);
 
   Logger& logger() { return log_; }
   DeviceClock& clock() { return clock_; }
   const DeviceConfig& config() const { return config_; }
 
+  // ConsoleHost: what the operator console sees and changes.
+  const char* board_name() const override { return board_.name; }
+  std::uint64_t UptimeMs() const override { return clock_.MonotonicMs() - started_ms_; }
+  std::uint32_t boot_count() const override { return boot_count_; }
+  std::span<const StatsReporter* const> stats_parts() const override { return stats_parts_; }
+  bool InterfaceLine(std::size_t index, ReportLine& line) const override {
+    return network_.InterfaceLine(index, line);
+  }
+  ConfigEditor& config_editor() override { return editor_; }
+  Result<std::uint16_t> ApplyMeasurementKeys() override;
+  DeviceIdentity& identity() override { return identity_; }
+  void RequestReboot() override { reboot_requested_ = true; }
+
  private:
   Status StartFailed(const char* what, Status status);
   Status StartTls();
   static std::int64_t UtcSeconds(void* self);
+  static void Diagnostic(void* self, const char* source, const char* line);
   static void TlsDiagnostic(void* self, const char* line);
-  static void TcpGuardLog(void* self, const char* line);
   // The state line of the periodic bulletin.
   static void DescribeState(void* self, BulletinText& text);
+  static void Publish(void* self, const Estimate& estimate);
   void UpdateBootRecord();
-  void WatchAddresses();
-  Status StartMeasurement(std::uint16_t config_count);
-  std::uint16_t KeepConfigCount();
-  static void OnEstimate(void* self, const Estimate& estimate);
+  void FollowAddresses();
 
   hal::Board& board_;
   DeviceConfig config_;
   DeviceClock clock_;
   Logger log_;
-  port::LinkNetif netif_;
+  port::Network network_;
   ServiceContext context_;
   UdpSink sink_;
   EchoService echo_;
@@ -128,24 +111,16 @@ class Device {
   ResetService reset_;
   BulletinService bulletin_;
   WebSocketService websocket_;
-  port::TlsServer command_tls_;
-  port::TlsServer console_tls_;
+  DeviceIdentity identity_;
   CommandService tls_command_;
   ConsoleService console_;
-  DeviceConfig candidate_;
-  bool tls_ready_ = false;
-  bool reboot_requested_ = false;
-  SyntheticFrontEnd synthetic_;
-  hal::AnalogFrontEnd* front_end_ = nullptr;
-  Measurement measurement_;
-  C37Pmu c37_pmu_;
+  ConfigEditor editor_;
+  PmuUnit pmu_;
   C37Service c37_;
-  Estimate last_estimate_;
+  const StatsReporter* stats_parts_[12];
   std::uint64_t started_ms_ = 0;
-  std::size_t resting_heap_ = 0;  // lwIP heap in use when the device became ready
-  std::uint8_t ipv6_state_[3] = {};
-  std::uint64_t next_link_check_ms_ = 0;
   std::uint32_t boot_count_ = 0;
+  bool reboot_requested_ = false;
 };
 
 }  // namespace pmu::firmware

@@ -14,6 +14,7 @@
 #include "pmu/base/fixed_string.h"
 #include "pmu/firmware/device_clock.h"
 #include "pmu/hal/log_sink.h"
+#include "pmu_target_config.h"
 
 namespace pmu::firmware {
 
@@ -31,11 +32,7 @@ struct LogRecord {
   FixedString<kTextCapacity> text;
 };
 
-// Records kept in RAM (about 240 bytes each). A board short of RAM may lower it for
-// the whole program (target_compile_definitions(pmu_firmware PUBLIC ...)).
-#ifndef PMU_LOG_RING_RECORDS
-#define PMU_LOG_RING_RECORDS 64
-#endif
+// Records kept in RAM (about 240 bytes each): the target's PMU_LOG_RING_RECORDS.
 
 class Logger {
  public:

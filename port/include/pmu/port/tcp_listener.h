@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "pmu/base/report.h"
 #include "pmu/base/static_pool.h"
 #include "pmu/port/connection.h"
 #include "pmu/port/tcp_guard.h"
@@ -174,6 +175,13 @@ class TcpListenerBase {
 
   // The share of the lwIP heap one service may fill with unacknowledged output.
   static std::size_t ServiceHeapShare();
+
+  // The connection layer's part of its service's statistics: the start of the
+  // service's summary line ("<tag> accepted=.. refused=.. active=.. peak=..", which the
+  // service continues with its own counters), and the lines after it: the TCP line
+  // (budget, evictions, stalls) and, for a TLS service, the TLS line. False past the end.
+  void Summary(ReportLine& line) const;
+  bool ConnectionLine(std::size_t index, ReportLine& line) const;
 
  protected:
   virtual ~TcpListenerBase() = default;

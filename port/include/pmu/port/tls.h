@@ -10,6 +10,9 @@
 // TLS 1.2 only, ECDHE-ECDSA with AEAD suites only (the mbedTLS configuration has no
 // other); no renegotiation, no compression.
 //
+// The firmware sees no mbedTLS type: a TlsServer's parsed certificates, key and
+// configuration live in port/ (tls_internal.h), at most kMaxTlsServers of them.
+//
 // Context: main loop only.
 #pragma once
 
@@ -17,21 +20,20 @@
 #include <cstdint>
 #include <string_view>
 
-#include "lwip/altcp.h"
-#include "mbedtls/pk.h"
-#include "mbedtls/ssl.h"
-#include "mbedtls/x509_crt.h"
 #include "pmu/base/fixed_string.h"
+#include "pmu/base/report.h"
 #include "pmu/base/result.h"
 #include "pmu/hal/entropy.h"
 #include "pmu/port/connection.h"
+#include "pmu_target_config.h"
 
 namespace pmu::port {
 
-#ifndef PMU_TLS_ARENA_BYTES
-#define PMU_TLS_ARENA_BYTES (56 * 1024)
-#endif
+// The target's PMU_TLS_ARENA_BYTES.
 inline constexpr std::size_t kTlsArenaBytes = PMU_TLS_ARENA_BYTES;
+
+// TLS servers a device can have: the TLS command service and the operator console.
+inline constexpr std::size_t kMaxTlsServers = 2;
 
 struct TlsArenaStats {
   std::size_t size = 0;
@@ -48,12 +50,15 @@ using UtcSecondsFn = std::int64_t (*)(void* context);
 // HMAC, which runs whether or not the device has a TLS identity). On the board mbedTLS
 // has no other heap: an allocation before this call gets NULL.
 void InitCryptoHeap(UtcSecondsFn utc_seconds, void* time_context);
+
 // Seeds the shared CTR_DRBG from `entropy` for TLS and keys the device makes; needs
 // InitCryptoHeap first. `diagnostic` receives one line for each refused certificate.
 Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic_context);
+
 TlsArenaStats GetTlsArenaStats();
-// mbedTLS's random generator, for keys the device makes (CSR flow).
-int TlsRandom(void* unused, unsigned char* out, std::size_t size);
+
+// The arena and the session slots, as a part of the statistics report.
+const StatsReporter& TlsReport();
 
 // Sessions share the arena: at most `limit` TLS sessions at once over every TLS
 // service, of which kShared users hold at most limit - 1, so anonymous clients of the
@@ -68,21 +73,16 @@ class TlsSessionGate {
   static std::size_t limit();
 };
 
-// The largest TLS record (its length field) the device accepts: a full input buffer
-// of plaintext plus the AEAD suites' expansion (an 8-byte explicit nonce and a
-// 16-byte tag). A longer record cannot be read into mbedTLS's input buffer.
-std::size_t TlsMaxRecordLength();
-
-// The handshake of a TLS connection is complete (true on plain TCP).
-bool TlsHandshakeDone(altcp_pcb* conn);
-// Sends the fatal record_overflow alert on a TLS connection.
-void TlsSendRecordOverflow(altcp_pcb* conn);
-
 enum class ClientAuth : std::uint8_t { kNone, kOptional, kRequired };
 const char* ClientAuthName(ClientAuth mode);
 
+// Text about a certificate, one line at a time (console `cert info`).
+using CertificateText = FixedString<240>;
+
 class TlsServer {
  public:
+  enum class Which : std::uint8_t { kOwn, kTrustAnchor };
+
   TlsServer() = default;
   TlsServer(const TlsServer&) = delete;
   TlsServer& operator=(const TlsServer&) = delete;
@@ -91,61 +91,41 @@ class TlsServer {
   // private key (PEM texts; a NUL is added), checks that key and certificate belong
   // together, and sets the client authentication mode. `allowed_clients` is a
   // comma-separated list of client certificate common names (ignored for kNone);
-  // it must outlive the server.
+  // it must outlive the server. kResourceExhausted beyond kMaxTlsServers.
   Status Init(std::string_view ca_pem, std::string_view cert_pem, std::string_view key_pem, ClientAuth auth,
               std::string_view allowed_clients, const char* tag);
-
-  // For altcp_new(): listeners and connections of this server.
-  altcp_allocator_t* allocator() { return &allocator_; }
+  bool initialised() const { return state_ != nullptr; }
   ClientAuth auth() const { return auth_; }
 
   // New handshakes present this certificate and key from now on (the CSR flow).
   // Connections already established keep theirs.
   Status ReplaceIdentity(std::string_view cert_pem, std::string_view key_pem);
-  const mbedtls_x509_crt& certificate() const { return own_cert_[current_]; }
-  const mbedtls_x509_crt& trust_anchor() const { return ca_; }
 
-  // After the handshake (when the first application data arrives): the peer, or the
-  // reason to refuse it under this server's policy.
-  Result<TlsPeer> CheckPeer(altcp_pcb* conn, FixedString<120>* why_refused) const;
+  // The common name of the certificate the server presents.
+  FixedString<64> CommonName() const;
+  // Subject, issuer, serial, validity and names of a certificate, `index` 0..4; false
+  // past the end.
+  bool CertificateLine(Which which, std::size_t index, CertificateText* line) const;
+  // Checks a certificate offered for installation: it parses, chains to the trust
+  // anchor at the device's current time, is meant for a TLS server, and carries the
+  // public key of `key_pem`. On failure, `why` says what is wrong.
+  Status CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pem, FixedString<160>* why) const;
+
+  // port/ only (tls_internal.h): the parsed identity and configuration.
+  struct State;
+  State* state() const { return state_; }
 
  private:
-  static int Verify(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
-  bool Allowed(std::string_view common_name) const;
-
-  // lwIP's altcp_tls reads a `struct altcp_tls_config` whose first member is this;
-  // it must stay the first member (see the static_assert in tls.cc).
-  mbedtls_ssl_config conf_;
-  altcp_allocator_t allocator_{};
-  mbedtls_x509_crt ca_;
-  mbedtls_x509_crt own_cert_[2];  // the current identity and the one replacing it
-  mbedtls_pk_context own_key_[2];
-  std::size_t current_ = 0;
+  State* state_ = nullptr;
   ClientAuth auth_ = ClientAuth::kNone;
-  std::string_view allowed_;
-  const char* tag_ = "tls";
-  bool initialised_ = false;
 };
 
-// Queues a close_notify alert on a TLS connection whose handshake is done, so the
-// peer can tell the end of the data from a truncation (lwIP's altcp_tls close does not
-// send one). kOk when queued (or nothing to do: not TLS, handshake not done),
-// kResourceExhausted when the send buffer is full (call again once data was acked).
-Status TlsCloseNotify(altcp_pcb* conn);
-
-// From a session's error callback, when altcp_tls is about to close a connection whose
-// handshake failed: lets lwIP close with FIN after the alert mbedTLS queued (naming
-// the reason: unknown CA, expired, access denied...), instead of a reset that discards
-// it. lwIP 2.1.3 resets a connection whose received data was not all read, and the
-// client's last handshake records never are when verification fails. Does nothing on
-// plain TCP or when the TCP connection is already gone.
-void TlsLetAlertOut(altcp_pcb* conn);
-
-// The common name of a certificate's subject.
-FixedString<64> CommonName(const mbedtls_x509_crt& crt);
-// "2026-11-22T10:00:00Z" for a certificate time.
-FixedString<24> FormatX509Time(const mbedtls_x509_time& t);
-// mbedTLS error code as text ("X509 - Certificate verification failed...").
-FixedString<120> TlsErrorText(int code);
+// Makes a new P-256 key pair and a CSR for "CN=<common_name>, O=PMU lab", signed with
+// it, with the TLS random generator (seeded from the HAL's entropy: see docs for what
+// that means on a board without a hardware random source). Writes the private key
+// (PEM) into `key_pem` and the CSR (PEM) into `csr_pem`; returns their lengths through
+// the out-parameters.
+Status MakeKeyAndCsr(std::string_view common_name, std::span<char> key_pem, std::size_t* key_len,
+                     std::span<char> csr_pem, std::size_t* csr_len);
 
 }  // namespace pmu::port

@@ -139,7 +139,11 @@ struct Timestamp {
 };
 
 // CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR): CHK.
+// Computed with a 32-byte table on microcontrollers and a 512-byte one elsewhere; both
+// are here so the host's tests check each.
 std::uint16_t Crc16Ccitt(ByteSpan bytes);
+std::uint16_t Crc16CcittByteTable(ByteSpan bytes);
+std::uint16_t Crc16CcittNibbleTable(ByteSpan bytes);
 
 // ---------------------------------------------------------------------------------
 // Framing shared by every frame type.
@@ -449,6 +453,12 @@ Status DecodeData(ByteSpan bytes, const ConfigFrame& config, DataFrame& out);
 // "NUM_PMU differs from the configuration's", the configuration errors of DecodeData,
 // "FRACSEC fraction not below TIME_BASE"; ResourceExhausted "output buffer too small".
 Result<std::size_t> EncodeData(const DataFrame& frame, const ConfigFrame& config, MutableByteSpan out);
+
+// Sets bits of the first PMU's STAT in an encoded data frame and recomputes its CHK,
+// without decoding it: the device sets the configuration-changed bit (kStatConfigChange)
+// per PDC on a frame it encoded once for all. Errors: those of ParseFrame (the frame
+// must be whole and its CHK right), InvalidArgument "not a data frame".
+Status SetDataStatBits(MutableByteSpan frame, std::uint16_t bits);
 
 // ---------------------------------------------------------------------------------
 // Engineering values of a data frame, for the PDC.

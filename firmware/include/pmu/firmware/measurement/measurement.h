@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/measurement/phasor_estimator.h"
@@ -27,7 +28,7 @@ struct MeasurementCounters {
   std::uint64_t acquisition_ns = 0;    // total time reading the front end (the synthesiser)
 };
 
-class Measurement {
+class Measurement final : public StatsReporter {
  public:
   using Sink = void (*)(void* context, const Estimate& estimate);
 
@@ -46,6 +47,7 @@ class Measurement {
   std::uint32_t MsUntilNextReport() const;
 
   const MeasurementCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
   const PhasorEstimator& estimator() const { return estimator_; }
   bool configured() const { return front_end_ != nullptr; }
   // Sample number at or before `utc_ns` on the front end's grid.

@@ -94,6 +94,12 @@ struct C37Config {
   friend bool operator==(const C37Config&, const C37Config&) = default;
 };
 
+// The keys the measurement reads (c37.*, waveform.*), applied while running.
+struct MeasurementConfig {
+  C37Config c37;
+  WaveformConfig waveform;
+};
+
 const char* PhasorChannelName(PhasorChannel c);      // "VA" ... "I1"
 const char* AnalogChannelName(AnalogChannelKind c);  // "P", "Q", "S"
 

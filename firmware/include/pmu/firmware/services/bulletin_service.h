@@ -13,11 +13,13 @@
 
 #include <cstdint>
 
-#include "lwip/netif.h"
-#include "lwip/udp.h"
+#include "pmu/base/report.h"
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/services/service_context.h"
+#include "pmu/port/timer.h"
+#include "pmu/port/udp_endpoint.h"
+#include "pmu/proto/bulletin.h"
 
 namespace pmu::firmware {
 
@@ -33,29 +35,30 @@ using BulletinText = FixedString<400>;
 // Writes the device's state (one line of text) for a bulletin.
 using DescribeState = void (*)(void* context, BulletinText& text);
 
-class BulletinService {
+class BulletinService final : public StatsReporter {
  public:
   static constexpr std::uint32_t kAnswersPerSecond = 10;
 
   explicit BulletinService(const ServiceContext& context) : ctx_(context) {}
-  ~BulletinService();
-  Status Start(netif* nif, DescribeState describe, void* describe_context);
+  Status Start(DescribeState describe, void* describe_context);
   const BulletinCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
 
  private:
-  static void OnRecv(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
-  static void OnTimer(void* arg);
+  static void OnDatagram(void* self, ByteSpan datagram, std::size_t size, const port::UdpPeer& from);
+  static void OnTimer(void* self);
+  void Handle(ByteSpan datagram, std::size_t size, const port::UdpPeer& from);
   void SendToGroups(std::string_view text, bool ipv4, bool ipv6);
-  void Send(std::string_view text, const ip_addr_t& group);
+  void Send(std::string_view text, const port::UdpPeer& group);
 
   ServiceContext ctx_;
-  netif* netif_ = nullptr;
-  udp_pcb* pcb_ = nullptr;
-  ip_addr_t group4_{};
-  ip_addr_t group6_{};
+  port::UdpEndpoint endpoint_;
+  port::Timer timer_;
+  std::byte datagram_[proto::kMaxBulletinDatagram + 1];
+  port::UdpPeer group4_;
+  port::UdpPeer group6_;
   DescribeState describe_ = nullptr;
   void* describe_context_ = nullptr;
-  bool timer_armed_ = false;
   std::uint64_t answer_window_ms_ = 0;
   std::uint32_t answers_in_window_ = 0;
   BulletinCounters counters_;

@@ -21,16 +21,17 @@
 // Configuration changes (Reconfigure) bump CFGCNT; every PDC's data frames carry STAT
 // bit 10 until that PDC asks for CFG-2 or CFG-3 (or CFG-1) again.
 //
-// Context: main loop only. Sessions in a static pool; no heap but lwIP's pbufs.
+// Context: main loop only. Sessions in a static pool; no heap.
 #pragma once
 
 #include <cstdint>
 
-#include "lwip/udp.h"
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
-#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/measurement/c37_pmu.h"
 #include "pmu/firmware/services/service_context.h"
 #include "pmu/port/tcp_listener.h"
+#include "pmu/port/udp_endpoint.h"
 #include "pmu/proto/c37118_stream.h"
 
 namespace pmu::firmware {
@@ -82,11 +83,10 @@ class C37Session final : public port::ConnectionEvents {
   proto::c37118::StreamDecoder decoder_{rx_buffer_};
 };
 
-class C37Service {
+class C37Service final : public StatsReporter {
  public:
   // `pmu` describes the device; it must outlive the service.
   C37Service(const ServiceContext& context, C37Pmu& pmu) : ctx_(context), pmu_(&pmu) {}
-  ~C37Service();
 
   // Listens on c37.port (TCP) and c37.udp_port (UDP).
   Status Start();
@@ -97,6 +97,7 @@ class C37Service {
   void Publish(const Estimate& estimate);
 
   const C37Counters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
   const port::TcpListenerBase& listener() const { return listener_; }
   std::size_t udp_subscribers() const;
 
@@ -105,29 +106,29 @@ class C37Service {
   struct Subscriber {
     bool used = false;
     bool permanent = false;  // the multicast stream
-    ip_addr_t addr{};
-    u16_t port = 0;
+    port::UdpPeer peer;
     std::uint16_t config_count_seen = 0;
     std::uint64_t next_config_ms = 0;
     std::uint64_t lease_until_ms = 0;  // renewed by every command from the subscriber
   };
   enum class Reply : std::uint8_t { kNone, kHeader, kConfig1, kConfig2, kConfig3 };
 
-  static void OnUdp(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
+  static void OnUdp(void* self, ByteSpan datagram, std::size_t size, const port::UdpPeer& from);
 
   // What a command asks for; updates data_on and the config count the PDC has seen.
   Reply Command(const proto::c37118::Frame& frame, const char* peer, bool* data_on, std::uint16_t* seen);
   // Encodes the reply into the scratch buffer; returns its bytes (empty on error).
   ByteSpan Encode(Reply reply);
   ClockQuality Quality();
-  void SendUdp(ByteSpan frame, const ip_addr_t* addr, u16_t port);
+  void SendUdp(ByteSpan frame, const port::UdpPeer& to);
 
   // Ends the subscriptions whose lease ran out.
   void ExpireLeases(std::uint64_t now_ms);
 
   ServiceContext ctx_;
   C37Pmu* pmu_;
-  udp_pcb* udp_ = nullptr;
+  port::UdpEndpoint udp_;
+  std::byte udp_datagram_[320];  // commands are 18 bytes; extended frames up to this
   port::TcpListener<C37Service, C37Session, kMaxC37Sessions> listener_{*this};
   Subscriber subscribers_[kMaxUdpSubscribers + 1];  // + the multicast stream
   std::int64_t last_offset_ns_ = 0;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/services/command_job.h"
@@ -59,7 +60,7 @@ class CommandSession final : public port::ConnectionEvents {
   CommandJob job_;
 };
 
-class CommandService {
+class CommandService final : public StatsReporter {
  public:
   explicit CommandService(const ServiceContext& context) : ctx_(context), listener_(*this) {}
 
@@ -70,6 +71,7 @@ class CommandService {
                port::TlsServer* tls = nullptr, std::uint32_t tls_handshake_ms = 0);
 
   const CommandServiceCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
   const port::TcpListenerBase& listener() const { return listener_; }
 
  private:

@@ -14,11 +14,12 @@
 
 #include <cstdint>
 
-#include "lwip/udp.h"
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/reset_id_cache.h"
 #include "pmu/firmware/services/service_context.h"
+#include "pmu/port/udp_endpoint.h"
 #include "pmu/proto/fernet.h"
 
 namespace pmu::firmware {
@@ -52,25 +53,27 @@ class FernetReplayCache {
   Entry entries_[kCapacity] = {};
 };
 
-class ResetService {
+class ResetService final : public StatsReporter {
  public:
   ResetService(const ServiceContext& context, DevicePrng& prng) : ctx_(context), prng_(prng) {}
   Status Start(std::uint16_t port);
   const ResetCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
   // Whether the service answers requests over IPv6 (else IPv4) at this moment.
   bool Answers(bool ipv6, std::uint64_t now_ms) const;
 
  private:
-  static void OnRecv(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
-  void Handle(ByteSpan datagram, std::size_t total_size, const ip_addr_t* addr, u16_t port);
-  void Answer(std::uint32_t offset, const ip_addr_t* addr, u16_t port);
+  static void OnDatagram(void* self, ByteSpan datagram, std::size_t size, const port::UdpPeer& from);
+  void Handle(ByteSpan datagram, std::size_t total_size, const port::UdpPeer& from);
+  void Answer(std::uint32_t offset, const port::UdpPeer& to);
   // Checks and decrypts a Fernet token; logs and counts a rejection.
-  Result<std::size_t> OpenToken(ByteSpan datagram, std::size_t total_size, const FixedString<56>& peer,
+  Result<std::size_t> OpenToken(ByteSpan datagram, std::size_t total_size, const port::PeerText& peer,
                                 MutableByteSpan plaintext);
 
   ServiceContext ctx_;
   DevicePrng& prng_;
-  udp_pcb* pcb_ = nullptr;
+  port::UdpEndpoint endpoint_;
+  std::byte datagram_[proto::kMaxFernetTokenText + 1];
   ResetIdCache cache_;
   ResetCounters counters_;
   bool fernet_ = false;

@@ -5,9 +5,10 @@
 
 #include <cstdint>
 
-#include "lwip/udp.h"
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/services/service_context.h"
+#include "pmu/port/udp_endpoint.h"
 
 namespace pmu::firmware {
 
@@ -16,7 +17,7 @@ struct SinkCounters {
   std::uint64_t bytes = 0;
 };
 
-class UdpSink {
+class UdpSink final : public StatsReporter {
  public:
   // Characters of a datagram's text that the log line shows.
   static constexpr std::size_t kShownBytes = 96;
@@ -24,12 +25,14 @@ class UdpSink {
   explicit UdpSink(const ServiceContext& context) : ctx_(context) {}
   Status Start(std::uint16_t port);
   const SinkCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
 
  private:
-  static void OnRecv(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* addr, u16_t port);
+  static void OnDatagram(void* self, ByteSpan head, std::size_t size, const port::UdpPeer& from);
 
   ServiceContext ctx_;
-  udp_pcb* pcb_ = nullptr;
+  port::UdpEndpoint endpoint_;
+  std::byte head_[kShownBytes];  // what the log shows of each datagram
   SinkCounters counters_;
 };
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 
+#include "pmu/base/report.h"
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/config.h"
@@ -124,7 +125,7 @@ class WebSocketSession final : public port::ConnectionEvents {
   std::byte pong_[proto::websocket::kMaxControlPayload] = {};
 };
 
-class WebSocketService {
+class WebSocketService final : public StatsReporter {
  public:
   explicit WebSocketService(const ServiceContext& context) : ctx_(context), listener_(*this) {}
 
@@ -135,6 +136,7 @@ class WebSocketService {
                std::uint64_t max_message, std::uint32_t handshake_timeout_ms);
 
   const WebSocketCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
   const port::TcpListenerBase& listener() const { return listener_; }
 
  private:

@@ -17,22 +17,16 @@
 
 #include "pmu/base/bytes.h"
 #include "pmu/hal/entropy.h"
+#include "pmu/hal/seed_store.h"
 
 namespace pmu::hal::mps2 {
 
-inline constexpr std::size_t kSeedSize = 32;
-using Seed = std::array<std::byte, kSeedSize>;
-
-struct StoredSeeds {
-  Seed provisioned{};
-  bool provisioned_present = false;
-  Seed boot{};
-  bool boot_present = false;  // false on the first boot after power-up
+// The seed area as the board's hal::SeedStore.
+class SeedAreaStore final : public SeedStore {
+ public:
+  StoredSeeds Read() const override;
+  void WriteBootSeed(const Seed& seed) override;
 };
-
-StoredSeeds ReadSeeds();
-// Replaces the boot seed record.
-void WriteBootSeed(const Seed& seed);
 
 // Timer jitter: each output byte folds several samples of SysTick's counter and the
 // LAN9118's 25 MHz free-running counter, taken around busy loops whose length depends

@@ -15,11 +15,11 @@
 #include "pmu/firmware/device.h"
 #include "pmu/hal/mps2/lan9118_link.h"
 
-namespace pmu::hal::mps2 {
+namespace pmu::targets::mps2 {
 
 class SerialConsole {
  public:
-  SerialConsole(firmware::Device& device, Lan9118Link& link) : device_(device), link_(link) {}
+  SerialConsole(firmware::Device& device, hal::mps2::Lan9118Link& link) : device_(device), link_(link) {}
 
   // Reads what UART0 received and runs each complete line.
   void Poll();
@@ -31,10 +31,10 @@ class SerialConsole {
   void Run(std::string_view line);
 
   firmware::Device& device_;
-  Lan9118Link& link_;
+  hal::mps2::Lan9118Link& link_;
   char line_[64] = {};
   std::size_t length_ = 0;
   bool overlong_ = false;
 };
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::targets::mps2

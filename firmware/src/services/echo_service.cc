@@ -1,4 +1,6 @@
-#include "pmu/firmware/services/tcp_echo.h"
+#include "pmu/firmware/services/echo_service.h"
+
+#include <cinttypes>
 
 #include <algorithm>
 
@@ -68,6 +70,13 @@ void EchoSession::OnTick() {
 void EchoSession::OnEnded(const char* why) {
   PMU_LOG_INFO(service_.ctx_.log, kTag, "%s connection ended after %llu bytes: %s", connection_.peer().c_str(),
                static_cast<unsigned long long>(echoed_), why);
+}
+
+bool EchoService::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index > 0) return listener_.ConnectionLine(index - 1, t);
+  listener_.Summary(t);
+  t.Format(" timeouts=%" PRIu32 " bytes=%llu", counters_.timeouts, static_cast<unsigned long long>(counters_.bytes_echoed));
+  return true;
 }
 
 }  // namespace pmu::firmware

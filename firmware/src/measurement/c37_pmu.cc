@@ -1,4 +1,4 @@
-#include "pmu/firmware/services/c37118_pmu.h"
+#include "pmu/firmware/measurement/c37_pmu.h"
 
 #include <cmath>
 #include <cstring>
@@ -264,15 +264,6 @@ Result<std::size_t> C37Pmu::EncodeData(const Estimate& e, const ClockQuality& q,
   }
   if (c37_.digital_words) d.digitals[0] = c37_.digital_value;
   return c37::EncodeData(frame, config_, out);
-}
-
-void C37Pmu::MarkConfigChanged(MutableByteSpan frame) {
-  // STAT is the first field after the common header in a one-PMU data frame.
-  if (frame.size() < c37::kMinFrameSize + 2) return;
-  std::byte* stat = frame.data() + c37::kCommonHeaderSize;
-  StoreBe16(stat, static_cast<std::uint16_t>(LoadBe16(stat) | c37::kStatConfigChange));
-  const std::size_t body = frame.size() - c37::kCheckSize;
-  StoreBe16(frame.data() + body, c37::Crc16Ccitt(frame.first(body)));
 }
 
 std::uint32_t C37Pmu::DescriptionHash() {

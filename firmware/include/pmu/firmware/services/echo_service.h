@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "pmu/base/report.h"
 #include "pmu/base/status.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/services/service_context.h"
@@ -46,11 +47,12 @@ class EchoSession final : public port::ConnectionEvents {
   std::uint64_t last_activity_ms_ = 0;
 };
 
-class EchoService {
+class EchoService final : public StatsReporter {
  public:
   explicit EchoService(const ServiceContext& context) : ctx_(context), listener_(*this) {}
   Status Start(std::uint16_t port, std::size_t max_sessions);
   const EchoCounters& counters() const { return counters_; }
+  bool StatsLine(std::size_t index, ReportLine& line) const override;
   const port::TcpListenerBase& listener() const { return listener_; }
 
  private:

@@ -55,9 +55,6 @@ class C37Pmu {
   Result<std::size_t> EncodeHeader(std::int64_t now_ns, const ClockQuality& q, MutableByteSpan out) const;
   Result<std::size_t> EncodeData(const Estimate& e, const ClockQuality& q, MutableByteSpan out) const;
 
-  // Sets the configuration-changed bit of an encoded data frame and its CHK.
-  static void MarkConfigChanged(MutableByteSpan frame);
-
   // A hash of the configuration frame without CFGCNT and time: what a PDC would need
   // to re-read. The device keeps CFGCNT across restarts with it.
   std::uint32_t DescriptionHash();

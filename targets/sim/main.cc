@@ -18,56 +18,21 @@
 #include <vector>
 
 #include "pcap_link.h"
+#include "pmu/firmware/boot.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device.h"
-#include "pmu/firmware/storage_records.h"
 #include "pmu/hal/linux/host_devices.h"
 #include "pmu/hal/linux/memory_storage.h"
 #include "pmu/hal/linux/tap_link.h"
 
 namespace {
 
-using pmu::firmware::ConfigError;
 using pmu::firmware::DeviceConfig;
 
+constexpr const char* kTag = "sim";  // the simulator's own lines in the device log
 constexpr int kExitUsage = 2;    // bad flags or configuration
 constexpr int kExitFailure = 1;  // could not start (TAP, files)
 constexpr std::size_t kStorageSize = 64 * 1024;
-
-void PrintConfigError(const ConfigError& e, const std::string& origin, const std::string& value) {
-  std::cerr << "pmu-sim: invalid configuration";
-  if (!origin.empty()) std::cerr << " in " << origin;
-  if (e.line != 0) std::cerr << " line " << e.line;
-  std::cerr << ": ";
-  if (e.key != nullptr) {
-    std::cerr << e.key;
-    if (!value.empty()) std::cerr << " = '" << value << "'";
-    std::cerr << ": " << e.reason;
-    if (const char* help = pmu::firmware::ConfigKeyHelp(e.key)) std::cerr << " (expected " << help << ")";
-  } else {
-    std::cerr << e.reason;
-    if (!value.empty()) std::cerr << " '" << value << "'";
-  }
-  std::cerr << "\n";
-}
-
-// Returns the value text of `key` in `text` at `line` (for the error message).
-std::string LineValue(const std::string& text, unsigned line) {
-  std::istringstream in(text);
-  std::string l;
-  for (unsigned i = 1; std::getline(in, l); ++i) {
-    if (i == line) {
-      const auto eq = l.find('=');
-      std::string v = eq == std::string::npos ? l : l.substr(eq + 1);
-      const auto hash = v.find('#');
-      if (hash != std::string::npos) v = v.substr(0, hash);
-      const auto b = v.find_first_not_of(" \t");
-      const auto e = v.find_last_not_of(" \t\r");
-      return b == std::string::npos ? "" : v.substr(b, e - b + 1);
-    }
-  }
-  return "";
-}
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -78,33 +43,18 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
-// Factory provisioning: the TLS identity from DIR (ca.crt, device.crt, device.key)
-// goes into storage, unless storage already holds a device certificate (one installed
-// by the console's CSR flow must survive the simulator's restarts).
-int Provision(pmu::hal::Storage& storage, const std::string& dir) {
-  using pmu::firmware::StorageRecord;
-  char probe[8];
-  if (pmu::firmware::ReadRecord(storage, StorageRecord::kDeviceCert, pmu::AsWritableBytes(probe, sizeof(probe)))
-          .status()
-          .code() != pmu::StatusCode::kNotFound) {
-    std::cerr << "pmu-sim: storage already holds a TLS identity; --provision " << dir << " not applied\n";
-    return 0;
-  }
-  const std::pair<const char*, StorageRecord> files[] = {{"ca.crt", StorageRecord::kTrustAnchor},
-                                                         {"device.crt", StorageRecord::kDeviceCert},
-                                                         {"device.key", StorageRecord::kDeviceKey}};
-  for (const auto& [name, record] : files) {
+// Factory provisioning: DIR's ca.crt, device.crt and device.key as one text, the form
+// the boot sequence takes a factory identity in (a board's certs area holds the same).
+bool ReadIdentity(const std::string& dir, std::string* out) {
+  for (const char* name : {"ca.crt", "device.crt", "device.key"}) {
     std::string text;
     if (!ReadFile(dir + "/" + name, &text)) {
       std::cerr << "pmu-sim: --provision: cannot read " << dir << "/" << name << "\n";
-      return kExitFailure;
+      return false;
     }
-    if (const pmu::Status st = pmu::firmware::WriteRecord(storage, record, pmu::AsBytes(text)); !st.ok()) {
-      std::cerr << "pmu-sim: --provision: " << name << ": " << st.message() << "\n";
-      return kExitFailure;
-    }
+    out->append(text).append("\n");
   }
-  return 0;
+  return true;
 }
 
 void PrintConfig(const DeviceConfig& config) {
@@ -130,24 +80,40 @@ std::string RestartKeys(const DeviceConfig& config) {
   return out;
 }
 
-// SIGHUP: reads the saved configuration, --config and --set again and applies the measurement keys (c37.*,
-// waveform.*); other keys take effect at the next start.
-template <typename Load>
-void Reload(pmu::firmware::Device& device, const DeviceConfig& running, Load& load) {
-  DeviceConfig next;
+// Whether the simulator may run with the configuration of a boot: false (having said
+// why on standard error) when --config or --set was refused; a refused saved
+// configuration is reported and skipped, as on a board.
+bool Acceptable(const pmu::firmware::ConfigLoad& load) {
+  using Kind = pmu::firmware::ConfigSourceOutcome::Kind;
+  if (load.saved.kind == Kind::kRefused) {
+    std::cerr << "pmu-sim: " << pmu::firmware::DescribeRefusal(load.saved).c_str() << " (ignored)\n";
+  }
+  for (const auto* o : {&load.provisioned, &load.overrides}) {
+    if (o->kind == Kind::kRefused) {
+      std::cerr << "pmu-sim: " << pmu::firmware::DescribeRefusal(*o).c_str() << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// SIGHUP: reads the saved configuration, --config and --set again and applies the
+// measurement keys (c37.*, waveform.*); other keys take effect at the next start.
+void Reload(pmu::firmware::Device& device, pmu::hal::Storage& storage, const pmu::firmware::BootSources& sources) {
   pmu::firmware::Logger& log = device.logger();
-  if (!load(next)) {
-    PMU_LOG_ERROR(log, "sim", "SIGHUP: configuration invalid (see standard error); nothing changed");
+  const pmu::firmware::ConfigLoad next = pmu::firmware::LoadConfig(storage, sources);
+  if (!Acceptable(next)) {
+    PMU_LOG_ERROR(log, kTag, "SIGHUP: configuration invalid (see standard error); nothing changed");
     return;
   }
-  if (RestartKeys(next) != RestartKeys(running)) {
-    PMU_LOG_WARN(log, "sim", "SIGHUP: keys other than c37.* and waveform.* changed; they apply at the next start");
+  if (RestartKeys(next.config) != RestartKeys(device.config())) {
+    PMU_LOG_WARN(log, kTag, "SIGHUP: keys other than c37.* and waveform.* changed; they apply at the next start");
   }
-  const pmu::Status s = device.ApplyMeasurementConfig(next.c37, next.waveform);
-  if (s.ok()) {
-    PMU_LOG_INFO(log, "sim", "SIGHUP: measurement configuration applied");
+  const pmu::Result<std::uint16_t> count = device.ApplyMeasurementConfig(next.config);
+  if (count.ok()) {
+    PMU_LOG_INFO(log, kTag, "SIGHUP: measurement configuration applied (CFGCNT %u)", static_cast<unsigned>(*count));
   } else {
-    PMU_LOG_ERROR(log, "sim", "SIGHUP: measurement configuration not applied: %s", s.message());
+    PMU_LOG_ERROR(log, kTag, "SIGHUP: measurement configuration not applied: %s", count.status().message());
   }
 }
 
@@ -187,8 +153,9 @@ int main(int argc, char** argv) {
   app.add_flag("--print-config", print_config, "print the effective configuration and exit");
   app.add_flag("--check-config", check_only, "validate the configuration and exit (status 0 when valid)");
   app.footer(
-      "Configuration precedence: defaults, then the configuration saved in storage (the console's\n"
-      "'config save'), then --config, then --set.\n"
+      "Configuration precedence: the defaults, then --config, then the configuration saved in\n"
+      "storage (the console's 'config save'), then --set; each must be valid on top of those before\n"
+      "it (docs/CONFIGURATION.md).\n"
       "A console 'reboot' restarts the simulator in place (same arguments, same storage file).\n"
       "Exit status: 0 stopped by a signal or config printed, 1 could not start, 2 bad usage or configuration.");
   try {
@@ -209,63 +176,32 @@ int main(int argc, char** argv) {
     }
     storage = &file_storage;
   }
-  if (!provision_dir.empty()) {
-    if (const int rc = Provision(*storage, provision_dir); rc != 0) return rc;
+  // ---- the boot's sources: --config, --set, --provision ----------------------------
+  // (the configuration again on SIGHUP: the measurement keys are applied while running)
+  std::vector<pmu::firmware::ConfigOverride> overrides;
+  for (const std::string& set : sets) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "pmu-sim: --set needs key=value, got '" << set << "'\n";
+      return kExitUsage;
+    }
+    overrides.push_back({std::string_view(set).substr(0, eq), std::string_view(set).substr(eq + 1)});
   }
-
-  // ---- configuration: defaults, saved, the file, --set, then cross-field rules ------
-  // (again on SIGHUP: the measurement keys are applied while running).
-  auto load = [&](DeviceConfig& config) -> bool {
-    {
-      static char saved[4096];
-      const auto n = pmu::firmware::ReadRecord(*storage, pmu::firmware::StorageRecord::kConfig,
-                                               pmu::AsWritableBytes(saved, sizeof(saved)));
-      if (n.ok()) {
-        DeviceConfig from_storage;
-        const ConfigError e = pmu::firmware::ParseConfigText(std::string_view(saved, *n), from_storage);
-        if (e.ok()) {
-          config = from_storage;
-        } else {
-          PrintConfigError(e, "the configuration saved in storage (ignored)", "");
-        }
-      }
+  std::string config_text, identity_text;
+  auto sources = [&]() -> std::optional<pmu::firmware::BootSources> {
+    if (!config_file.empty() && !ReadFile(config_file, &config_text)) {
+      std::cerr << "pmu-sim: cannot read " << config_file << "\n";
+      return std::nullopt;
     }
-    if (!config_file.empty()) {
-      std::ifstream in(config_file);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      const std::string text = buf.str();
-      const ConfigError e = pmu::firmware::ParseConfigText(text, config);
-      if (!e.ok()) {
-        PrintConfigError(e, config_file, LineValue(text, e.line));
-        return false;
-      }
-    }
-    for (const std::string& s : sets) {
-      const auto eq = s.find('=');
-      if (eq == std::string::npos) {
-        std::cerr << "pmu-sim: --set needs key=value, got '" << s << "'\n";
-        return false;
-      }
-      const std::string key = s.substr(0, eq), value = s.substr(eq + 1);
-      const ConfigError e = pmu::firmware::SetConfigValue(config, key, value);
-      if (!e.ok()) {
-        if (e.key == nullptr) {
-          std::cerr << "pmu-sim: invalid configuration: unknown key '" << key << "' (see docs/CONFIGURATION.md)\n";
-        } else {
-          PrintConfigError(e, "--set", value);
-        }
-        return false;
-      }
-    }
-    if (const ConfigError e = pmu::firmware::ValidateConfig(config); !e.ok()) {
-      PrintConfigError(e, "", "");
-      return false;
-    }
-    return true;
+    return pmu::firmware::BootSources{config_text, config_file.c_str(), overrides, "--set", identity_text};
   };
-  DeviceConfig config;
-  if (!load(config)) return kExitUsage;
+  if (!provision_dir.empty() && !ReadIdentity(provision_dir, &identity_text)) return kExitFailure;
+  const std::optional<pmu::firmware::BootSources> boot_sources = sources();
+  if (!boot_sources) return kExitFailure;
+  pmu::firmware::Boot boot(*storage);
+  const pmu::firmware::ConfigLoad& loaded = boot.Prepare(*boot_sources);
+  if (!Acceptable(loaded)) return kExitUsage;
+  const DeviceConfig& config = loaded.config;
   if (print_config) {
     PrintConfig(config);
     return 0;
@@ -317,10 +253,10 @@ int main(int argc, char** argv) {
 
   auto device = std::make_unique<pmu::firmware::Device>(board, config);
   if (entropy.seeded()) {
-    PMU_LOG_WARN(device->logger(), "sim", "random source seeded with %llu: reproducible, not for keys",
+    PMU_LOG_WARN(device->logger(), kTag, "random source seeded with %llu: reproducible, not for keys",
                  static_cast<unsigned long long>(*seed));
   }
-  if (!device->Start().ok()) return kExitFailure;
+  if (!boot.Start(*device).ok()) return kExitFailure;
 
   bool running = true;
   while (running && !device->reboot_requested()) {
@@ -330,7 +266,7 @@ int main(int argc, char** argv) {
     int timeout = frames > 0 ? 0 : static_cast<int>(std::min<std::uint32_t>(device->MsUntilNextTimer(), 500));
     pollfd fds[2] = {{tap_link.fd(), POLLIN, 0}, {sig_fd, POLLIN, 0}};
     if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
-      PMU_LOG_ERROR(device->logger(), "sim", "poll failed: %s", std::strerror(errno));
+      PMU_LOG_ERROR(device->logger(), kTag, "poll failed: %s", std::strerror(errno));
       break;
     }
     if (fds[1].revents & POLLIN) {
@@ -339,9 +275,9 @@ int main(int argc, char** argv) {
         if (info.ssi_signo == SIGUSR1) {
           device->LogStats();
         } else if (info.ssi_signo == SIGHUP) {
-          Reload(*device, config, load);
+          if (const auto again = sources()) Reload(*device, *storage, *again);
         } else {
-          PMU_LOG_INFO(device->logger(), "sim", "signal %u: stopping", info.ssi_signo);
+          PMU_LOG_INFO(device->logger(), kTag, "signal %u: stopping", info.ssi_signo);
           running = false;
         }
       }
@@ -350,7 +286,7 @@ int main(int argc, char** argv) {
   const bool reboot = device->reboot_requested();
   device->Shutdown();
   if (reboot) {
-    PMU_LOG_WARN(device->logger(), "sim", "rebooting: restarting the simulator in place");
+    PMU_LOG_WARN(device->logger(), kTag, "rebooting: restarting the simulator in place");
     std::fflush(nullptr);
     // Every descriptor is close-on-exec: the TAP link, storage and log are reopened.
     sigprocmask(SIG_UNBLOCK, &signals, nullptr);

@@ -1,35 +1,17 @@
 // The one glue between any hal::Link and lwIP (written once, so every link, the TAP
-// device and each board's MAC, behaves the same to the stack). Owns the lwIP netif; the main loop calls PollInput() and PollLinkState().
+// device and each board's MAC, behaves the same to the stack). Owns the lwIP netif;
+// port::Network calls PollInput() and PollLinkState() from the main loop.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "lwip/netif.h"
-#include "pmu/base/ip_address.h"
 #include "pmu/base/status.h"
 #include "pmu/hal/link.h"
+#include "pmu/port/network.h"
 
 namespace pmu::port {
-
-struct NetifAddresses {
-  bool ipv4_enabled = true;
-  Ipv4Address ipv4;
-  unsigned ipv4_prefix = 24;
-  bool has_ipv4_gateway = false;
-  Ipv4Address ipv4_gateway;
-  bool ipv6_enabled = true;
-  Ipv6Address ipv6;  // global address; the link-local one is derived from the MAC
-};
-
-struct LinkCounters {
-  std::uint64_t rx_frames = 0;
-  std::uint64_t rx_bytes = 0;
-  std::uint64_t rx_dropped = 0;  // no pbuf, or oversized
-  std::uint64_t tx_frames = 0;
-  std::uint64_t tx_bytes = 0;
-  std::uint64_t tx_dropped = 0;  // link queue full or down
-};
 
 class LinkNetif {
  public:

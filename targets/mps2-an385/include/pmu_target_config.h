@@ -1,0 +1,21 @@
+/* The MPS2+ AN385's sizing: what its RAM holds (docs/BOARD.md gives the reasons and
+ * bench/footprint.sh the measured peaks). Read by lwipopts.h, port/ and firmware/;
+ * C and C++ alike. */
+#ifndef PMU_TARGET_CONFIG_H
+#define PMU_TARGET_CONFIG_H
+
+/* lwIP */
+#define PMU_LWIP_MEM_SIZE       32768 /* heap for outgoing data: bench/footprint.sh's load
+                                         (two floodme, a 2 MB echo, 8 clients) peaks under it */
+#define PMU_LWIP_PBUF_POOL_SIZE 10    /* received frames; the LAN9118 keeps 10 KiB more in its FIFO */
+#define PMU_LWIP_TCP_PCBS       60    /* every service's PCB budget (57, port/tcp_guard.h) and TIME_WAIT */
+#define PMU_LWIP_SND_BUF_MSS    4     /* 5840 bytes of send buffer per connection */
+#define PMU_LWIP_APP_TIMEOUTS   32    /* one timer per session (as the simulator) */
+
+/* mbedTLS's arena: three TLS sessions in their handshakes at once (docs/PROTOCOL.md) */
+#define PMU_TLS_ARENA_BYTES     (56 * 1024)
+
+/* The device log's RAM ring: 32 records (7.5 KiB) */
+#define PMU_LOG_RING_RECORDS    32
+
+#endif

@@ -1,0 +1,20 @@
+/* The simulator's sizing: a host has memory to spare, so the pools are generous and the
+ * limits that matter are the services' own (docs/CONFIGURATION.md). Read by lwipopts.h,
+ * port/ and firmware/; C and C++ alike. The board's are in targets/mps2-an385/. */
+#ifndef PMU_TARGET_CONFIG_H
+#define PMU_TARGET_CONFIG_H
+
+/* lwIP */
+#define PMU_LWIP_MEM_SIZE       (64 * 1024)
+#define PMU_LWIP_PBUF_POOL_SIZE 32
+#define PMU_LWIP_TCP_PCBS       64
+#define PMU_LWIP_SND_BUF_MSS    16    /* send buffer per connection, in segments */
+#define PMU_LWIP_APP_TIMEOUTS   32    /* one per service session, see firmware/services */
+
+/* mbedTLS's arena: three TLS sessions in their handshakes at once (docs/PROTOCOL.md) */
+#define PMU_TLS_ARENA_BYTES     (56 * 1024)
+
+/* The device log's RAM ring */
+#define PMU_LOG_RING_RECORDS    64
+
+#endif
