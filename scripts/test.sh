@@ -32,6 +32,8 @@ export PMU_DEPS_DIR=$deps
 # Before building, because a clone has nothing beside it: a reference outside the
 # repository would pass on this machine and fail for everyone else.
 python3 scripts/check-self-contained.py .
+# And because a wrong include builds fine: the layers are checked before the build too.
+python3 scripts/check-layers.py .
 
 # The board image first: the host presets find it (PMU_BOARD_IMAGE) when they are
 # configured, and add the board tests.
