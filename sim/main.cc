@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "pcap_link.h"
+#include "playback_files.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device.h"
 #include "pmu/firmware/storage_records.h"
@@ -270,6 +271,12 @@ int main(int argc, char** argv) {
     PrintConfig(config);
     return 0;
   }
+  // What analog.source plays, read now: a missing or malformed file stops the start.
+  std::string playback_bytes, playback_error;
+  if (!pmu::sim::LoadPlaybackArea(config.playback, &playback_bytes, &playback_error)) {
+    std::cerr << "pmu-sim: " << playback_error << "\n";
+    return kExitUsage;
+  }
   if (check_only) return 0;
   if (tap.empty()) {
     std::cerr << "pmu-sim: --tap is required (the TAP interface the device is attached to)\n";
@@ -304,6 +311,11 @@ int main(int argc, char** argv) {
   auto entropy = seed ? pmu::hal::linux_host::HostEntropy(*seed) : pmu::hal::linux_host::HostEntropy();
   pmu::hal::linux_host::StreamLogSink log_sink(log_stream);
   pmu::hal::Board board{*link, clock, entropy, *storage, log_sink, "linux-tap"};
+  pmu::hal::linux_host::MemoryStorage playback_area(playback_bytes.size());
+  if (!playback_bytes.empty()) {
+    (void)playback_area.Write(0, pmu::AsBytes(playback_bytes));
+    board.playback = &playback_area;
+  }
 
   // Signals arrive through a descriptor the main loop polls, never asynchronously.
   sigset_t signals;

@@ -280,8 +280,12 @@ Status Device::StartMeasurement(std::uint16_t config_count) {
   if (front_end_ == nullptr) {
     // The waveform's time zero is the current UTC second on the sample grid.
     const std::int64_t start = (clock_.UtcNs() / 1'000'000'000) * kSampleRate;
-    PMU_TRY(synthetic_.Configure(config_.waveform, c.nominal_hz, start));
-    front_end_ = &synthetic_;
+    if (config_.playback.source == AnalogSource::kSynthetic) {
+      PMU_TRY(synthetic_.Configure(config_.waveform, c.nominal_hz, start));
+      front_end_ = &synthetic_;
+    } else {
+      PMU_TRY(StartPlayback(start));
+    }
   }
   const EstimatorSettings settings{c.nominal_hz, c.rate, c.measurement_class};
   PMU_TRY(measurement_.Configure(*front_end_, settings, c.emulated_delay_ms, &Device::OnEstimate, this));
@@ -295,7 +299,9 @@ Status Device::StartMeasurement(std::uint16_t config_count) {
   const PhasorEstimator& e = measurement_.estimator();
   PMU_LOG_INFO(log_, "pmu", "%s front end, %u samples/s; %c class estimator, %u-sample window (%u cycles), "
                "latency %.1f ms; %u reports/s at %u Hz nominal",
-               front_end_ == &synthetic_ ? "synthetic" : "board", static_cast<unsigned>(front_end_->sample_rate()),
+               front_end_ == &synthetic_ ? "synthetic" : front_end_ == board_.analog ? "board"
+                                                                       : AnalogSourceName(config_.playback.source),
+               static_cast<unsigned>(front_end_->sample_rate()),
                c.measurement_class == MeasurementClass::kP ? 'P' : 'M', static_cast<unsigned>(e.window_size()),
                static_cast<unsigned>(e.cycles() * 2), e.half_span() * 1000.0 / front_end_->sample_rate(),
                static_cast<unsigned>(c.rate), static_cast<unsigned>(c.nominal_hz));
@@ -543,12 +549,13 @@ bool Device::StatsLine(std::size_t index, ReportLine& t) {
     case 11: {
       const MeasurementCounters& m = measurement_.counters();
       t.Format("measurement reports=%llu skipped=%llu read_errors=%llu estimator_mean_ns=%llu estimator_max_ns=%llu "
-               "acquisition_mean_ns=%llu",
+               "acquisition_mean_ns=%llu invalid=%llu",
                static_cast<unsigned long long>(m.reports), static_cast<unsigned long long>(m.skipped),
                static_cast<unsigned long long>(m.read_errors),
                static_cast<unsigned long long>(m.reports ? m.estimator_ns / m.reports : 0),
                static_cast<unsigned long long>(m.estimator_max_ns),
-               static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0));
+               static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0),
+               static_cast<unsigned long long>(m.invalid));
       return true;
     }
     case 12: {

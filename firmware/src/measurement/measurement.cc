@@ -51,9 +51,18 @@ void Measurement::Tick() {
     const Status read = front_end_->Read(next_ - half_span_, std::span<hal::AnalogSample>(window_, size));
     const std::uint64_t t1 = clock_.MonotonicNs();
     counters_.acquisition_ns += t1 - t0;
-    if (!read.ok()) {
+    if (read.code() == StatusCode::kOutOfRange) {
+      // The front end has no values for this instant (a record that stopped): the
+      // report still goes out, marked data invalid, so a PDC's time line has no gap.
+      estimate_ = Estimate{};
+      estimate_.sample = next_;
+      estimate_.valid = false;
+      ++counters_.invalid;
+      if (sink_ != nullptr) sink_(sink_context_, estimate_);
+    } else if (!read.ok()) {
       ++counters_.read_errors;
     } else {
+      estimate_.valid = true;
       estimator_.Run(next_, std::span<const hal::AnalogSample>(window_, size), estimate_);
       const std::uint64_t cost = clock_.MonotonicNs() - t1;
       counters_.estimator_ns += cost;

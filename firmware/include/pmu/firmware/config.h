@@ -13,6 +13,7 @@
 #include "pmu/base/ip_address.h"
 #include "pmu/firmware/log.h"
 #include "pmu/firmware/measurement/measurement_config.h"
+#include "pmu/firmware/measurement/playback_config.h"
 
 namespace pmu::firmware {
 
@@ -99,6 +100,9 @@ struct DeviceConfig {
   // (waveform.*): pmu/firmware/measurement/measurement_config.h.
   C37Config c37;
   WaveformConfig waveform;
+  // What the front end plays without an ADC (analog.source, comtrade.*, scenario.*):
+  // pmu/firmware/measurement/playback_config.h.
+  PlaybackConfig playback;
 };
 
 // What is wrong, and where. `key` is the configuration key (nullptr for a line that is

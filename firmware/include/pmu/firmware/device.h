@@ -14,7 +14,9 @@
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/log.h"
+#include "pmu/firmware/measurement/comtrade_front_end.h"
 #include "pmu/firmware/measurement/measurement.h"
+#include "pmu/firmware/measurement/scenario_front_end.h"
 #include "pmu/firmware/measurement/synthetic_front_end.h"
 #include "pmu/firmware/random.h"
 #include "pmu/firmware/services/bulletin_service.h"
@@ -112,6 +114,8 @@ class Device {
   void UpdateBootRecord();
   void WatchAddresses();
   Status StartMeasurement(std::uint16_t config_count);
+  // The front end of analog.source comtrade or scenario (device_playback.cc).
+  Status StartPlayback(std::int64_t second_start);
   std::uint16_t KeepConfigCount();
   static void OnEstimate(void* self, const Estimate& estimate);
 
@@ -136,6 +140,8 @@ class Device {
   bool tls_ready_ = false;
   bool reboot_requested_ = false;
   SyntheticFrontEnd synthetic_;
+  ComtradeFrontEnd comtrade_{PlaybackSamplePool()};
+  ScenarioFrontEnd scenario_;
   hal::AnalogFrontEnd* front_end_ = nullptr;
   Measurement measurement_;
   C37Pmu c37_pmu_;
