@@ -169,6 +169,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sets;
   std::optional<std::uint64_t> seed;
   bool print_config = false, check_only = false;
+  std::string write_playback;
   app.add_option("--tap", tap, "TAP interface to attach to (created if missing and permitted)");
   app.add_option("--config", config_file, "configuration file: 'key = value' lines (see docs/CONFIGURATION.md)")
       ->check(CLI::ExistingFile);
@@ -186,6 +187,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed,
                  "seed the device's random source for reproducible runs (not for keys)");
   app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  app.add_option("--write-playback", write_playback,
+                 "write what analog.source plays (a .cfg and .dat joined as one .cff, a .cff or a scenario) to FILE "
+                 "and exit: what the launcher loads into a board's playback area");
   app.add_flag("--check-config", check_only, "validate the configuration and exit (status 0 when valid)");
   app.footer(
       "Configuration precedence: defaults, then the configuration saved in storage (the console's\n"
@@ -276,6 +280,15 @@ int main(int argc, char** argv) {
   if (!pmu::sim::LoadPlaybackArea(config.playback, &playback_bytes, &playback_error)) {
     std::cerr << "pmu-sim: " << playback_error << "\n";
     return kExitUsage;
+  }
+  if (!write_playback.empty()) {
+    std::ofstream out(write_playback, std::ios::binary | std::ios::trunc);
+    out.write(playback_bytes.data(), static_cast<std::streamsize>(playback_bytes.size()));
+    if (!out) {
+      std::cerr << "pmu-sim: cannot write " << write_playback << "\n";
+      return kExitFailure;
+    }
+    return 0;
   }
   if (check_only) return 0;
   if (tap.empty()) {

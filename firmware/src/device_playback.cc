@@ -59,7 +59,8 @@ Status Device::StartPlayback(std::int64_t second_start) {
       return s;
     }
     if (scenario.nominal_hz != c.nominal_hz) {
-      PMU_LOG_ERROR(log_, "pmu", "the scenario is at %u Hz, c37.nominal_hz is %u", scenario.nominal_hz, c.nominal_hz);
+      PMU_LOG_ERROR(log_, "pmu", "the scenario is at %u Hz, c37.nominal_hz is %u",
+                    static_cast<unsigned>(scenario.nominal_hz), static_cast<unsigned>(c.nominal_hz));
       return InvalidArgument("nominal frequencies differ");
     }
     const std::size_t bus = scenario.FindBus(p.scenario_bus.view());

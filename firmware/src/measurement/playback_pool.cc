@@ -10,6 +10,10 @@
 namespace pmu::firmware {
 
 std::span<hal::AnalogSample> PlaybackSamplePool() {
+#ifdef PMU_PLAYBACK_SECTION
+  // A board puts it where its linker script says (outside the zeroed .bss).
+  __attribute__((section(PMU_PLAYBACK_SECTION)))
+#endif
   static hal::AnalogSample pool[PMU_PLAYBACK_MAX_SAMPLES];
   return pool;
 }

@@ -75,7 +75,7 @@ ScenarioError ScenarioParser::Line(std::string_view text) {
       return Fail(nullptr, "a bus of that name comes earlier");
     }
     if (s_.bus_count == kMaxScenarioBuses) return Fail(nullptr, "more buses than a scenario holds (32)");
-    s_.buses[s_.bus_count] = ScenarioBus{};
+    s_.buses[s_.bus_count] = ScenarioBus::Defaults();
     s_.buses[s_.bus_count++].name = FixedString<32>(name);
     in_bus_ = true;
     return {};

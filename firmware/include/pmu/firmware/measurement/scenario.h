@@ -47,22 +47,32 @@ struct FrequencyPoint {
   double hz = 0;
 };
 
+// Zero-initialised (so a static Scenario costs no initialised data on a board); the
+// parser gives each new bus the documented defaults (ScenarioBus::Defaults).
 struct ScenarioBus {
   FixedString<32> name;
-  double voltage = 132790;  // V rms, phase to neutral
+  double voltage = 0;       // V rms, phase to neutral (default 132790)
   double angle_deg = 0;
-  double current = 500;     // A rms
-  double current_angle_deg = -30;
+  double current = 0;       // A rms (default 500)
+  double current_angle_deg = 0;  // (default -30)
   double oscillation_deg = 0;
   double oscillation_phase_deg = 0;
   double fault_dip = 0;
   double fault_jump_deg = 0;
   double step_magnitude = 0;
   double step_angle_deg = 0;
+
+  static ScenarioBus Defaults() {
+    ScenarioBus b;
+    b.voltage = 132790;
+    b.current = 500;
+    b.current_angle_deg = -30;
+    return b;
+  }
 };
 
 struct Scenario {
-  std::uint32_t nominal_hz = 60;
+  std::uint32_t nominal_hz = 0;  // the parser starts it at 60
   double repeat_s = 0;
   std::array<FrequencyPoint, kMaxFrequencyPoints> frequency{};
   std::size_t frequency_points = 0;  // 0: nominal throughout
@@ -91,7 +101,10 @@ FixedString<160> DescribeScenarioError(const ScenarioError& e);
 
 class ScenarioParser {
  public:
-  explicit ScenarioParser(Scenario& out) : s_(out) { s_ = Scenario{}; }
+  explicit ScenarioParser(Scenario& out) : s_(out) {
+    s_ = Scenario{};
+    s_.nominal_hz = 60;
+  }
   ScenarioError Line(std::string_view text);  // without its line end
   ScenarioError Finish() const;               // rules between keys; at least one bus
 
