@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool dat = false;
   CffHeader header;
   while (!text.empty()) {
-    const std::size_t end = text.find('\n');
+    // Lines end at CR or LF, as the device's and ParseConfig's readers end them.
+    const std::size_t end = text.find_first_of("\r\n");
     const std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
     ++line_no;

@@ -244,8 +244,8 @@ Status ComtradeFrontEnd::ResolveChannels(PlaybackError& why) {
 
 template <typename Fn>
 Status ComtradeFrontEnd::ForEachRecord(hal::Storage& store, PlaybackError& why, Fn&& fn) {
-  static double raw[ct::kMaxAnalog];  // one record's values; the main loop is the only caller
-  ct::Record record{0, -1, std::span<double>(raw, config_.analog_count)};
+  double* const raw = raw_;
+  ct::Record record{0, -1, std::span<double>(raw_, config_.analog_count)};
   const ChannelMap& m = settings_.channels;
   const std::uint64_t count = config_.sample_count();
   const std::size_t size = ct::BinaryRecordSize(config_);

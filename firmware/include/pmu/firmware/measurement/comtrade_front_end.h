@@ -96,6 +96,7 @@ class ComtradeFrontEnd final : public hal::AnalogFrontEnd {
   std::int64_t cycle_ = 40;       // samples per nominal cycle
   float scale_[hal::kAnalogChannels] = {};
   char line_[kMaxLine];
+  double raw_[proto::comtrade::kMaxAnalog];  // one record's values
 };
 
 // The firmware's static pool for the resampled record: PMU_PLAYBACK_MAX_SAMPLES samples
