@@ -10,9 +10,11 @@ namespace {
 
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
+// The sample nearest `utc_ns` (a time given in decimals, like .033333 s for 80 samples,
+// means that sample, not the one before it).
 std::int64_t SampleOf(std::int64_t utc_ns) {
   const std::int64_t sec = utc_ns / kNsPerSecond;  // times here are after 1970
-  return sec * kSampleRate + (utc_ns - sec * kNsPerSecond) * kSampleRate / kNsPerSecond;
+  return sec * kSampleRate + ((utc_ns - sec * kNsPerSecond) * kSampleRate + kNsPerSecond / 2) / kNsPerSecond;
 }
 
 // The scenario's text, line by line out of the playback store.

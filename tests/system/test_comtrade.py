@@ -12,6 +12,7 @@
     found by name), and reports pmu1's phasors of A again, instant for instant; a
     second device plays the public sample (tests/data/comtrade/sample_ascii.cff, two
     cycles, looped) and reports its phase A current: the record's fundamental."""
+import calendar
 import json
 import math
 import os
@@ -108,7 +109,15 @@ def play_back(tmp, record, recorded_sets, recorded_start):
     first = recorded_sets[0]
     # The record's stretch that A played (from recorded_start) is played from `start`.
     start = int(time.time()) + 5
-    play_from = start - (recorded_start - when(first))
+    # The record's first instant, as its .cfg says (exactly: a whole number of reports
+    # into its second).
+    date, clock = cfg["start"].split(",")
+    day, month, year = (int(x) for x in date.split("/"))
+    hh, mm, ss = clock.split(":")
+    soc = calendar.timegm((year, month, day, int(hh), int(mm), int(float(ss))))
+    first_instant = soc + round((float(ss) % 1) * 30) / 30
+    check(abs(first_instant - when(first)) < 2, "the record starts far from the first set")
+    play_from = start - (recorded_start - first_instant)
     out = os.path.join(tmp, "replay.json")
     # pdc's record starts at its first set; played from `start`, its instant k is
     # reported at start + k / rate with the angle it recorded (angles are referenced to
@@ -117,16 +126,16 @@ def play_back(tmp, record, recorded_sets, recorded_start):
              f'--format json --json > {out}')
     launch(2, ["analog.source=comtrade", "comtrade.end=loop"],
            [(1, f"comtrade.file={record}.cfg"), (1, "comtrade.start=" + time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(play_from)))
-                + f".{round((play_from % 1) * 1e6):06d}Z"), (1, "comtrade.end=stop"),
+                + f".{round((play_from % 1) * 1e9):09d}Z"), (1, "comtrade.end=stop"),
             (2, f"comtrade.file={os.path.join(DATA, 'sample_ascii.cff')}")], inner)
     sets, _ = sets_of(out)
     # pmu1 again: recorded instant (first + tau) against played instant (start + tau).
-    recorded = {round((when(s) - when(first)) * 30): p for s in recorded_sets for p in s["pmus"] if p["idcode"] == 1}
+    recorded = {round((when(s) - first_instant) * 30): p for s in recorded_sets for p in s["pmus"] if p["idcode"] == 1}
     # Instants whose neighbours were valid too: the record's invalid stretches (zeros)
     # are played as they are, and a report's window reaches one instant either side.
     valid = {k for k, p in recorded.items() if int(p["stat"], 16) & 0xC000 == 0}
     steady = {k for k in valid if all(j in valid for j in range(k - 2, k + 3))}
-    compared, worst = 0, 0.0
+    compared, worst, where = 0, 0.0, None
     for s in sets:
         tau = when(s) - start
         if not (0.1 <= tau <= SECONDS - 0.1):
@@ -137,11 +146,14 @@ def play_back(tmp, record, recorded_sets, recorded_start):
             continue
         for name, value in mine[0]["phasors"].items():
             was = recorded[key]["phasors"][name]
-            worst = max(worst, ct.tve(value, was))
+            if ct.tve(value, was) > worst:
+                worst, where = ct.tve(value, was), (tau, key, name, value, was)
         compared += 1
     print(f"pdc's record played back: {compared} reports, max TVE against the recorded ones {worst * 100:.4f}%")
     check(compared >= 60, f"only {compared} played-back reports compared")
-    check(worst <= 0.001, f"played-back phasors differ from the recorded ones by {worst * 100:.3f}% TVE")
+    check(worst <= 0.001, f"played-back phasors differ from the recorded ones by {worst * 100:.3f}% TVE "
+                          f"(at {where[0]:.3f} s into the replay, instant {where[1]} of the record, {where[2]}: "
+                          f"{where[3]} played, {where[4]} recorded)")
     # The public sample: phase A current, the record's own two-cycle fundamental.
     scfg = ct.read_cfg(os.path.join(DATA, "sample_ascii.cfg"))
     re = im = 0.0

@@ -231,6 +231,8 @@ TEST(ComtradePlayback, PhasorRecordPlaysBackItsPhasors) {
     a.id = id;
   }
   auto store = Store(WriteCff(c, [&](std::uint64_t n, std::uint32_t ch) {
+    // Instant 30 missing altogether (a frame the PDC never got): bridged, not held.
+    if (n == 30) return std::nan("");
     double re = 0, im = 0;
     w.Truth(ch / 2, static_cast<double>(n - 1) / rate, &re, &im);
     return ch % 2 ? std::atan2(im, re) * 180 / kPi : std::hypot(re, im);

@@ -257,6 +257,7 @@ Status ComtradeFrontEnd::ForEachRecord(hal::Storage& store, PlaybackError& why, 
   }
   double values[Resampler::kValues] = {};
   std::int64_t first_timestamp = -1;
+  bool first_point = true;
   StorageLines lines(store, cfg_end_, dat_end_, line_);
   std::uint64_t offset = cfg_end_;
   for (std::uint64_t n = 1; n <= count; ++n) {
@@ -305,7 +306,14 @@ Status ComtradeFrontEnd::ForEachRecord(hal::Storage& store, PlaybackError& why, 
       if (first_timestamp < 0) first_timestamp = record.timestamp;
       t = static_cast<double>(record.timestamp - first_timestamp) * config_.TimestampNs() * 1e-9;
     }
-    // A missing value keeps the channel's previous one.
+    // An instant where every mapped channel is missing (a PDC's record of a frame that
+    // never came) is left out, so the interpolation bridges it; a single missing value
+    // keeps the channel's previous one.
+    bool any = false;
+    for (std::size_t i = 0; i < hal::kAnalogChannels; ++i) {
+      any = any || (m.value[i] != 0 && !std::isnan(raw[m.value[i] - 1]));
+    }
+    if (!any) continue;
     for (std::size_t i = 0; i < hal::kAnalogChannels; ++i) {
       if (m.value[i] != 0 && !std::isnan(raw[m.value[i] - 1])) {
         values[i] = config_.analog[m.value[i] - 1].Primary(raw[m.value[i] - 1]);
@@ -316,10 +324,16 @@ Status ComtradeFrontEnd::ForEachRecord(hal::Storage& store, PlaybackError& why, 
         // interpolation between two reports takes the short way round.
         double& angle = values[hal::kAnalogChannels + i];
         const double now = a.a * raw[m.angle[i] - 1] + a.b;
-        angle = n == 1 ? now : angle + std::remainder(now - angle, 360.0);
+        angle = first_point ? now : angle + std::remainder(now - angle, 360.0);
       }
     }
+    first_point = false;
     fn(t, values);
+  }
+  if (first_point) {
+    why.clear();
+    why.Append("dat: every record's mapped channels are missing values");
+    return InvalidArgument("nothing to play");
   }
   return Status::Ok();
 }
