@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "config_playback.h"
+
 namespace pmu::firmware::config_detail {
 namespace {
 
@@ -319,7 +321,8 @@ const Key* Find(std::string_view name) {
 bool SetMeasurementValue(MeasurementConfig& config, std::string_view key, std::string_view value, const char** error,
                          const char** key_name) {
   const Key* k = Find(key);
-  if (k == nullptr) return false;
+  // The playback's keys (config_playback.cc) come after these.
+  if (k == nullptr) return SetPlaybackValue(config, key, value, error, key_name);
   *key_name = k->name;
   *error = k->set(config, value);
   return true;
@@ -327,7 +330,7 @@ bool SetMeasurementValue(MeasurementConfig& config, std::string_view key, std::s
 
 const char* MeasurementKeyHelp(std::string_view key) {
   const Key* k = Find(key);
-  return k ? k->help : nullptr;
+  return k ? k->help : PlaybackKeyHelp(key);
 }
 
 void ForEachMeasurementValue(const MeasurementConfig& config,
@@ -337,16 +340,27 @@ void ForEachMeasurementValue(const MeasurementConfig& config,
     k.get(config, text);
     fn(context, k.name, text.view());
   }
+  for (std::size_t i = 0; i < PlaybackKeyCount(); ++i) {
+    ConfigValueText text;
+    PlaybackValueAt(config, i, text);
+    fn(context, PlaybackKeyName(i), text.view());
+  }
 }
 
-std::size_t MeasurementKeyCount() { return sizeof(kKeys) / sizeof(kKeys[0]); }
+constexpr std::size_t kOwnKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
+
+std::size_t MeasurementKeyCount() { return kOwnKeyCount + PlaybackKeyCount(); }
 
 const char* MeasurementKeyName(std::size_t index) {
-  return index < MeasurementKeyCount() ? kKeys[index].name : nullptr;
+  return index < kOwnKeyCount ? kKeys[index].name : PlaybackKeyName(index - kOwnKeyCount);
 }
 
 void MeasurementValueAt(const MeasurementConfig& config, std::size_t index, ConfigValueText& out) {
-  if (index < MeasurementKeyCount()) kKeys[index].get(config, out);
+  if (index < kOwnKeyCount) {
+    kKeys[index].get(config, out);
+  } else {
+    PlaybackValueAt(config, index - kOwnKeyCount, out);
+  }
 }
 
 ConfigError ValidateMeasurementConfig(const MeasurementConfig& c) {

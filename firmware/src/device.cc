@@ -100,7 +100,7 @@ Status Device::Start() {
     return StartFailed("WebSocket service", s);
   }
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
-  if (s = pmu_.Start(board_.analog, board_.name, &Device::Publish, this); !s.ok()) {
+  if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);
   }
   if (s = c37_.Start(); !s.ok()) return StartFailed("C37.118.2 service", s);

@@ -20,6 +20,7 @@
 #include <iostream>
 #include <memory>
 
+#include "comtrade_recorder.h"
 #include "aligner.h"
 #include "c37.h"
 #include "format.h"
@@ -89,6 +90,7 @@ struct Options {
   unsigned serve_idcode = 1000;
   std::string timeout = "5";
   bool json = false;
+  std::string comtrade;  // record prefix; empty: none
 };
 
 enum class LinkState { kIdle, kConnecting, kAwaitConfig, kStreaming };
@@ -156,6 +158,7 @@ class Concentrator {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_ < 0) throw NetError(std::string("epoll: ") + std::strerror(errno));
     if (o.serve) Listen(o.serve);
+    if (!o.comtrade.empty()) recorder_ = std::make_unique<ComtradeRecorder>(o.comtrade);
   }
   ~Concentrator() {
     for (auto& l : links_) CloseLink(*l);
@@ -193,6 +196,9 @@ class Concentrator {
     return static_cast<std::int64_t>(f.time.soc) * r + within;
   }
   void Emit(const AlignedSet& set);
+  // The set as one COMTRADE record (--comtrade): from the first set after every PMU's
+  // configuration is known, each PMU's blocks in the order of the targets.
+  void Record(const AlignedSet& set);
 
   // ---- serving ----
   void Listen(unsigned port);
@@ -226,6 +232,9 @@ class Concentrator {
   std::unique_ptr<p::DataFrame> combined_data_ = std::make_unique<p::DataFrame>();
   std::vector<std::byte> encode_buffer_ = std::vector<std::byte>(p::kMaxFrameSize);
   std::uint64_t served_frames_ = 0, served_dropped_ = 0;
+  // --comtrade.
+  std::unique_ptr<ComtradeRecorder> recorder_;
+  std::vector<std::unique_ptr<p::DataFrame>> recorded_;
 };
 
 void Concentrator::Connect(PmuLink& l, std::int64_t now) {
@@ -374,6 +383,7 @@ void Concentrator::Emit(const AlignedSet& set) {
     if (set.frames[i].empty()) ++links_[i]->counters.missing;
   }
   if (listener_ >= 0) ServeSet(set);
+  if (recorder_) Record(set);
   if (format_ == OutputFormat::kNone) return;
   const std::int64_t soc = set.key / rate_;
   const std::int64_t us = std::llround(static_cast<double>(set.key % rate_) * 1e6 / rate_);
@@ -434,6 +444,30 @@ void Concentrator::Emit(const AlignedSet& set) {
     std::fwrite(out_.data(), 1, out_.size(), stdout);
     out_.clear();
   }
+}
+
+void Concentrator::Record(const AlignedSet& set) {
+  if (recorded_.size() != links_.size()) {
+    for (std::size_t i = recorded_.size(); i < links_.size(); ++i) recorded_.push_back(std::make_unique<p::DataFrame>());
+  }
+  std::vector<RecordedBlock> blocks;
+  for (std::size_t i = 0; i < set.frames.size(); ++i) {
+    const PmuLink& l = *links_[i];
+    if (!l.has_config) {
+      if (!recorder_->started()) return;  // the layout needs every PMU's configuration
+      blocks.push_back({});
+      continue;
+    }
+    const bool decoded = !set.frames[i].empty() && p::DecodeData(set.frames[i], *l.config, *recorded_[i]).ok();
+    for (std::size_t k = 0; k < l.config->pmu_count; ++k) {
+      blocks.push_back({l.config.get(), k, decoded ? &recorded_[i]->pmus[k] : nullptr});
+    }
+  }
+  const std::int64_t soc = set.key / rate_;
+  const auto within = static_cast<std::uint32_t>(set.key % rate_);
+  if (!recorder_->started()) recorder_->Start(blocks, rate_, static_cast<std::uint32_t>(soc), within,
+                                              static_cast<std::uint32_t>(rate_));
+  recorder_->Add(blocks, static_cast<std::uint32_t>(soc), within, static_cast<std::uint32_t>(rate_));
 }
 
 // ---- serving the combined stream ---------------------------------------------------------
@@ -710,6 +744,7 @@ int Concentrator::Run() {
       out_.clear();
     }
   }
+  if (recorder_) recorder_->Finish();
   // Sets still open are dropped, not counted. Data off to every PMU, then close.
   for (auto& l : links_) {
     if (l->state == LinkState::kStreaming) Command(l->fd, p::CommandCode::kDataOff, l->target.idcode);
@@ -759,8 +794,13 @@ int Concentrator::Run() {
                 static_cast<unsigned long long>(served_dropped_), seconds, cpu_s,
                 cpu_s > 0 ? static_cast<double>(a.frames + a.late + a.duplicate) / cpu_s : 0.0);
   std::fflush(stdout);
+  std::string record;
+  if (recorder_) {
+    record = "\"comtrade_records\": " + std::to_string(recorder_->records()) +
+             ", \"comtrade_gap_records\": " + std::to_string(recorder_->gap_records()) + ", ";
+  }
   if (o_.json) {
-    std::cout << head << "\"per_pmu\": [" << per_pmu << "]}\n";
+    std::cout << head << record << "\"per_pmu\": [" << per_pmu << "]}\n";
   } else {
     std::cerr << a.sets << " sets (" << a.complete << " complete) from " << links_.size() << " PMUs in " << seconds
               << " s: " << a.frames << " frames, " << a.late << " late, " << a.missing << " missing, " << a.duplicate
@@ -791,6 +831,9 @@ void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run) {
       ->check(CLI::Range(1, 65534));
   sub->add_option("-t,--timeout", o->timeout, "give up on a connection or configuration after this long (default 5)");
   sub->add_flag("--json", o->json, "print the summary (with per-PMU counts) as one JSON object, last on standard output");
+  sub->add_option("--comtrade", o->comtrade,
+                  "also write the aligned sets as one COMTRADE record (C37.111-2013, FLOAT32): PREFIX.cfg and "
+                  "PREFIX.dat, every PMU's phasors as magnitude and angle channels, FREQ, ROCOF, analogs");
   sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too. Sets still waiting then are dropped, not counted.");
   sub->callback([&run, o] { run = [o] { return Concentrator(*o).Run(); }; });
 }

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "c37.h"
+#include "comtrade_recorder.h"
 #include "format.h"
 #include "link.h"
 #include "stream_common.h"
@@ -45,7 +46,15 @@ struct StreamOptions {
   bool json = false;
   bool quiet_header = false;
   bool arrival = false;
+  std::string comtrade;  // record prefix; empty: none
 };
+
+// The PMU blocks of a data frame, for the COMTRADE record.
+std::vector<RecordedBlock> BlocksOf(const p::ConfigFrame& config, const p::DataFrame& data) {
+  std::vector<RecordedBlock> blocks;
+  for (std::size_t k = 0; k < data.pmu_count; ++k) blocks.push_back({&config, k, &data.pmus[k]});
+  return blocks;
+}
 
 // "2 s", "0.5 s": a wait as the user would write it for -t.
 std::string FormatSeconds(milliseconds wait) {
@@ -122,6 +131,8 @@ int RunStream(const StreamOptions& o) {
   link.SendCommand(p::CommandCode::kDataOn, idcode);
 
   auto data = std::make_unique<p::DataFrame>();
+  std::unique_ptr<ComtradeRecorder> recorder;
+  if (!o.comtrade.empty()) recorder = std::make_unique<ComtradeRecorder>(o.comtrade);
   std::uint64_t frames = 0, undecodable = 0, config_changes = 0, others = 0;
   bool awaiting_config = false;
   auto last_data = Clock::now();
@@ -174,6 +185,14 @@ int RunStream(const StreamOptions& o) {
       if (!s.ok()) continue;
     }
     ++frames;
+    if (recorder) {
+      const std::uint32_t tb = config.frame->time_base;
+      if (!recorder->started()) {
+        recorder->Start(BlocksOf(*config.frame, *data), std::max<int>(1, config.frame->data_rate), data->time.soc,
+                        data->time.fraction(), tb);
+      }
+      recorder->Add(BlocksOf(*config.frame, *data), data->time.soc, data->time.fraction(), tb);
+    }
     out.clear();
     AppendData(out, *config.frame, *data, format);
     if (o.arrival && format == OutputFormat::kJson && out.size() > 2) {
@@ -193,6 +212,7 @@ int RunStream(const StreamOptions& o) {
     link.SendCommand(p::CommandCode::kDataOff, idcode);
   } catch (const NetError&) {
   }
+  if (recorder) recorder->Finish();
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   Report r;
   r.Add("peer", link.peer().ToString())
@@ -209,6 +229,7 @@ int RunStream(const StreamOptions& o) {
       .Add("header_bytes", static_cast<std::uint64_t>(header.size()))
       .Add("bytes", link.bytes())
       .Add("seconds", seconds);
+  if (recorder) r.Add("comtrade_records", recorder->records()).Add("comtrade_gap_records", recorder->gap_records());
   std::cout.flush();
   r.Print(o.json, std::to_string(frames) + " data frames from " + link.peer().ToString() + " (IDCODE " +
                       std::to_string(config.frame->idcode) + ", CFGCNT " +
@@ -238,6 +259,9 @@ void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
   sub->add_flag("--json", o->json, "print the summary as one JSON object on standard output (last line)");
   sub->add_flag("-q,--quiet", o->quiet_header, "do not print the header text on standard error");
   sub->add_flag("--arrival", o->arrival, "with --format json: add each frame's arrival time (host UTC, seconds)");
+  sub->add_option("--comtrade", o->comtrade,
+                  "also write the data as a COMTRADE record (C37.111-2013, FLOAT32): PREFIX.cfg and PREFIX.dat, "
+                  "each phasor as magnitude and angle channels, then FREQ, ROCOF and the analogs");
   sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too: sends data off, closes, prints the summary (exit 0).");
   sub->callback([&run, o] { run = [o] { return RunStream(*o); }; });
 }

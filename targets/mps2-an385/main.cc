@@ -19,6 +19,7 @@
 #include "pmu/hal/mps2/board_memory.h"
 #include "pmu/hal/mps2/entropy_sources.h"
 #include "pmu/hal/mps2/lan9118_link.h"
+#include "pmu/hal/mps2/read_only_area.h"
 #include "pmu/hal/mps2/region_storage.h"
 #include "pmu/hal/mps2/runtime.h"
 #include "pmu/hal/mps2/systick_clock.h"
@@ -129,6 +130,7 @@ int main() {
       KiB(ConfigArea().size), CertsArea().address(), KiB(CertsArea().size));
   UartLine("  storage  0x%08" PRIxPTR " (%u KiB)   seed  0x%08" PRIxPTR " (%u KiB)", StorageArea().address(),
       KiB(StorageArea().size), SeedArea().address(), KiB(SeedArea().size));
+  UartLine("  playback 0x%08" PRIxPTR " (%u KiB)", PlaybackArea().address(), KiB(PlaybackArea().size));
   UartLine("  UART0    0x%08x   LAN9118 0x%08x IRQ %u", static_cast<unsigned>(Uart0::kBase),
       static_cast<unsigned>(Lan9118Link::kBase), Lan9118Link::kIrq);
   if (last.cause == ResetCause::kFault || last.cause == ResetCause::kAbort) {
@@ -176,6 +178,8 @@ int main() {
   if (!boot.SeedEntropy(entropy, g_noise, g_seeds, link.mac()).ok()) Fatal("the DRBG could not be seeded");
 
   hal::Board board{link, g_clock, entropy, g_storage, g_log_sink, "mps2-an385"};
+  static ReadOnlyArea playback(PlaybackArea());  // what analog.source plays
+  board.playback = &playback;
   firmware::Device& device = g_device.Emplace(board, config);
   firmware::Logger& log = device.logger();
   if (host_s) {

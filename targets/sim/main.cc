@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "pcap_link.h"
+#include "playback_files.h"
 #include "pmu/firmware/boot.h"
 #include "pmu/firmware/config.h"
 #include "pmu/firmware/device.h"
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sets;
   std::optional<std::uint64_t> seed;
   bool print_config = false, check_only = false;
+  std::string write_playback;
   app.add_option("--tap", tap, "TAP interface to attach to (created if missing and permitted)");
   app.add_option("--config", config_file, "configuration file: 'key = value' lines (see docs/CONFIGURATION.md)")
       ->check(CLI::ExistingFile);
@@ -151,6 +153,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed,
                  "seed the device's random source for reproducible runs (not for keys)");
   app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  app.add_option("--write-playback", write_playback,
+                 "write what analog.source plays (a .cfg and .dat joined as one .cff, a .cff or a scenario) to FILE "
+                 "and exit: what the launcher loads into a board's playback area");
   app.add_flag("--check-config", check_only, "validate the configuration and exit (status 0 when valid)");
   app.footer(
       "Configuration precedence: the defaults, then --config, then the configuration saved in\n"
@@ -206,6 +211,21 @@ int main(int argc, char** argv) {
     PrintConfig(config);
     return 0;
   }
+  // What analog.source plays, read now: a missing or malformed file stops the start.
+  std::string playback_bytes, playback_error;
+  if (!pmu::sim::LoadPlaybackArea(config.playback, &playback_bytes, &playback_error)) {
+    std::cerr << "pmu-sim: " << playback_error << "\n";
+    return kExitUsage;
+  }
+  if (!write_playback.empty()) {
+    std::ofstream out(write_playback, std::ios::binary | std::ios::trunc);
+    out.write(playback_bytes.data(), static_cast<std::streamsize>(playback_bytes.size()));
+    if (!out) {
+      std::cerr << "pmu-sim: cannot write " << write_playback << "\n";
+      return kExitFailure;
+    }
+    return 0;
+  }
   if (check_only) return 0;
   if (tap.empty()) {
     std::cerr << "pmu-sim: --tap is required (the TAP interface the device is attached to)\n";
@@ -240,6 +260,11 @@ int main(int argc, char** argv) {
   auto entropy = seed ? pmu::hal::linux_host::HostEntropy(*seed) : pmu::hal::linux_host::HostEntropy();
   pmu::hal::linux_host::StreamLogSink log_sink(log_stream);
   pmu::hal::Board board{*link, clock, entropy, *storage, log_sink, "linux-tap"};
+  pmu::hal::linux_host::MemoryStorage playback_area(playback_bytes.size());
+  if (!playback_bytes.empty()) {
+    (void)playback_area.Write(0, pmu::AsBytes(playback_bytes));
+    board.playback = &playback_area;
+  }
 
   // Signals arrive through a descriptor the main loop polls, never asynchronously.
   sigset_t signals;

@@ -231,6 +231,7 @@ Result<std::size_t> C37Pmu::EncodeData(const Estimate& e, const ClockQuality& q,
   frame.pmu_count = 1;
   c37::PmuData& d = frame.pmus[0];
   d.stat = Stat(q);
+  if (!e.valid) d.stat |= c37::kStatDataErrorMask;  // 3: PMU error, do not use the values
   for (std::size_t i = 0; i < c37_.phasor_count; ++i) {
     const PhasorValue v = PickPhasor(e, c37_.phasors[i]);
     c37::Phasor& out_p = d.phasors[i];

@@ -51,9 +51,18 @@ void Measurement::Tick() {
     const Status read = front_end_->Read(next_ - half_span_, std::span<hal::AnalogSample>(window_, size));
     const std::uint64_t t1 = clock_.MonotonicNs();
     counters_.acquisition_ns += t1 - t0;
-    if (!read.ok()) {
+    if (read.code() == StatusCode::kOutOfRange) {
+      // The front end has no values for this instant (a record that stopped): the
+      // report still goes out, marked data invalid, so a PDC's time line has no gap.
+      estimate_ = Estimate{};
+      estimate_.sample = next_;
+      estimate_.valid = false;
+      ++counters_.invalid;
+      if (sink_ != nullptr) sink_(sink_context_, estimate_);
+    } else if (!read.ok()) {
       ++counters_.read_errors;
     } else {
+      estimate_.valid = true;
       estimator_.Run(next_, std::span<const hal::AnalogSample>(window_, size), estimate_);
       const std::uint64_t cost = clock_.MonotonicNs() - t1;
       counters_.estimator_ns += cost;
@@ -82,12 +91,13 @@ bool Measurement::StatsLine(std::size_t index, ReportLine& t) const {
   if (index != 0) return false;
   const MeasurementCounters& m = counters_;
   t.Format("measurement reports=%llu skipped=%llu read_errors=%llu estimator_mean_ns=%llu estimator_max_ns=%llu "
-           "acquisition_mean_ns=%llu",
+           "acquisition_mean_ns=%llu invalid=%llu",
            static_cast<unsigned long long>(m.reports), static_cast<unsigned long long>(m.skipped),
            static_cast<unsigned long long>(m.read_errors),
            static_cast<unsigned long long>(m.reports ? m.estimator_ns / m.reports : 0),
            static_cast<unsigned long long>(m.estimator_max_ns),
-           static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0));
+           static_cast<unsigned long long>(m.reports ? m.acquisition_ns / m.reports : 0),
+           static_cast<unsigned long long>(m.invalid));
   return true;
 }
 

@@ -20,9 +20,10 @@ struct C37Record {
 
 }  // namespace
 
-Status PmuUnit::Start(hal::AnalogFrontEnd* board_front_end, const char* board_name, Publisher publish,
-                      void* publish_context) {
+Status PmuUnit::Start(hal::AnalogFrontEnd* board_front_end, hal::Storage* playback, const char* board_name,
+                      Publisher publish, void* publish_context) {
   board_front_end_ = board_front_end;
+  playback_ = playback;
   board_name_ = board_name;
   publish_ = publish;
   publish_context_ = publish_context;
@@ -53,10 +54,15 @@ Status PmuUnit::Configure(const MeasurementConfig& config, std::uint16_t config_
   const C37Config& c37 = config.c37;
   front_end_ = board_front_end_;
   if (front_end_ == nullptr) {
-    // The waveform's time zero is the current UTC second on the sample grid.
+    // The waveform's time zero is the current UTC second on the sample grid. What
+    // plays is the running configuration's choice (analog.source applies at a start).
     const std::int64_t start = (clock_.UtcNs() / 1'000'000'000) * kSampleRate;
-    PMU_TRY(synthetic_.Configure(config.waveform, c37.nominal_hz, start));
-    front_end_ = &synthetic_;
+    if (config_.playback.source == AnalogSource::kSynthetic) {
+      PMU_TRY(synthetic_.Configure(config.waveform, c37.nominal_hz, start));
+      front_end_ = &synthetic_;
+    } else {
+      PMU_TRY(StartPlayback(config, start));
+    }
   }
   const EstimatorSettings settings{c37.nominal_hz, c37.rate, c37.measurement_class};
   PMU_TRY(measurement_.Configure(*front_end_, settings, c37.emulated_delay_ms, &PmuUnit::OnEstimate, this));
@@ -64,7 +70,10 @@ Status PmuUnit::Configure(const MeasurementConfig& config, std::uint16_t config_
   const PhasorEstimator& e = measurement_.estimator();
   PMU_LOG_INFO(log_, kTag, "%s front end, %u samples/s; %c class estimator, %u-sample window (%u cycles), "
                "latency %.1f ms; %u reports/s at %u Hz nominal",
-               front_end_ == &synthetic_ ? "synthetic" : "board", static_cast<unsigned>(front_end_->sample_rate()),
+               front_end_ == &synthetic_             ? "synthetic"
+               : front_end_ == board_front_end_      ? "board"
+                                                     : AnalogSourceName(config_.playback.source),
+               static_cast<unsigned>(front_end_->sample_rate()),
                c37.measurement_class == MeasurementClass::kP ? 'P' : 'M', static_cast<unsigned>(e.window_size()),
                static_cast<unsigned>(e.cycles() * 2), e.half_span() * 1000.0 / front_end_->sample_rate(),
                static_cast<unsigned>(c37.rate), static_cast<unsigned>(c37.nominal_hz));

@@ -6,6 +6,7 @@ extern "C" {
 // Linker script symbols: only their addresses mean something.
 extern std::byte __pmu_config_start[], __pmu_certs_start[], __pmu_storage_start[], __pmu_seed_start[];
 extern std::byte __pmu_config_size[], __pmu_certs_size[], __pmu_storage_size[], __pmu_seed_size[];
+extern std::byte __pmu_playback_start[], __pmu_playback_size[];
 extern std::byte __image_start[], __image_end[], __ram_end[];
 extern std::uint32_t __stack_bottom[], __stack_top[];
 }
@@ -25,6 +26,7 @@ MemoryArea ConfigArea() { return Area(__pmu_config_start, __pmu_config_size); }
 MemoryArea CertsArea() { return Area(__pmu_certs_start, __pmu_certs_size); }
 MemoryArea StorageArea() { return Area(__pmu_storage_start, __pmu_storage_size); }
 MemoryArea SeedArea() { return Area(__pmu_seed_start, __pmu_seed_size); }
+MemoryArea PlaybackArea() { return Area(__pmu_playback_start, __pmu_playback_size); }
 
 ImageLayout Layout() {
   return {Address(__image_start), Address(__image_end), Address(__stack_bottom), Address(__ram_end),

@@ -18,4 +18,9 @@
 /* The device log's RAM ring: 32 records (7.5 KiB) */
 #define PMU_LOG_RING_RECORDS    32
 
+/* COMTRADE playback: a record resampled into 10 s (282 KiB) of RAM, in a section of its
+ * own above what the footprint counts (docs/BOARD.md, "The playback area") */
+#define PMU_PLAYBACK_MAX_SAMPLES 24000
+#define PMU_PLAYBACK_SECTION     ".pmu_playback"
+
 #endif

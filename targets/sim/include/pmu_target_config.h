@@ -17,4 +17,7 @@
 /* The device log's RAM ring */
 #define PMU_LOG_RING_RECORDS    64
 
+/* COMTRADE playback: two minutes at 2400 samples/s (3.3 MiB) */
+#define PMU_PLAYBACK_MAX_SAMPLES (2400 * 120)
+
 #endif

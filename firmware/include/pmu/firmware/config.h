@@ -34,7 +34,8 @@ enum class ResetFamilies : std::uint8_t { kBoth, kIpv4, kIpv6, kAlternate };
 const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alternate"
 
 // The device's keys, and (inherited) the synchrophasor stream and the measurement
-// (c37.*) and the simulated power system (waveform.*): measurement_config.h.
+// (c37.*), the simulated power system (waveform.*) and what a front end plays
+// (analog.source, comtrade.*, scenario.*): measurement_config.h.
 struct DeviceConfig : MeasurementConfig {
   FixedString<63> hostname{std::string_view("pmu1")};
   MacAddress mac{{0x02, 0x50, 0x4D, 0x55, 0x00, 0x01}};

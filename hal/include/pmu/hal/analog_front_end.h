@@ -42,7 +42,9 @@ class AnalogFrontEnd {
 
   // Copies samples number first .. first + out.size() - 1 into `out`. Errors:
   // kUnavailable when some of them are not taken yet; kDataLoss when some are no
-  // longer held (a driver keeps a bounded history and says how much in its docs).
+  // longer held (a driver keeps a bounded history and says how much in its docs);
+  // kOutOfRange when the front end has no values there by design (a played record
+  // that stopped): the measurement then reports the instant as data invalid.
   virtual Status Read(std::int64_t first, std::span<AnalogSample> out) = 0;
 };
 

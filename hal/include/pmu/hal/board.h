@@ -20,6 +20,10 @@ struct Board {
   const char* name;  // "linux-tap", "mps2-an385"
   // The board's ADC, if it has one; nullptr: the firmware's synthetic front end.
   AnalogFrontEnd* analog = nullptr;
+  // What a board without an ADC plays when configured to (analog.source): a COMTRADE
+  // record as one .cff, or a fleet scenario's text; nullptr: none (docs/BOARD.md,
+  // "The playback area").
+  Storage* playback = nullptr;
 };
 
 }  // namespace pmu::hal

@@ -23,6 +23,7 @@ struct MeasurementCounters {
   std::uint64_t reports = 0;
   std::uint64_t skipped = 0;      // instants skipped because the clock jumped or the loop lagged
   std::uint64_t read_errors = 0;  // windows the front end could not deliver
+  std::uint64_t invalid = 0;      // instants reported as data invalid (the front end had no values)
   std::uint64_t estimator_ns = 0;      // total time in the estimator
   std::uint64_t estimator_max_ns = 0;
   std::uint64_t acquisition_ns = 0;    // total time reading the front end (the synthesiser)

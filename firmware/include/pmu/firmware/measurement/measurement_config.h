@@ -8,6 +8,7 @@
 
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/ip_address.h"
+#include "pmu/firmware/measurement/playback_config.h"
 
 namespace pmu::firmware {
 
@@ -94,10 +95,13 @@ struct C37Config {
   friend bool operator==(const C37Config&, const C37Config&) = default;
 };
 
-// The keys the measurement reads (c37.*, waveform.*), applied while running.
+// The keys the measurement reads: c37.* and waveform.* (applied while running), and
+// what a board without an ADC plays (analog.source, comtrade.*, scenario.*: at the
+// next start).
 struct MeasurementConfig {
   C37Config c37;
   WaveformConfig waveform;
+  PlaybackConfig playback;
 };
 
 const char* PhasorChannelName(PhasorChannel c);      // "VA" ... "I1"

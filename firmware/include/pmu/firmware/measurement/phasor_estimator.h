@@ -45,6 +45,9 @@ struct Estimate {
   PhasorValue i1;
   float frequency = 0;  // Hz
   float rocof = 0;      // Hz/s
+  // false: the front end had no values for this instant (a played record that stopped);
+  // the report says "data invalid" and its values are zero.
+  bool valid = true;
 };
 
 struct EstimatorSettings {

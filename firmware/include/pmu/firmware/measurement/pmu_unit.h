@@ -1,5 +1,6 @@
-// The PMU as a whole, below any transport: a front end (the board's ADC, or the
-// synthetic waveform), the measurement that estimates phasors from it on the device's
+// The PMU as a whole, below any transport: a front end (the board's ADC; without one,
+// the synthetic waveform, a COMTRADE record or a fleet scenario's bus, by
+// analog.source), the measurement that estimates phasors from it on the device's
 // UTC, and the PMU's C37.118.2 description (C37Pmu) whose CFGCNT is kept in storage
 // across restarts. Every report goes to the publisher (the C37.118.2 service).
 //
@@ -12,8 +13,10 @@
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/log.h"
 #include "pmu/firmware/measurement/c37_pmu.h"
+#include "pmu/firmware/measurement/comtrade_front_end.h"
 #include "pmu/firmware/measurement/measurement.h"
 #include "pmu/firmware/measurement/measurement_config.h"
+#include "pmu/firmware/measurement/scenario_front_end.h"
 #include "pmu/firmware/measurement/synthetic_front_end.h"
 #include "pmu/hal/analog_front_end.h"
 #include "pmu/hal/storage.h"
@@ -31,11 +34,12 @@ class PmuUnit {
   PmuUnit(const PmuUnit&) = delete;
   PmuUnit& operator=(const PmuUnit&) = delete;
 
-  // Starts measuring from `board_front_end` (the synthetic waveform when null) and
+  // Starts measuring from `board_front_end` (when null: what analog.source names, a
+  // record or scenario read from `playback`, which may be null when there is none) and
   // builds the PMU's description. CFGCNT continues from the one kept in storage, one
   // higher when the description changed since it was counted.
-  Status Start(hal::AnalogFrontEnd* board_front_end, const char* board_name, Publisher publish,
-               void* publish_context);
+  Status Start(hal::AnalogFrontEnd* board_front_end, hal::Storage* playback, const char* board_name,
+               Publisher publish, void* publish_context);
 
   // A new configuration while running, before the caller makes it the running one:
   // the waveform restarts and the estimator follows the new class and rate. Returns
@@ -55,6 +59,8 @@ class PmuUnit {
  private:
   Status Configure(const MeasurementConfig& config, std::uint16_t config_count);
   Status ConfigureModel(const MeasurementConfig& config, std::uint16_t config_count);
+  // The front end of analog.source comtrade or scenario (pmu_unit_playback.cc).
+  Status StartPlayback(const MeasurementConfig& config, std::int64_t second_start);
   std::uint16_t KeepConfigCount();
   static void OnEstimate(void* self, const Estimate& estimate);
 
@@ -63,11 +69,14 @@ class PmuUnit {
   hal::Storage& storage_;
   Logger& log_;
   hal::AnalogFrontEnd* board_front_end_ = nullptr;
+  hal::Storage* playback_ = nullptr;
   hal::AnalogFrontEnd* front_end_ = nullptr;
   const char* board_name_ = "";
   Publisher publish_ = nullptr;
   void* publish_context_ = nullptr;
   SyntheticFrontEnd synthetic_;
+  ComtradeFrontEnd comtrade_{PlaybackSamplePool()};
+  ScenarioFrontEnd scenario_;
   Measurement measurement_;
   C37Pmu model_;
   Estimate last_estimate_;

@@ -19,6 +19,7 @@ MemoryArea ConfigArea();   // configuration text (16 KiB), loaded from outside
 MemoryArea CertsArea();    // certificates and keys (16 KiB), reserved for the TLS services
 MemoryArea StorageArea();  // hal::Storage for the firmware (16 KiB)
 MemoryArea SeedArea();     // the entropy seeds (4 KiB): see entropy_sources.h
+MemoryArea PlaybackArea(); // what analog.source plays (512 KiB), loaded from outside
 
 struct ImageLayout {
   std::uintptr_t code_start;  // vector table
