@@ -322,7 +322,7 @@ void C37Session::OnEnded(const char* why) {
 bool C37Service::StatsLine(std::size_t index, ReportLine& t) const {
   const C37Counters& c = counters_;
   if (index == 0) {
-    listener_.Summary(t);
+    if (!listener_.Summary(t)) return false;
     t.Format(" commands=%" PRIu32 " ignored=%" PRIu32 " rejected=%" PRIu32 " udp_commands=%" PRIu32
              " udp_subscribers=%u udp_expired=%" PRIu32 " data=%llu dropped=%llu config=%" PRIu32 " header=%" PRIu32
              " cfgcnt=%u",

@@ -227,7 +227,7 @@ void CommandSession::LogDone() {
 bool CommandService::StatsLine(std::size_t index, ReportLine& t) const {
   if (index > 0) return listener_.ConnectionLine(index - 1, t);
   const CommandServiceCounters& c = counters_;
-  listener_.Summary(t);
+  if (!listener_.Summary(t)) return false;
   t.Format(" completed=%" PRIu32 " errors=%" PRIu32 " timeouts=%" PRIu32 " bytes=%llu", c.completed, c.errors,
            c.timeouts, static_cast<unsigned long long>(c.bytes_sent));
   return true;

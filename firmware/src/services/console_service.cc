@@ -40,7 +40,7 @@ Status ConsoleService::Start(std::uint16_t port, port::TlsServer& tls, std::uint
 
 bool ConsoleService::StatsLine(std::size_t index, ReportLine& t) const {
   if (index > 0) return listener_.ConnectionLine(index - 1, t);
-  listener_.Summary(t);
+  if (!listener_.Summary(t)) return false;
   t.Format(" commands=%" PRIu32 " errors=%" PRIu32, counters_.commands, counters_.errors);
   return true;
 }

@@ -74,7 +74,7 @@ void EchoSession::OnEnded(const char* why) {
 
 bool EchoService::StatsLine(std::size_t index, ReportLine& t) const {
   if (index > 0) return listener_.ConnectionLine(index - 1, t);
-  listener_.Summary(t);
+  if (!listener_.Summary(t)) return false;
   t.Format(" timeouts=%" PRIu32 " bytes=%llu", counters_.timeouts, static_cast<unsigned long long>(counters_.bytes_echoed));
   return true;
 }

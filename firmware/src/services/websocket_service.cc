@@ -474,7 +474,7 @@ void WebSocketSession::LogJobDone() {
 bool WebSocketService::StatsLine(std::size_t index, ReportLine& t) const {
   if (index > 0) return listener_.ConnectionLine(index - 1, t);
   const WebSocketCounters& w = counters_;
-  listener_.Summary(t);
+  if (!listener_.Summary(t)) return false;
   t.Format(" upgraded=%" PRIu32 " rejected=%" PRIu32 " completed=%" PRIu32 " errors=%" PRIu32
            " protocol_errors=%" PRIu32 " peer_closes=%" PRIu32 " timeouts=%" PRIu32 " resets=%" PRIu32
            " pings=%" PRIu32 " frames=%llu bytes=%llu",

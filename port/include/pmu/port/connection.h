@@ -63,7 +63,8 @@ class Connection {
   // Bytes that may be written now. A bulk answer (a large reply generated as room
   // appears) gets less than a small one: it never takes the heap's reserve, nor more
   // than the service's share of the heap, nor more than this session's fair part of
-  // that share.
+  // that share, and it gets one whole segment of the connection at a time (0 or its
+  // MSS), so that it leaves no short tail behind a segment in flight.
   virtual std::size_t SendRoom(bool bulk) const = 0;
   // Queues `data` whole, or nothing: ResourceExhausted when there is no room now
   // (OnSent or OnTick offers another chance). `more`: further data follows at once.

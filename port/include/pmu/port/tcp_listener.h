@@ -179,8 +179,9 @@ class TcpListenerBase {
   // The connection layer's part of its service's statistics: the start of the
   // service's summary line ("<tag> accepted=.. refused=.. active=.. peak=..", which the
   // service continues with its own counters), and the lines after it: the TCP line
-  // (budget, evictions, stalls) and, for a TLS service, the TLS line. False past the end.
-  void Summary(ReportLine& line) const;
+  // (budget, evictions, stalls) and, for a TLS service, the TLS line. False past the
+  // end, and for a service that is not listening (the TLS ones without an identity).
+  bool Summary(ReportLine& line) const;
   bool ConnectionLine(std::size_t index, ReportLine& line) const;
 
  protected:
