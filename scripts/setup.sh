@@ -2,7 +2,9 @@
 # Prepares a Debian machine for building and testing the PMU firmware and PDC tools:
 #   1. installs every Debian package the build, the tests and the benchmarks need;
 #   2. fetches the lwIP and mbedTLS sources from Debian's source packages, verifies
-#      them and unpacks them into a cache outside the repository.
+#      them and unpacks them into a cache outside the repository;
+#   3. installs the live view's front-end packages (pdc/view/package-lock.json) with
+#      npm into the same cache.
 # Idempotent and quiet when everything is already there. Uses sudo when not root.
 #
 # Environment:
@@ -36,7 +38,14 @@ packages=(
   python3-cryptography python3-cryptography-vectors openssl
   # the board image: cross toolchain with newlib(-nano), and QEMU to run it
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  # pdc's live view (Boost.Beast) and archive (SQLite, PostgreSQL), the browser that
+  # tests the view, the PostgreSQL 15 server the archive tests start, npm for the page's
+  # charting library
+  libboost-dev libsqlite3-dev sqlite3 libpq-dev postgresql chromium
 )
+# The machine's own Node.js and npm when it has them (the browser test's driver needs
+# Node.js 20); Debian's otherwise.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -123,6 +132,33 @@ fetch_source() {
 
 fetch_source "$LWIP_SRC_PKG" "$LWIP_SRC_VERSION" "$LWIP_DIRNAME" "$LWIP_DSC_SHA256"
 fetch_source "$MBEDTLS_SRC_PKG" "$MBEDTLS_SRC_VERSION" "$MBEDTLS_DIRNAME" "$MBEDTLS_DSC_SHA256"
+
+# --- front-end packages ------------------------------------------------------
+# The view's charting library (compiled into pdc) and the browser test's driver, at the
+# versions pdc/view/package-lock.json pins: npm ci checks every package against the
+# integrity hash that lock file records, and installs nothing the lock does not name.
+fetch_npm() {
+  local src="$here/../pdc/view" dir="$deps_dir/npm-view" want work
+  want=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
+  if [ -f "$dir/.pmu-fetched" ] && [ "$(cat "$dir/.pmu-fetched")" = "$want" ]; then
+    return
+  fi
+  command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
+  work=$(mktemp -d "$deps_dir/.npm.XXXXXX")
+  cp "$src/package.json" "$src/package-lock.json" "$work/"
+  log "installing the view's front-end packages with npm ci"
+  # No install scripts, and no browser download: the tests use Debian's chromium.
+  (cd "$work" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund \
+      --omit-lockfile-registry-resolved >"$work/npm.log" 2>&1) || {
+    cat "$work/npm.log" >&2
+    die "npm ci failed for pdc/view/package-lock.json"
+  }
+  rm -rf "${dir:?}"
+  mv "$work" "$dir"
+  echo "$want" >"$dir/.pmu-fetched"
+  log "front-end packages installed in $dir"
+}
+fetch_npm
 
 # Let callers (test.sh, run.sh, CMake presets) find the sources.
 echo "$deps_dir"
