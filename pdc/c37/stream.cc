@@ -14,6 +14,7 @@
 #include "format.h"
 #include "link.h"
 #include "stream_common.h"
+#include "../observe/options.h"
 #include "../report.h"
 
 namespace pmu::pdc::c37 {
@@ -45,7 +46,12 @@ struct StreamOptions {
   bool json = false;
   bool quiet_header = false;
   bool arrival = false;
+  observe::Options observe;  // --archive
 };
+
+std::int64_t MonotonicNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
 
 // "2 s", "0.5 s": a wait as the user would write it for -t.
 std::string FormatSeconds(milliseconds wait) {
@@ -81,6 +87,8 @@ int RunStream(const StreamOptions& o) {
   std::string header;
   bool header_received = false;
   HeldConfig config;
+  const unsigned port = o.port ? o.port : (o.udp ? 4713 : 4712);
+  const auto observers = observe::Start(o.observe, {{o.host + ":" + std::to_string(port), idcode}}, "pdc c37 stream");
   // Ask for a frame for up to `wait`; over UDP, ask again each second.
   auto request = [&](p::CommandCode code, p::FrameType want, milliseconds wait) -> std::optional<p::Frame> {
     const auto deadline = Clock::now() + wait;
@@ -108,6 +116,7 @@ int RunStream(const StreamOptions& o) {
   const auto cfg = request(cfg_command, cfg_type, timeout);
   if (!cfg) throw NetError("no answer to the request for the configuration within " + o.timeout + " s");
   if (!config.Take(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
+  if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
   if (!o.quiet_header && header_received) std::cerr << "header: " << header << "\n";
   std::string out;
   auto print_config = [&]() {
@@ -150,6 +159,7 @@ int RunStream(const StreamOptions& o) {
       HeldConfig next;
       if (!next.Take(*f)) continue;
       config = std::move(next);
+      if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
       if (awaiting_config) {
         awaiting_config = false;
         ++config_changes;
@@ -174,6 +184,7 @@ int RunStream(const StreamOptions& o) {
       if (!s.ok()) continue;
     }
     ++frames;
+    if (observers) observers->OnData(0, f->bytes, observe::Arrival::kAccepted, MonotonicNs());
     out.clear();
     AppendData(out, *config.frame, *data, format);
     if (o.arrival && format == OutputFormat::kJson && out.size() > 2) {
@@ -193,6 +204,7 @@ int RunStream(const StreamOptions& o) {
     link.SendCommand(p::CommandCode::kDataOff, idcode);
   } catch (const NetError&) {
   }
+  if (observers) observers->Finish();
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   Report r;
   r.Add("peer", link.peer().ToString())
@@ -238,6 +250,7 @@ void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
   sub->add_flag("--json", o->json, "print the summary as one JSON object on standard output (last line)");
   sub->add_flag("-q,--quiet", o->quiet_header, "do not print the header text on standard error");
   sub->add_flag("--arrival", o->arrival, "with --format json: add each frame's arrival time (host UTC, seconds)");
+  observe::AddArchiveOptions(sub, o->observe);
   sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too: sends data off, closes, prints the summary (exit 0).");
   sub->callback([&run, o] { run = [o] { return RunStream(*o); }; });
 }
