@@ -134,7 +134,7 @@ void Archive::OnData(std::size_t source, std::span<const std::byte> frame, obser
 
 void Archive::OnSet(const c37::AlignedSet& set, int rate) {
   if (rate <= 0) return;
-  const std::int64_t us = set.key / rate * 1'000'000 + (set.key % rate) * 1'000'000 / rate;
+  const std::int64_t us = SetTimeUs(set.key, rate);
   for (std::size_t i = 0; i < set.frames.size() && i < state_.size(); ++i) {
     Run& missing = state_[i].missing;
     if (set.frames[i].empty()) {

@@ -163,6 +163,10 @@ std::int64_t TimeUs(const p::Timestamp& t, std::uint32_t time_base) {
   return static_cast<std::int64_t>(t.soc) * 1'000'000 + us;
 }
 
+std::int64_t SetTimeUs(std::int64_t key, int rate) {
+  return key / rate * 1'000'000 + std::llround(static_cast<double>(key % rate) * 1e6 / rate);
+}
+
 std::int64_t NowUtcUs() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -60,6 +60,9 @@ struct EventRow {
 
 // UTC microseconds of a time stamp (the fraction rounded to the microsecond).
 std::int64_t TimeUs(const p::Timestamp& t, std::uint32_t time_base);
+// UTC microseconds of a concentrator's set: key = SOC * rate + report within the
+// second, the fraction rounded to the microsecond as the concentrator prints it.
+std::int64_t SetTimeUs(std::int64_t key, int rate);
 // Host UTC now, in microseconds.
 std::int64_t NowUtcUs();
 

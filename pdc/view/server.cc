@@ -350,7 +350,7 @@ void Server::Publish() {
     at += sizeof(h);
     SetValues v;
     v.key = h.key;
-    v.time_us = h.rate > 0 ? h.key / h.rate * 1'000'000 + (h.key % h.rate) * 1'000'000 / h.rate : 0;
+    v.time_us = h.rate > 0 ? archive::SetTimeUs(h.key, h.rate) : 0;
     for (std::uint32_t k = 0; k < h.present && at + sizeof(Feed::SourceHeader) <= raw.size(); ++k) {
       Feed::SourceHeader s;
       std::memcpy(&s, raw.data() + at, sizeof(s));

@@ -220,7 +220,7 @@ function isoMicroseconds(t) {
 
 // ---- drawing ------------------------------------------------------------------------------
 function drawPhasors(m) {
-  const c = m.canvas, g = c.getContext("2d"), w = c.width, r = w / 2 - 16;
+  const c = m.canvas, g = c.getContext("2d"), w = c.width, r = w / 2 - 36;
   g.clearRect(0, 0, w, w);
   g.save();
   g.translate(w / 2, w / 2);
