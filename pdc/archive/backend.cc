@@ -5,21 +5,6 @@
 namespace pmu::pdc::archive {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-// "postgresql://user:secret@host/db" -> "postgresql://user@host/db".
-std::string WithoutPassword(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const auto authority = scheme + 3;
-  const auto at = url.find('@', authority);
-  const auto slash = url.find('/', authority);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
-  const auto colon = url.find(':', authority);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon)) + std::string(url.substr(at));
-}
-
 template <typename T, std::size_t N>
 std::uint8_t Fill(std::array<T, N>& out, const std::vector<double>& values, std::string_view column) {
   if (values.size() > N) throw ArchiveError("archive row has more " + std::string(column) + " than this build allows");
@@ -28,31 +13,6 @@ std::uint8_t Fill(std::array<T, N>& out, const std::vector<double>& values, std:
 }
 
 }  // namespace
-
-ArchiveUrl ParseArchiveUrl(std::string_view text) {
-  ArchiveUrl url;
-  if (StartsWith(text, "sqlite:")) {
-    url.kind = ArchiveUrl::Kind::kSqlite;
-    url.target = std::string(text.substr(7));
-    if (StartsWith(url.target, "//")) {
-      throw std::invalid_argument("archive URL '" + std::string(text) +
-                                  "': write sqlite:FILE (a path, relative or absolute), not sqlite://");
-    }
-    if (url.target.empty()) throw std::invalid_argument("archive URL 'sqlite:' names no file: write sqlite:FILE");
-    if (url.target.find('\0') != std::string::npos) throw std::invalid_argument("archive file name has a NUL byte");
-    url.shown = "sqlite:" + url.target;
-    return url;
-  }
-  if (StartsWith(text, "postgresql://") || StartsWith(text, "postgres://")) {
-    url.kind = ArchiveUrl::Kind::kPostgres;
-    url.target = std::string(text);
-    if (url.target.find('\0') != std::string::npos) throw std::invalid_argument("archive URL has a NUL byte");
-    url.shown = WithoutPassword(text);
-    return url;
-  }
-  throw std::invalid_argument("archive URL '" + std::string(text.substr(0, 80)) +
-                              "': expected sqlite:FILE or postgresql://[USER@][HOST][:PORT]/DATABASE[?...]");
-}
 
 std::unique_ptr<Writer> OpenWriter(const ArchiveUrl& url) {
   return url.kind == ArchiveUrl::Kind::kSqlite ? OpenSqliteWriter(url.target) : OpenPostgresWriter(url.target);
