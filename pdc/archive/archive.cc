@@ -14,6 +14,7 @@ namespace p = proto::c37118;
 constexpr std::uint8_t kConfigRecord = 1;
 constexpr std::uint8_t kDataRecord = 2;
 constexpr std::size_t kMaxBatchRows = 20'000;       // rows per transaction
+constexpr std::size_t kWakeRows = kMaxBatchRows;    // rows that wake the writer before its interval
 constexpr auto kBatchInterval = std::chrono::milliseconds(200);
 constexpr auto kMinBackoff = std::chrono::milliseconds(250);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
@@ -130,6 +131,7 @@ void Archive::OnData(std::size_t source, std::span<const std::byte> frame, obser
   }
   buffered_rows_ += s.blocks;
   Push(kDataRecord, source, 0, frame);
+  if (++incoming_rows_ == kWakeRows) wake_.notify_one();
 }
 
 void Archive::OnSet(const c37::AlignedSet& set, int rate) {
@@ -199,11 +201,17 @@ void Archive::Finish() {
     stopping_ = true;
     wake_.notify_one();
   }
+  const auto stopped = std::chrono::steady_clock::now();
   thread_.join();
+  {
+    std::lock_guard lock(mu_);
+    totals_.drain_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  }
   const ArchiveTotals t = totals();
   std::cerr << tool_ << ": archive " << url_.shown << ": " << t.rows << " rows, " << t.configs << " configurations, "
             << t.events << " events in " << t.transactions << " transactions; " << t.dropped
-            << " rows dropped (buffer " << bound_ << " rows), " << t.outages << " database outages";
+            << " rows dropped (buffer " << bound_ << " rows), " << t.outages << " database outages; "
+            << t.drain_seconds << " s to write what was buffered at the end";
   if (t.unwritten) std::cerr << "; " << t.unwritten << " rows NOT written: the database did not come back";
   std::cerr << "\n";
 }
@@ -219,8 +227,10 @@ bool Archive::TakeInput(Batch& batch, std::size_t& rows) {
   std::vector<std::byte> records;
   {
     std::unique_lock lock(mu_);
-    wake_.wait_for(lock, kBatchInterval, [this] { return stopping_; });
+    // Up to a batch interval to gather rows, less when a whole batch is there.
+    wake_.wait_for(lock, kBatchInterval, [this] { return stopping_ || incoming_rows_ >= kWakeRows; });
     records.swap(incoming_);
+    incoming_rows_ = 0;
     batch.events.swap(events_);
   }
   rows = 0;

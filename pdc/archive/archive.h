@@ -27,6 +27,7 @@ struct ArchiveTotals {
   std::uint64_t dropped = 0;   // rows that found the buffer full
   std::uint64_t unwritten = 0; // rows still buffered when pdc gave up at the end
   std::uint64_t outages = 0;   // times the database went away
+  double drain_seconds = 0;    // Finish: writing what was still buffered
 };
 
 class Archive final : public observe::Observer {
@@ -94,6 +95,7 @@ class Archive final : public observe::Observer {
   std::vector<std::byte> incoming_;      // records, see Push
   std::vector<EventRow> events_;         // events waiting for the writer
   std::size_t buffered_rows_ = 0;        // in incoming_ and in the writer's batch
+  std::size_t incoming_rows_ = 0;        // in incoming_
   bool stopping_ = false;
   bool overflowing_ = false;
   Run dropped_;                          // the current overflow, by host time
