@@ -245,6 +245,9 @@ std::vector<std::string> ParseStringArray(std::string_view text) {
   return out;
 }
 
+// 9999-12-31T23:59:59Z: the last second FormatUtcUs writes with four digits.
+constexpr std::int64_t kLastSecond = 253'402'300'799;
+
 std::int64_t ParseTimeArg(std::string_view text) {
   if (text.empty()) throw std::invalid_argument("empty time");
   if (text.find_first_not_of("0123456789.") == std::string_view::npos) {
@@ -255,6 +258,7 @@ std::int64_t ParseTimeArg(std::string_view text) {
       if (seconds > 1'000'000'000'000LL) Bad("time out of range", text);
       seconds = seconds * 10 + (text[i++] - '0');
     }
+    if (seconds > kLastSecond) Bad("time out of range (after the year 9999)", text);
     std::int64_t us = 0;
     if (i < text.size()) {
       ++i;

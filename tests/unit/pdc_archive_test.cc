@@ -115,7 +115,8 @@ TEST(ArchiveTime, BadTimesSayWhatIsWrong) {
   const std::pair<const char*, const char*> cases[] = {
       {"2026-11-22T10:15:30", "time zone"},  {"2026-13-01", "no such date"},  {"2026-11-22T25:00Z", "no such time"},
       {"22/11/2026", "expected"},            {"1.2.3", "one '.'"},            {"2026-11-22T10:15:30.1234567Z", "6 decimals"},
-      {"2026-11-22T10:15:30Zx", "after the time"}, {"", "empty"}};
+      {"2026-11-22T10:15:30Zx", "after the time"}, {"", "empty"},
+      {"10000000000000.5", "out of range"},  {"253402300800", "out of range"}};
   for (const auto& [text, why] : cases) {
     try {
       ParseTimeArg(text);
