@@ -33,18 +33,18 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libssl-dev openssl
   # third-party sources
   dpkg-dev xz-utils
-  # system tests: namespaces, TAP, ping, captures, independent peers
+  # system tests: namespaces, TAP, ping, captures, independent peers; python3-websockets
+  # is also the DevTools client (tests/system/cdp.py) that drives chromium for the view
   iproute2 iputils-ping tshark python3 python3-websockets procps coreutils
   python3-cryptography python3-cryptography-vectors openssl
   # the board image: cross toolchain with newlib(-nano), and QEMU to run it
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   # pdc's live view (Boost.Beast) and archive (SQLite, PostgreSQL), the browser that
-  # tests the view, the PostgreSQL 15 server the archive tests start, npm for the page's
-  # charting library
+  # tests the view, the PostgreSQL 15 server the archive tests start
   libboost-dev libsqlite3-dev sqlite3 libpq-dev postgresql chromium
 )
-# The machine's own Node.js and npm when it has them (the browser test's driver needs
-# Node.js 20); Debian's otherwise.
+# npm for the page's charting library: the machine's own when it has one, Debian's (npm
+# 9.2 on Node.js 18) otherwise; Debian's npm would conflict with a Node.js from elsewhere.
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()
@@ -134,9 +134,12 @@ fetch_source "$LWIP_SRC_PKG" "$LWIP_SRC_VERSION" "$LWIP_DIRNAME" "$LWIP_DSC_SHA2
 fetch_source "$MBEDTLS_SRC_PKG" "$MBEDTLS_SRC_VERSION" "$MBEDTLS_DIRNAME" "$MBEDTLS_DSC_SHA256"
 
 # --- front-end packages ------------------------------------------------------
-# The view's charting library (compiled into pdc) and the browser test's driver, at the
-# versions pdc/view/package-lock.json pins: npm ci checks every package against the
-# integrity hash that lock file records, and installs nothing the lock does not name.
+# The view's charting library (compiled into pdc), at the version
+# pdc/view/package-lock.json pins: npm ci checks every package against the integrity
+# hash that lock file records, and installs nothing the lock does not name. It needs npm
+# 8.10 or later (lockfile version 3, --omit-lockfile-registry-resolved); uPlot asks
+# nothing of Node.js itself.
+NPM_MIN=8.10
 fetch_npm() {
   local src="$here/../pdc/view" dir="$deps_dir/npm-view" want work
   want=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
@@ -144,11 +147,15 @@ fetch_npm() {
     return
   fi
   command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
+  local have
+  have=$(npm --version)
+  [ "$(printf '%s\n' "$NPM_MIN" "$have" | sort -V | head -n1)" = "$NPM_MIN" ] ||
+    die "npm $have is older than $NPM_MIN, which pdc/view/package-lock.json needs (Debian 12's npm is 9.2)"
   work=$(mktemp -d "$deps_dir/.npm.XXXXXX")
   cp "$src/package.json" "$src/package-lock.json" "$work/"
   log "installing the view's front-end packages with npm ci"
-  # No install scripts, and no browser download: the tests use Debian's chromium.
-  (cd "$work" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund \
+  # No install scripts: uPlot is files to embed, nothing to build.
+  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund \
       --omit-lockfile-registry-resolved >"$work/npm.log" 2>&1) || {
     cat "$work/npm.log" >&2
     die "npm ci failed for pdc/view/package-lock.json"
