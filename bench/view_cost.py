@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""view_cost.py BUILD_DIR NPM_DIR PMUS RATE SECONDS RUNS
+"""view_cost.py BUILD_DIR PMUS RATE SECONDS RUNS
 
 The live view's cost to pdc: bench/c37_fleet serves PMUS synthetic PMUs at RATE frames/s
 on this namespace's loopback and `pdc c37 view` concentrates them with its web server
 on; pdc's CPU time (user + system, from /proc) is measured over SECONDS with no page
-open (A) and with the page open in headless chromium (B, bench/view_page.js), A B A B
+open (A) and with the page open in headless chromium (B, bench/view_page.py), A B A B
 ... RUNS times, medians. Also the browser's own CPU and what the page says of itself
 (sets per second, animation frames per second, drawing time)."""
 import json
@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-build, npm, pmus, rate, seconds, runs = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
+build, pmus, rate, seconds, runs = sys.argv[1], *map(int, sys.argv[2:6])
 here = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
 PORT = 8037
@@ -63,7 +63,7 @@ def main():
         for run in range(runs):
             a, _ = window(view.pid)
             closed.append(a)
-            page = subprocess.Popen(["node", os.path.join(here, "view_page.js"), npm, f"http://localhost:{PORT}/",
+            page = subprocess.Popen([sys.executable, os.path.join(here, "view_page.py"), f"http://localhost:{PORT}/",
                                      str(seconds + 4)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             line = page.stderr.readline()
             if "page open" not in line:
