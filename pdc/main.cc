@@ -3,6 +3,7 @@
 #include <functional>
 #include <iostream>
 
+#include "archive/export.h"
 #include "c37/c37.h"
 #include "lab.h"
 #include "mcast.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   pmu::pdc::AddTlsCommands(app, run);
   pmu::pdc::AddWsCommand(app, run);
   pmu::pdc::AddC37Commands(app, run);
+  pmu::pdc::AddArchiveCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,7 +2,9 @@
 # Prepares a Debian machine for building and testing the PMU firmware and PDC tools:
 #   1. installs every Debian package the build, the tests and the benchmarks need;
 #   2. fetches the lwIP and mbedTLS sources from Debian's source packages, verifies
-#      them and unpacks them into a cache outside the repository.
+#      them and unpacks them into a cache outside the repository;
+#   3. installs the live view's front-end packages (pdc/view/package-lock.json) with
+#      npm into the same cache.
 # Idempotent and quiet when everything is already there. Uses sudo when not root.
 #
 # Environment:
@@ -31,12 +33,19 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libssl-dev openssl
   # third-party sources
   dpkg-dev xz-utils
-  # system tests: namespaces, TAP, ping, captures, independent peers
+  # system tests: namespaces, TAP, ping, captures, independent peers; python3-websockets
+  # is also the DevTools client (tests/system/cdp.py) that drives chromium for the view
   iproute2 iputils-ping tshark python3 python3-websockets procps coreutils
   python3-cryptography python3-cryptography-vectors openssl
   # the board image: cross toolchain with newlib(-nano), and QEMU to run it
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  # pdc's live view (Boost.Beast) and archive (SQLite, PostgreSQL), the browser that
+  # tests the view, the PostgreSQL 15 server the archive tests start
+  libboost-dev libsqlite3-dev sqlite3 libpq-dev postgresql chromium
 )
+# npm for the page's charting library: the machine's own when it has one, Debian's (npm
+# 9.2 on Node.js 18) otherwise; Debian's npm would conflict with a Node.js from elsewhere.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -123,6 +132,40 @@ fetch_source() {
 
 fetch_source "$LWIP_SRC_PKG" "$LWIP_SRC_VERSION" "$LWIP_DIRNAME" "$LWIP_DSC_SHA256"
 fetch_source "$MBEDTLS_SRC_PKG" "$MBEDTLS_SRC_VERSION" "$MBEDTLS_DIRNAME" "$MBEDTLS_DSC_SHA256"
+
+# --- front-end packages ------------------------------------------------------
+# The view's charting library (compiled into pdc), at the version
+# pdc/view/package-lock.json pins: npm ci checks every package against the integrity
+# hash that lock file records, and installs nothing the lock does not name. It needs npm
+# 8.10 or later (lockfile version 3, --omit-lockfile-registry-resolved); uPlot asks
+# nothing of Node.js itself.
+NPM_MIN=8.10
+fetch_npm() {
+  local src="$here/../pdc/view" dir="$deps_dir/npm-view" want work
+  want=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
+  if [ -f "$dir/.pmu-fetched" ] && [ "$(cat "$dir/.pmu-fetched")" = "$want" ]; then
+    return
+  fi
+  command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
+  local have
+  have=$(npm --version)
+  [ "$(printf '%s\n' "$NPM_MIN" "$have" | sort -V | head -n1)" = "$NPM_MIN" ] ||
+    die "npm $have is older than $NPM_MIN, which pdc/view/package-lock.json needs (Debian 12's npm is 9.2)"
+  work=$(mktemp -d "$deps_dir/.npm.XXXXXX")
+  cp "$src/package.json" "$src/package-lock.json" "$work/"
+  log "installing the view's front-end packages with npm ci"
+  # No install scripts: uPlot is files to embed, nothing to build.
+  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund \
+      --omit-lockfile-registry-resolved >"$work/npm.log" 2>&1) || {
+    cat "$work/npm.log" >&2
+    die "npm ci failed for pdc/view/package-lock.json"
+  }
+  rm -rf "${dir:?}"
+  mv "$work" "$dir"
+  echo "$want" >"$dir/.pmu-fetched"
+  log "front-end packages installed in $dir"
+}
+fetch_npm
 
 # Let callers (test.sh, run.sh, CMake presets) find the sources.
 echo "$deps_dir"

@@ -30,6 +30,7 @@ void AddC37Commands(CLI::App& app, std::function<int()>& run) {
   c37->require_subcommand(1);
   c37::AddStreamCommand(c37, run);
   c37::AddConcentrateCommand(c37, run);
+  c37::AddViewCommand(c37, run);
 }
 
 }  // namespace pmu::pdc

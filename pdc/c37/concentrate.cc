@@ -26,6 +26,7 @@
 #include "format.h"
 #include "stream_common.h"
 #include "../net.h"
+#include "../observe/options.h"
 #include "pmu/proto/c37118_stream.h"
 
 namespace pmu::pdc::c37 {
@@ -91,14 +92,12 @@ struct Options {
   std::string timeout = "5";
   bool json = false;
   std::string comtrade;  // record prefix; empty: none
+  observe::Options observe;  // --http, --archive
 };
 
 enum class LinkState { kIdle, kConnecting, kAwaitConfig, kStreaming };
 
-struct PmuCounters {
-  std::uint64_t frames = 0, late = 0, missing = 0, duplicate = 0, corrupt = 0, reconnects = 0, config_reads = 0;
-  std::uint64_t unreadable = 0;  // new layout announced by STAT bit 10, configuration not read yet
-};
+using PmuCounters = observe::SourceCounters;
 
 struct PmuLink {
   Target target;
@@ -159,6 +158,7 @@ class Concentrator {
     if (epoll_ < 0) throw NetError(std::string("epoll: ") + std::strerror(errno));
     if (o.serve) Listen(o.serve);
     if (!o.comtrade.empty()) recorder_ = std::make_unique<ComtradeRecorder>(o.comtrade);
+    StartObservers();
   }
   ~Concentrator() {
     for (auto& l : links_) CloseLink(*l);
@@ -200,6 +200,10 @@ class Concentrator {
   // configuration is known, each PMU's blocks in the order of the targets.
   void Record(const AlignedSet& set);
 
+  // ---- the live view and the archive (pdc/observe) ----
+  void StartObservers();
+  void PublishCounters(std::int64_t now);
+
   // ---- serving ----
   void Listen(unsigned port);
   void Accept();
@@ -235,7 +239,23 @@ class Concentrator {
   // --comtrade.
   std::unique_ptr<ComtradeRecorder> recorder_;
   std::vector<std::unique_ptr<p::DataFrame>> recorded_;
+  // Observers: nothing when neither --http nor --archive was given.
+  std::unique_ptr<observe::Observers> observers_;
+  std::int64_t counters_published_ = 0;
 };
+
+void Concentrator::StartObservers() {
+  std::vector<observe::Source> sources;
+  for (const auto& l : links_) sources.push_back({l->target.host + ":" + std::to_string(l->target.port), l->target.idcode});
+  observers_ = observe::Start(o_.observe, sources, "pdc c37 concentrate");
+}
+
+void Concentrator::PublishCounters(std::int64_t now) {
+  constexpr std::int64_t kEveryNs = 250'000'000;
+  if (!observers_ || now - counters_published_ < kEveryNs) return;
+  counters_published_ = now;
+  for (const auto& l : links_) observers_->OnCounters(l->index, l->counters);
+}
 
 void Concentrator::Connect(PmuLink& l, std::int64_t now) {
   const Endpoint& e = l.endpoints[(l.counters.reconnects) % l.endpoints.size()];
@@ -261,6 +281,7 @@ void Concentrator::Fail(PmuLink& l, const std::string& why, std::int64_t now) {
   if (why != l.last_error) std::cerr << "pdc c37 concentrate: " << l.target.host << ":" << l.target.port << ": " << why
                                      << "; reconnecting with back-off\n";
   l.last_error = why;
+  if (observers_) observers_->OnLinkDown(l.index, why, now);
   CloseLink(l);
   l.state = LinkState::kIdle;
   l.next_attempt = now + l.backoff;
@@ -337,6 +358,7 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
     l.frame_size = *size;
     l.has_config = true;
     ++l.counters.config_reads;
+    if (observers_) observers_->OnConfig(l.index, l.config_bytes, now);
     if (rate_ == 0) {
       rate_ = o_.rate ? static_cast<int>(o_.rate) : (l.config->data_rate > 0 ? l.config->data_rate : 1);
       const std::size_t slots = static_cast<std::size_t>(std::ceil(static_cast<double>(wait_ns_) * 1e-9 * rate_)) + 8;
@@ -375,6 +397,13 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
     case Aligner::Outcome::kLate: ++l.counters.late; break;
     case Aligner::Outcome::kDuplicate: ++l.counters.duplicate; break;
   }
+  if (observers_) {
+    observers_->OnData(l.index, f.bytes,
+                       outcome == Aligner::Outcome::kAccepted ? observe::Arrival::kAccepted
+                       : outcome == Aligner::Outcome::kLate   ? observe::Arrival::kLate
+                                                              : observe::Arrival::kDuplicate,
+                       now);
+  }
 }
 
 void Concentrator::Emit(const AlignedSet& set) {
@@ -384,6 +413,7 @@ void Concentrator::Emit(const AlignedSet& set) {
   }
   if (listener_ >= 0) ServeSet(set);
   if (recorder_) Record(set);
+  if (observers_) observers_->OnSet(set, rate_);
   if (format_ == OutputFormat::kNone) return;
   const std::int64_t soc = set.key / rate_;
   const std::int64_t us = std::llround(static_cast<double>(set.key % rate_) * 1e6 / rate_);
@@ -737,6 +767,7 @@ int Concentrator::Run() {
       }
     }
     if (aligner_) aligner_->Flush(NowNs(), [this](const AlignedSet& s) { Emit(s); });
+    PublishCounters(now);
     std::erase_if(clients_, [](const std::unique_ptr<ServeClient>& c) { return c->fd < 0; });
     if (!out_.empty()) {
       std::fwrite(out_.data(), 1, out_.size(), stdout);
@@ -748,6 +779,10 @@ int Concentrator::Run() {
   // Sets still open are dropped, not counted. Data off to every PMU, then close.
   for (auto& l : links_) {
     if (l->state == LinkState::kStreaming) Command(l->fd, p::CommandCode::kDataOff, l->target.idcode);
+  }
+  if (observers_) {
+    PublishCounters(INT64_MAX);
+    observers_->Finish();
   }
   rusage ru1{};
   getrusage(RUSAGE_SELF, &ru1);
@@ -834,7 +869,35 @@ void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run) {
   sub->add_option("--comtrade", o->comtrade,
                   "also write the aligned sets as one COMTRADE record (C37.111-2013, FLOAT32): PREFIX.cfg and "
                   "PREFIX.dat, every PMU's phasors as magnitude and angle channels, FREQ, ROCOF, analogs");
+  observe::AddViewOption(sub, o->observe);
+  observe::AddArchiveOptions(sub, o->observe);
   sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too. Sets still waiting then are dropped, not counted.");
+  sub->callback([&run, o] { run = [o] { return Concentrator(*o).Run(); }; });
+}
+
+// pdc c37 view: the concentrator with the live view on and no output of its own.
+void AddViewCommand(CLI::App* c37, std::function<int()>& run) {
+  auto o = std::make_shared<Options>();
+  o->format = "none";
+  o->observe.http_port = observe::kDefaultViewPort;
+  auto* sub = c37->add_subcommand("view", "watch many PMUs live in a web browser: phasors, frequency, ROCOF, STAT, counters");
+  sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")->required();
+  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
+  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
+  v4->excludes(v6);
+  sub->add_option("-w,--wait", o->wait, "how long a set waits for its last PMU after its first frame (default 100ms)");
+  sub->add_option("-d,--duration", o->duration, "stop after this long (default: until Ctrl-C)");
+  sub->add_option("--cfg", o->cfg, "configuration to read from each PMU: 2 (default) or 3")->check(CLI::IsMember({2, 3}));
+  sub->add_option("--rate", o->rate, "alignment grid in frames/s (default: the first PMU's rate)");
+  sub->add_option("-t,--timeout", o->timeout, "give up on a connection or configuration after this long (default 5)");
+  sub->add_flag("--json", o->json, "print the summary (with per-PMU counts) as one JSON object on standard output");
+  sub->add_option("--http", o->observe.http_port,
+                  "serve the page on this port of localhost (default " + std::to_string(observe::kDefaultViewPort) +
+                      "; 0: any free port, printed)")
+      ->check(CLI::Range(0, 65535));
+  observe::AddArchiveOptions(sub, o->observe);
+  sub->footer("Prints the page's address on standard error; open it in a browser on this machine. The page works\n"
+              "offline: everything it needs is inside pdc. Stops on Ctrl-C (SIGINT) or SIGTERM.");
   sub->callback([&run, o] { run = [o] { return Concentrator(*o).Run(); }; });
 }
 

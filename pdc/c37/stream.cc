@@ -15,6 +15,7 @@
 #include "format.h"
 #include "link.h"
 #include "stream_common.h"
+#include "../observe/options.h"
 #include "../report.h"
 
 namespace pmu::pdc::c37 {
@@ -47,7 +48,12 @@ struct StreamOptions {
   bool quiet_header = false;
   bool arrival = false;
   std::string comtrade;  // record prefix; empty: none
+  observe::Options observe;  // --archive
 };
+
+std::int64_t MonotonicNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
 
 // The PMU blocks of a data frame, for the COMTRADE record.
 std::vector<RecordedBlock> BlocksOf(const p::ConfigFrame& config, const p::DataFrame& data) {
@@ -90,6 +96,8 @@ int RunStream(const StreamOptions& o) {
   std::string header;
   bool header_received = false;
   HeldConfig config;
+  const unsigned port = o.port ? o.port : (o.udp ? 4713 : 4712);
+  const auto observers = observe::Start(o.observe, {{o.host + ":" + std::to_string(port), idcode}}, "pdc c37 stream");
   // Ask for a frame for up to `wait`; over UDP, ask again each second.
   auto request = [&](p::CommandCode code, p::FrameType want, milliseconds wait) -> std::optional<p::Frame> {
     const auto deadline = Clock::now() + wait;
@@ -117,6 +125,7 @@ int RunStream(const StreamOptions& o) {
   const auto cfg = request(cfg_command, cfg_type, timeout);
   if (!cfg) throw NetError("no answer to the request for the configuration within " + o.timeout + " s");
   if (!config.Take(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
+  if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
   if (!o.quiet_header && header_received) std::cerr << "header: " << header << "\n";
   std::string out;
   auto print_config = [&]() {
@@ -161,6 +170,7 @@ int RunStream(const StreamOptions& o) {
       HeldConfig next;
       if (!next.Take(*f)) continue;
       config = std::move(next);
+      if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
       if (awaiting_config) {
         awaiting_config = false;
         ++config_changes;
@@ -193,6 +203,7 @@ int RunStream(const StreamOptions& o) {
       }
       recorder->Add(BlocksOf(*config.frame, *data), data->time.soc, data->time.fraction(), tb);
     }
+    if (observers) observers->OnData(0, f->bytes, observe::Arrival::kAccepted, MonotonicNs());
     out.clear();
     AppendData(out, *config.frame, *data, format);
     if (o.arrival && format == OutputFormat::kJson && out.size() > 2) {
@@ -213,6 +224,7 @@ int RunStream(const StreamOptions& o) {
   } catch (const NetError&) {
   }
   if (recorder) recorder->Finish();
+  if (observers) observers->Finish();
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   Report r;
   r.Add("peer", link.peer().ToString())
@@ -262,6 +274,7 @@ void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
   sub->add_option("--comtrade", o->comtrade,
                   "also write the data as a COMTRADE record (C37.111-2013, FLOAT32): PREFIX.cfg and PREFIX.dat, "
                   "each phasor as magnitude and angle channels, then FREQ, ROCOF and the analogs");
+  observe::AddArchiveOptions(sub, o->observe);
   sub->footer("Stops on Ctrl-C (SIGINT) or SIGTERM too: sends data off, closes, prints the summary (exit 0).");
   sub->callback([&run, o] { run = [o] { return RunStream(*o); }; });
 }

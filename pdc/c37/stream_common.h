@@ -11,5 +11,6 @@ bool StopRequested();
 
 void AddStreamCommand(CLI::App* c37, std::function<int()>& run);
 void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run);
+void AddViewCommand(CLI::App* c37, std::function<int()>& run);
 
 }  // namespace pmu::pdc::c37

@@ -105,6 +105,58 @@ TEST(PdcComtradeRecorder, NamesValuesAndGaps) {
   std::remove((prefix + ".dat").c_str());
 }
 
+// Values given directly (as pdc archive export does): one block per PMU in Start's
+// order, a PMU without a report or with a report of another width is missing values,
+// and the instant comes from the time in microseconds at the record's rate.
+TEST(PdcComtradeRecorder, ValuesPerPmuBlock) {
+  RecordedPmu a;
+  a.station = "a,b";  // a comma would split the .cfg's fields
+  a.phasor_names = {"V1"};
+  a.phasor_is_current = {false};
+  a.nominal_hz = 50;
+  RecordedPmu b;
+  b.station = "s2";
+  b.analog_names = {"P"};
+  const std::string prefix = ::testing::TempDir() + "pdc_comtrade_values";
+  const std::int64_t t0 = 1'795'000'000'000'000 + 20'000;  // report 1 of 50 into the second
+  {
+    ComtradeRecorder r(prefix);
+    r.Start({a, b}, 50, t0);
+    const std::vector<double> va = {230.0, -30.0, 50.01, 0.02}, vb = {49.99, -0.01, 7.5};
+    const std::vector<double> wrong = {1.0, 2.0};
+    r.Add(t0, {va, vb});
+    r.Add(t0 + 20'003, {{}, vb});      // rounds to the next instant; a is missing
+    r.Add(t0 + 40'000, {va, wrong});   // b's report has another layout
+    r.Add(t0 + 20'000, {va, vb});      // before the last written: ignored
+    r.Finish();
+    EXPECT_EQ(r.records(), 3u);
+    EXPECT_EQ(r.gap_records(), 0u);
+  }
+  ct::Config c;
+  ASSERT_TRUE(ct::ParseConfig(Slurp(prefix + ".cfg"), c).ok());
+  ASSERT_EQ(c.analog_count, 7u);
+  EXPECT_EQ(c.analog[0].id.view(), "a b V1 mag");
+  EXPECT_EQ(c.analog[6].id.view(), "s2 P");
+  EXPECT_EQ(c.first.nanosecond, 20'000'000u);
+  const std::string dat = Slurp(prefix + ".dat");
+  const std::size_t size = ct::BinaryRecordSize(c);
+  ASSERT_EQ(dat.size(), 3 * size);
+  double v[7];
+  ct::Record rec{0, -1, v};
+  ASSERT_TRUE(ct::DecodeBinaryRecord(c, AsBytes(dat).subspan(0, size), 1, rec).ok());
+  EXPECT_FLOAT_EQ(static_cast<float>(v[0]), 230.0f);
+  EXPECT_FLOAT_EQ(static_cast<float>(v[6]), 7.5f);
+  ASSERT_TRUE(ct::DecodeBinaryRecord(c, AsBytes(dat).subspan(size, size), 2, rec).ok());
+  EXPECT_TRUE(std::isnan(v[0]) && std::isnan(v[3]));
+  EXPECT_FLOAT_EQ(static_cast<float>(v[4]), 49.99f);
+  EXPECT_NEAR(static_cast<double>(rec.timestamp), 20'000, 1);
+  ASSERT_TRUE(ct::DecodeBinaryRecord(c, AsBytes(dat).subspan(2 * size, size), 3, rec).ok());
+  EXPECT_FLOAT_EQ(static_cast<float>(v[1]), -30.0f);
+  EXPECT_TRUE(std::isnan(v[4]) && std::isnan(v[6]));
+  std::remove((prefix + ".cfg").c_str());
+  std::remove((prefix + ".dat").c_str());
+}
+
 TEST(PdcComtradeRecorder, UnwritablePrefixIsALocalError) {
   EXPECT_THROW(ComtradeRecorder("/nonexistent-dir/x"), std::runtime_error);
 }
