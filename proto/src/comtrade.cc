@@ -275,6 +275,11 @@ double Config::SampleTime(std::uint64_t n) const {
 Error ConfigParser::Line(std::string_view raw) {
   ++line_;
   const std::string_view text = Trim(raw);
+  // A .cfg is text: a control byte (a NUL from a damaged file, say) in a name would
+  // end it early when the configuration is written again.
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) return Fail(nullptr, "holds a control character");
+  }
   switch (state_) {
     case State::kIdentity: return ParseIdentity(text);
     case State::kCounts: return ParseCounts(text);

@@ -132,6 +132,23 @@ TEST(ComtradeConfig, DescribeSaysWhere) {
   EXPECT_STREQ(Describe(e, "cfg").c_str(), "cfg line 4, field a (analog channel 2): must be a number");
 }
 
+// A control byte in a .cfg (a NUL from a damaged file) is refused where it is, rather
+// than cutting a name short when the configuration is written again; a tab is text.
+TEST(ComtradeConfig, ControlCharactersAreRefused) {
+  for (const std::string& bad : {std::string("1,V\0A,A,line,kV,0.01,0,0,-32767,32767,1000,1,P", 46),
+                                 std::string("1,V\x1b""A,A,line,kV,0.01,0,0,-32767,32767,1000,1,P"),
+                                 std::string("1,V\x7f""A,A,line,kV,0.01,0,0,-32767,32767,1000,1,P")}) {
+    Config c;
+    const Error e = ParseConfig(WithLine(Valid1999(), 3, bad), c);
+    ASSERT_FALSE(e.ok());
+    EXPECT_STREQ(Describe(e, "cfg").c_str(), "cfg line 3: holds a control character");
+  }
+  Config c;
+  const Error e = ParseConfig(WithLine(Valid1999(), 3, "1,V\tA,A,line,kV,0.01,0,0,-32767,32767,1000,1,P"), c);
+  ASSERT_TRUE(e.ok()) << Describe(e, "cfg").c_str();
+  EXPECT_EQ(c.analog[0].id.view(), "V\tA");
+}
+
 TEST(ComtradeConfig, MissingAndExtraLines) {
   Config c;
   std::string text = Valid1999();
