@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_status.h"
 #include "net.h"
 #include "pmu/crypto/sha256.h"
 #include "pmu/proto/command.h"
@@ -164,14 +165,8 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
   human << messages << " messages, " << bytes << " bytes in " << recv_calls << " receive calls, "
         << Fixed(elapsed, 3) << " s, from " << ctx.peer;
   r.Print(ctx.json, human.str());
-  if (!problem.empty()) {
-    std::cerr << ctx.name << ": " << problem << "\n";
-    return kExitProtocol;
-  }
-  if (messages == 0) {
-    std::cerr << ctx.name << ": the device closed without sending a message\n";
-    return kExitProtocol;
-  }
+  if (!problem.empty()) return ReportFailure(ctx.name, problem);
+  if (messages == 0) return ReportFailure(ctx.name, "the device closed without sending a message");
   return kExitOk;
 }
 
@@ -180,8 +175,7 @@ namespace {
 int RunShort(const ShortOptions& o) {
   const std::string command = "CMD_short:" + o.delay;
   if (auto parsed = proto::ParseCommand(command); !parsed.ok()) {
-    std::cerr << "pdc short: " << parsed.status().message() << "\n";
-    return kExitUsage;
+    return ReportFailure("pdc short", parsed.status().message(), kExitUsage);
   }
   Endpoint peer;
   const auto start = Clock::now();
@@ -209,10 +203,7 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
     out = &std::cout;
   } else if (!output.empty()) {
     file = std::make_unique<std::ofstream>(output, std::ios::binary);
-    if (!*file) {
-      std::cerr << ctx.name << ": cannot write " << output << "\n";
-      return kExitFailure;
-    }
+    if (!*file) return ReportFailure(ctx.name, "cannot write " + output, kExitFailure);
     out = file.get();
   }
   std::vector<char> buf(buffer_size);
@@ -259,12 +250,10 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
         << Fixed(mbps, 1) << " Mbit/s), sha256 " << digest << ", content " << (content_ok ? "ok" : "WRONG");
   r.Print(ctx.json, human.str());
   if (!content_ok) {
-    std::cerr << ctx.name << ": byte " << mismatch_at << " differs from the CMD_floodme text\n";
-    return kExitProtocol;
+    return ReportFailure(ctx.name, "byte " + std::to_string(mismatch_at) + " differs from the CMD_floodme text");
   }
   if (!size_ok) {
-    std::cerr << ctx.name << ": expected " << expected_size << " bytes, got " << bytes << "\n";
-    return kExitProtocol;
+    return ReportFailure(ctx.name, "expected " + std::to_string(expected_size) + " bytes, got " + std::to_string(bytes));
   }
   return kExitOk;
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "exit_status.h"
 #include "net.h"
 #include "pmu/proto/bulletin.h"
 #include "report.h"

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <vector>
 
+#include "exit_status.h"
 #include "net.h"
 #include "pmu/proto/fernet.h"
 #include "pmu/proto/reset.h"

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_status.h"
 #include "lab.h"
 #include "net.h"
 #include "pmu/proto/command.h"

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_status.h"
 #include "net.h"
 #include "pmu/crypto/sha256.h"
 #include "pmu/proto/floodme.h"

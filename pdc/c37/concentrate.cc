@@ -25,6 +25,7 @@
 #include "c37.h"
 #include "format.h"
 #include "stream_common.h"
+#include "../exit_status.h"
 #include "../net.h"
 #include "../observe/options.h"
 #include "pmu/proto/c37118_stream.h"

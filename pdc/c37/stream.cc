@@ -15,6 +15,7 @@
 #include "format.h"
 #include "link.h"
 #include "stream_common.h"
+#include "../exit_status.h"
 #include "../observe/options.h"
 #include "../report.h"
 
