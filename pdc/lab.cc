@@ -20,36 +20,11 @@
 #include "pmu/proto/floodme.h"
 #include "pmu/proto/pmu_message.h"
 #include "report.h"
+#include "target.h"
 
 namespace pmu::pdc {
 namespace {
 
-using std::chrono::milliseconds;
-
-struct Target {
-  std::string host;
-  unsigned port = 0;
-  bool ipv4 = false;
-  bool ipv6 = false;
-  std::string timeout = "30";
-  bool json = false;
-
-  Family family() const { return ipv4 ? Family::kIpv4 : ipv6 ? Family::kIpv6 : Family::kAny; }
-  milliseconds timeout_ms() const { return ParseDuration(timeout); }
-};
-
-void AddTarget(CLI::App* sub, Target& t, unsigned default_port) {
-  t.port = default_port;
-  sub->add_option("host", t.host, "the device: host name or IPv4/IPv6 address")->required();
-  sub->add_option("-p,--port", t.port, "port (default " + std::to_string(default_port) + ")")
-      ->check(CLI::Range(1, 65535));
-  auto* v4 = sub->add_flag("-4,--ipv4", t.ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", t.ipv6, "use IPv6 only");
-  v4->excludes(v6);
-  sub->add_option("-t,--timeout", t.timeout,
-                  "give up after this long without progress: seconds, or e.g. 500ms (default 30)");
-  sub->add_flag("--json", t.json, "print the summary as one JSON object on standard output");
-}
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -61,8 +36,7 @@ std::string Fixed(double v, int digits) {
 
 // Connects, sends `command` (plus a line feed unless `bare`), and returns the socket.
 Socket SendCommand(const Target& t, const std::string& command, bool bare, Endpoint* peer) {
-  const auto endpoints = Resolve(t.host, t.port, t.family(), SOCK_STREAM);
-  Socket s = ConnectTcp(endpoints, t.timeout_ms(), peer);
+  Socket s = ConnectTcp(t, peer);
   const std::string wire = bare ? command : command + "\n";
   SendAll(s, wire.data(), wire.size(), t.timeout_ms());
   return s;
@@ -95,6 +69,7 @@ std::string ErrorAnswer(const std::string& data) {
 
 struct ShortOptions {
   Target target;
+  bool json = false;
   std::string delay;
   bool bare = false;
   bool timestamps = false;
@@ -180,7 +155,7 @@ int RunShort(const ShortOptions& o) {
   Endpoint peer;
   const auto start = Clock::now();
   TcpStream stream(SendCommand(o.target, command, o.bare, &peer), o.target.timeout_ms());
-  return ReadShortAnswer(stream, MakeContext("pdc short", command, peer, o.target.json, start), o.timestamps,
+  return ReadShortAnswer(stream, MakeContext("pdc short", command, peer, o.json, start), o.timestamps,
                          o.quiet);
 }
 
@@ -188,6 +163,7 @@ int RunShort(const ShortOptions& o) {
 
 struct FloodmeOptions {
   Target target;
+  bool json = false;
   std::uint64_t size = 0;
   std::string output;
   std::size_t buffer = 64 * 1024;
@@ -265,7 +241,7 @@ int RunFloodme(const FloodmeOptions& o) {
   Endpoint peer;
   const auto start = Clock::now();
   TcpStream stream(SendCommand(o.target, command, false, &peer), o.target.timeout_ms());
-  return ReadFloodmeAnswer(stream, MakeContext("pdc floodme", command, peer, o.target.json, start), o.size,
+  return ReadFloodmeAnswer(stream, MakeContext("pdc floodme", command, peer, o.json, start), o.size,
                            o.output, o.buffer);
 }
 
@@ -273,6 +249,7 @@ int RunFloodme(const FloodmeOptions& o) {
 
 struct CommandOptions {
   Target target;
+  bool json = false;
   std::string text;
   bool bare = false;
 };
@@ -308,13 +285,14 @@ int RunCommand(const CommandOptions& o) {
   Endpoint peer;
   const auto start = Clock::now();
   TcpStream stream(SendCommand(o.target, o.text, o.bare, &peer), o.target.timeout_ms());
-  return ReadRawAnswer(stream, MakeContext("pdc command", o.text, peer, o.target.json, start));
+  return ReadRawAnswer(stream, MakeContext("pdc command", o.text, peer, o.json, start));
 }
 
 // ---- echo ------------------------------------------------------------------------------
 
 struct EchoOptions {
   Target target;
+  bool json = false;
   std::vector<std::string> words;
   bool no_newline = false;
   unsigned count = 1;
@@ -325,8 +303,7 @@ int RunEchoText(const EchoOptions& o) {
   for (std::size_t i = 0; i < o.words.size(); ++i) message += (i ? " " : "") + o.words[i];
   if (!o.no_newline) message += "\n";
   Endpoint peer;
-  const auto endpoints = Resolve(o.target.host, o.target.port, o.target.family(), SOCK_STREAM);
-  Socket s = ConnectTcp(endpoints, o.target.timeout_ms(), &peer);
+  Socket s = ConnectTcp(o.target, &peer);
   std::vector<double> rtts;
   std::string back;
   for (unsigned i = 0; i < o.count; ++i) {
@@ -359,7 +336,7 @@ int RunEchoText(const EchoOptions& o) {
   r.Add("peer", peer.ToString()).Add("family", peer.FamilyName()).Add("bytes", std::uint64_t{message.size()})
       .Add("round_trips", std::uint64_t{o.count}).Add("rtt_min_ms", mn).Add("rtt_avg_ms", avg)
       .Add("rtt_max_ms", mx).Add("match", true);
-  r.Print(o.target.json, std::to_string(o.count) + " round trips of " + std::to_string(message.size()) +
+  r.Print(o.json, std::to_string(o.count) + " round trips of " + std::to_string(message.size()) +
                              " bytes with " + peer.ToString() + ": rtt min/avg/max " + Fixed(mn, 3) + "/" +
                              Fixed(avg, 3) + "/" + Fixed(mx, 3) + " ms, echo matches");
   return kExitOk;
@@ -369,8 +346,7 @@ int RunEchoText(const EchoOptions& o) {
 // inputs cannot deadlock on full windows; compares everything at the end.
 int RunEchoStream(const EchoOptions& o) {
   Endpoint peer;
-  const auto endpoints = Resolve(o.target.host, o.target.port, o.target.family(), SOCK_STREAM);
-  Socket s = ConnectTcp(endpoints, o.target.timeout_ms(), &peer);
+  Socket s = ConnectTcp(o.target, &peer);
   const auto start = Clock::now();
   std::string sent, received;
   bool stdin_open = true, write_closed = false;
@@ -416,7 +392,7 @@ int RunEchoStream(const EchoOptions& o) {
   Report r;
   r.Add("peer", peer.ToString()).Add("family", peer.FamilyName()).Add("bytes_sent", std::uint64_t{sent.size()})
       .Add("bytes_received", std::uint64_t{received.size()}).Add("elapsed_s", elapsed).Add("match", match);
-  r.Print(o.target.json, std::to_string(sent.size()) + " bytes sent, " + std::to_string(received.size()) +
+  r.Print(o.json, std::to_string(sent.size()) + " bytes sent, " + std::to_string(received.size()) +
                              " echoed by " + peer.ToString() + " in " + Fixed(elapsed, 3) + " s" +
                              (match ? ", echo matches" : ", ECHO DIFFERS"));
   return match ? kExitOk : kExitProtocol;
@@ -426,6 +402,7 @@ int RunEchoStream(const EchoOptions& o) {
 
 struct SendOptions {
   Target target;
+  bool json = false;
   std::vector<std::string> words;
 };
 
@@ -457,7 +434,7 @@ int RunSend(const SendOptions& o) {
   }
   Report r;
   r.Add("peer", dest.ToString()).Add("family", dest.FamilyName()).Add("datagrams", count).Add("bytes", bytes);
-  r.Print(o.target.json, "sent " + std::to_string(count) + " datagrams (" + std::to_string(bytes) + " bytes) to " +
+  r.Print(o.json, "sent " + std::to_string(count) + " datagrams (" + std::to_string(bytes) + " bytes) to " +
                              dest.ToString());
   return kExitOk;
 }
@@ -469,7 +446,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
     auto o = std::make_shared<ShortOptions>();
     auto* sub = app.add_subcommand(
         "short", "CMD_short:DELAY on the command service: print each PMU message on its own line");
-    AddTarget(sub, o->target, 5003);
+    AddTargetOptions(sub, o->target, 5003);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("delay", o->delay, "seconds between messages, 0 to 10 (decimals allowed)")->required();
     sub->add_flag("--bare", o->bare, "send the command without a line feed (the device waits ~50 ms)");
     sub->add_flag("--timestamps", o->timestamps, "prefix each message with its arrival time");
@@ -481,7 +459,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<FloodmeOptions>();
     auto* sub = app.add_subcommand("floodme", "CMD_floodme[:N] on the command service: receive, check and digest it");
-    AddTarget(sub, o->target, 5003);
+    AddTargetOptions(sub, o->target, 5003);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("-n,--size", o->size, "ask for N bytes (CMD_floodme:N; default: the device's size)")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
     sub->add_option("-o,--output", o->output, "also write the data to FILE ('-' for standard output)");
@@ -494,7 +473,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<CommandOptions>();
     auto* sub = app.add_subcommand("command", "send any text to the command service and print the answer as is");
-    AddTarget(sub, o->target, 5003);
+    AddTargetOptions(sub, o->target, 5003);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("text", o->text, "the command, e.g. CMD_short:0")->required();
     sub->add_flag("--bare", o->bare, "send without a line feed");
     sub->footer("Exit status 4 when the device answers ERROR.");
@@ -503,7 +483,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<EchoOptions>();
     auto* sub = app.add_subcommand("echo", "round trips through the TCP echo service");
-    AddTarget(sub, o->target, 5002);
+    AddTargetOptions(sub, o->target, 5002);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("text", o->words, "text to send (a line feed is added); without it, standard input is "
                                       "sent and the echo written to standard output");
     sub->add_flag("-n,--no-newline", o->no_newline, "do not add a line feed to TEXT");
@@ -515,7 +496,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<SendOptions>();
     auto* sub = app.add_subcommand("send", "datagrams to the UDP sink (the device logs them, answers nothing)");
-    AddTarget(sub, o->target, 5001);
+    AddTargetOptions(sub, o->target, 5001);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("text", o->words, "text of one datagram; without it, each line of standard input is one");
     sub->callback([o, &run] { run = [o] { return RunSend(*o); }; });
   }

@@ -11,6 +11,9 @@
 
 namespace pmu::pdc {
 
+// The --json help of the subcommands whose summary is the one JSON object they print.
+inline constexpr const char* kJsonSummaryHelp = "print the summary as one JSON object on standard output";
+
 class Report {
  public:
   using Value = std::variant<std::string, std::int64_t, std::uint64_t, double, bool>;

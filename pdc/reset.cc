@@ -22,6 +22,7 @@
 #include "pmu/proto/reset.h"
 #include "report.h"
 #include "stats.h"
+#include "target.h"
 #include "udp.h"
 
 namespace pmu::pdc {
@@ -33,7 +34,7 @@ struct ResetOptions {
   std::string host;
   std::uint32_t seconds = 0;
   unsigned port = 5004;
-  bool ipv4 = false, ipv6 = false;
+  FamilyChoice only;
   unsigned runs = 1;
   std::string wait = "1";
   unsigned max_tries = 100;
@@ -43,7 +44,8 @@ struct ResetOptions {
   bool quiet = false;
 };
 
-struct Target {
+// One address of the device, with the socket connected to it.
+struct DeviceAddress {
   Endpoint endpoint;
   Socket socket;
 };
@@ -74,11 +76,11 @@ bool SameAddress(const sockaddr_storage& a, const Endpoint& e) {
 }
 
 int RunReset(const ResetOptions& o) {
-  const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
+  const Family family = o.only.family();
   const milliseconds wait = ParseDuration(o.wait);
   if (wait.count() <= 0) throw std::invalid_argument("--wait must be positive");
   // Every address of the device, IPv4 and IPv6 alike, each with its own socket.
-  std::vector<Target> targets;
+  std::vector<DeviceAddress> targets;
   for (const Endpoint& e : Resolve(o.host, o.port, family, SOCK_DGRAM)) {
     Socket s(socket(e.family(), SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!s) throw NetError(std::string("socket: ") + std::strerror(errno));
@@ -125,7 +127,7 @@ int RunReset(const ResetOptions& o) {
                        " datagrams)");
       }
       ++rounds;
-      for (Target& t : targets) {
+      for (DeviceAddress& t : targets) {
         std::string fernet_token;
         const char* datagram = request;
         std::size_t datagram_len = len;
@@ -154,7 +156,7 @@ int RunReset(const ResetOptions& o) {
         const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
         if (left <= 0 || std::all_of(got.begin(), got.end(), [](bool g) { return g; })) break;
         std::vector<pollfd> fds;
-        for (Target& t : targets) fds.push_back({t.socket.fd(), POLLIN, 0});
+        for (DeviceAddress& t : targets) fds.push_back({t.socket.fd(), POLLIN, 0});
         if (poll(fds.data(), fds.size(), static_cast<int>(left)) <= 0) continue;
         for (std::size_t i = 0; i < targets.size(); ++i) {
           if (!(fds[i].revents & POLLIN)) continue;
@@ -244,10 +246,8 @@ void AddResetCommand(CLI::App& app, std::function<int()>& run) {
   sub->add_option("seconds", o->seconds, "n: the device advances its clock by a random 0..n seconds")
       ->required()
       ->check(CLI::Range(0u, 86400u));
-  sub->add_option("-p,--port", o->port, "port (default 5004)")->check(CLI::Range(1, 65535));
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use the device's IPv4 addresses only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use the device's IPv6 addresses only");
-  v4->excludes(v6);
+  AddPortOption(sub, o->port, 5004);
+  AddFamilyOptions(sub, o->only, "use the device's IPv4 addresses only", "use the device's IPv6 addresses only");
   sub->add_option("-n,--runs", o->runs, "repeat N times and estimate the loss probability (default 1)")
       ->check(CLI::Range(1u, 100000u));
   sub->add_option("-w,--wait", o->wait, "wait this long for an answer before retransmitting (default 1 s)");

@@ -22,6 +22,7 @@
 #include "pmu/proto/websocket_frame.h"
 #include "pmu/proto/websocket_handshake.h"
 #include "report.h"
+#include "target.h"
 #include "ws_url.h"
 
 namespace pmu::pdc {
@@ -34,8 +35,7 @@ struct WsOptions {
   std::string url;
   std::string command;
   unsigned port = 5006;
-  bool ipv4 = false;
-  bool ipv6 = false;
+  FamilyChoice only;
   std::string timeout = "30";
   bool json = false;
   std::string output;
@@ -90,7 +90,7 @@ bool IsFloodme(const std::string& command) {
 int RunWs(const WsOptions& o) {
   const WsUrl url = ParseWsUrl(o.url, o.port);
   const milliseconds timeout = ParseDuration(o.timeout);
-  const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
+  const Family family = o.only.family();
   std::unique_ptr<std::ofstream> file;
   if (!o.output.empty()) {
     file = std::make_unique<std::ofstream>(o.output, std::ios::binary);
@@ -312,13 +312,10 @@ void AddWsCommand(CLI::App& app, std::function<int()>& run) {
                   "ws://HOST[:PORT][/path] (an IPv6 address in brackets), or just HOST; default port 5006")
       ->required();
   sub->add_option("command", o->command, "the command, e.g. CMD_short:0 or CMD_floodme")->required();
-  sub->add_option("-p,--port", o->port, "port when the URL has none (default 5006)")->check(CLI::Range(1, 65535));
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
-  v4->excludes(v6);
-  sub->add_option("-t,--timeout", o->timeout,
-                  "give up after this long without progress: seconds, or e.g. 500ms (default 30)");
-  sub->add_flag("--json", o->json, "print the summary as one JSON object on standard output");
+  AddPortOption(sub, o->port, "port when the URL has none (default 5006)");
+  AddFamilyOptions(sub, o->only);
+  AddTimeoutOption(sub, o->timeout, kProgressTimeoutHelp);
+  sub->add_flag("--json", o->json, kJsonSummaryHelp);
   sub->add_option("-o,--output", o->output, "also write every message's payload, back to back, to FILE");
   sub->add_option("--print-limit", o->print_limit,
                   "messages longer than this many bytes are summarised, not printed (default 4096)");

@@ -28,6 +28,7 @@
 #include "../exit_status.h"
 #include "../net.h"
 #include "../observe/options.h"
+#include "../target.h"
 #include "pmu/proto/c37118_stream.h"
 
 namespace pmu::pdc::c37 {
@@ -81,7 +82,7 @@ Target ParseTarget(const std::string& text, std::size_t position) {
 
 struct Options {
   std::vector<std::string> targets;
-  bool ipv4 = false, ipv6 = false;
+  FamilyChoice only;
   std::string wait = "100ms";
   std::string format = "json";
   std::string duration;
@@ -137,7 +138,7 @@ class Concentrator {
   explicit Concentrator(const Options& o) : o_(o), format_(ParseOutputFormat(o.format)) {
     wait_ns_ = ParseDuration(o.wait).count() * 1'000'000LL;
     timeout_ = ParseDuration(o.timeout);
-    const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
+    const Family family = o.only.family();
     for (const std::string& t : o.targets) {
       auto link = std::make_unique<PmuLink>();
       link->target = ParseTarget(t, links_.size() + 1);
@@ -852,9 +853,7 @@ void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run) {
   auto o = std::make_shared<Options>();
   auto* sub = c37->add_subcommand("concentrate", "align many PMUs' data frames by time stamp");
   sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")->required();
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
-  v4->excludes(v6);
+  AddFamilyOptions(sub, o->only);
   sub->add_option("-w,--wait", o->wait, "how long a set waits for its last PMU after its first frame (default 100ms)");
   sub->add_option("--format", o->format, "aligned sets as json (lines, default), csv or none");
   sub->add_option("-d,--duration", o->duration, "stop after this long");
@@ -865,7 +864,7 @@ void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run) {
       ->check(CLI::Range(1, 65535));
   sub->add_option("--serve-idcode", o->serve_idcode, "IDCODE of the served stream (default 1000)")
       ->check(CLI::Range(1, 65534));
-  sub->add_option("-t,--timeout", o->timeout, "give up on a connection or configuration after this long (default 5)");
+  AddTimeoutOption(sub, o->timeout, "give up on a connection or configuration after this long (default 5)");
   sub->add_flag("--json", o->json, "print the summary (with per-PMU counts) as one JSON object, last on standard output");
   sub->add_option("--comtrade", o->comtrade,
                   "also write the aligned sets as one COMTRADE record (C37.111-2013, FLOAT32): PREFIX.cfg and "
@@ -883,14 +882,12 @@ void AddViewCommand(CLI::App* c37, std::function<int()>& run) {
   o->observe.http_port = observe::kDefaultViewPort;
   auto* sub = c37->add_subcommand("view", "watch many PMUs live in a web browser: phasors, frequency, ROCOF, STAT, counters");
   sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")->required();
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
-  v4->excludes(v6);
+  AddFamilyOptions(sub, o->only);
   sub->add_option("-w,--wait", o->wait, "how long a set waits for its last PMU after its first frame (default 100ms)");
   sub->add_option("-d,--duration", o->duration, "stop after this long (default: until Ctrl-C)");
   sub->add_option("--cfg", o->cfg, "configuration to read from each PMU: 2 (default) or 3")->check(CLI::IsMember({2, 3}));
   sub->add_option("--rate", o->rate, "alignment grid in frames/s (default: the first PMU's rate)");
-  sub->add_option("-t,--timeout", o->timeout, "give up on a connection or configuration after this long (default 5)");
+  AddTimeoutOption(sub, o->timeout, "give up on a connection or configuration after this long (default 5)");
   sub->add_flag("--json", o->json, "print the summary (with per-PMU counts) as one JSON object on standard output");
   sub->add_option("--http", o->observe.http_port,
                   "serve the page on this port of localhost (default " + std::to_string(observe::kDefaultViewPort) +

@@ -18,6 +18,7 @@
 #include "../exit_status.h"
 #include "../observe/options.h"
 #include "../report.h"
+#include "../target.h"
 
 namespace pmu::pdc::c37 {
 namespace {
@@ -35,16 +36,13 @@ constexpr milliseconds kHeaderWait{2000};
 constexpr milliseconds kUdpRepeat{1000};
 
 struct StreamOptions {
-  std::string host;
-  unsigned port = 0;
+  Target pmu{.timeout = "5"};  // port 0: the transport's (4712 TCP, 4713 UDP)
   bool udp = false;
-  bool ipv4 = false, ipv6 = false;
   unsigned cfg = 2;
   unsigned idcode = 1;
   std::string format = "table";
   std::uint64_t count = 0;
   std::string duration;
-  std::string timeout = "5";
   bool json = false;
   bool quiet_header = false;
   bool arrival = false;
@@ -84,21 +82,20 @@ struct HeldConfig {
 
 int RunStream(const StreamOptions& o) {
   const OutputFormat format = ParseOutputFormat(o.format);
-  const milliseconds timeout = ParseDuration(o.timeout);
+  const milliseconds timeout = o.pmu.timeout_ms();
   const milliseconds duration = o.duration.empty() ? milliseconds(0) : ParseDuration(o.duration);
-  const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
   const auto idcode = static_cast<std::uint16_t>(o.idcode);
   const p::CommandCode cfg_command = o.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2;
   const p::FrameType cfg_type = o.cfg == 3 ? p::FrameType::kConfig3 : p::FrameType::kConfig2;
   StopOnSignals();
 
   const auto started = Clock::now();
-  Link link(o.host, o.port ? o.port : (o.udp ? 4713 : 4712), o.udp, family, timeout);
+  const unsigned port = o.pmu.port ? o.pmu.port : (o.udp ? 4713 : 4712);
+  Link link(o.pmu.host, port, o.udp, o.pmu.family(), timeout);
   std::string header;
   bool header_received = false;
   HeldConfig config;
-  const unsigned port = o.port ? o.port : (o.udp ? 4713 : 4712);
-  const auto observers = observe::Start(o.observe, {{o.host + ":" + std::to_string(port), idcode}}, "pdc c37 stream");
+  const auto observers = observe::Start(o.observe, {{o.pmu.host + ":" + std::to_string(port), idcode}}, "pdc c37 stream");
   // Ask for a frame for up to `wait`; over UDP, ask again each second.
   auto request = [&](p::CommandCode code, p::FrameType want, milliseconds wait) -> std::optional<p::Frame> {
     const auto deadline = Clock::now() + wait;
@@ -124,7 +121,7 @@ int RunStream(const StreamOptions& o) {
               << FormatSeconds(header_wait) << "; going on without it (the header is optional)\n";
   }
   const auto cfg = request(cfg_command, cfg_type, timeout);
-  if (!cfg) throw NetError("no answer to the request for the configuration within " + o.timeout + " s");
+  if (!cfg) throw NetError("no answer to the request for the configuration within " + o.pmu.timeout + " s");
   if (!config.Take(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
   if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
   if (!o.quiet_header && header_received) std::cerr << "header: " << header << "\n";
@@ -159,7 +156,7 @@ int RunStream(const StreamOptions& o) {
     }
     auto f = link.Next(milliseconds(100));
     if (!f) {
-      if (Clock::now() - last_data > timeout) throw NetError("no data frame for " + o.timeout + " s");
+      if (Clock::now() - last_data > timeout) throw NetError("no data frame for " + o.pmu.timeout + " s");
       if (awaiting_config && link.udp() && Clock::now() - asked_config > milliseconds(1000)) {
         link.SendCommand(cfg_command, idcode);
         asked_config = Clock::now();
@@ -257,18 +254,16 @@ int RunStream(const StreamOptions& o) {
 void AddStreamCommand(CLI::App* c37, std::function<int()>& run) {
   auto o = std::make_shared<StreamOptions>();
   auto* sub = c37->add_subcommand("stream", "read one PMU's header (if it has one), configuration and data frames");
-  sub->add_option("host", o->host, "the PMU: host name or IPv4/IPv6 address")->required();
-  sub->add_option("-p,--port", o->port, "port (default 4712 TCP, 4713 UDP)")->check(CLI::Range(1, 65535));
+  sub->add_option("host", o->pmu.host, "the PMU: host name or IPv4/IPv6 address")->required();
+  AddPortOption(sub, o->pmu.port, "port (default 4712 TCP, 4713 UDP)");
   sub->add_flag("--udp", o->udp, "use UDP (commands and data as datagrams) instead of TCP");
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
-  v4->excludes(v6);
+  AddFamilyOptions(sub, o->pmu.only);
   sub->add_option("--cfg", o->cfg, "configuration to read: 2 (CFG-2, default) or 3 (CFG-3)")->check(CLI::IsMember({2, 3}));
   sub->add_option("--idcode", o->idcode, "IDCODE put in commands (default 1)")->check(CLI::Range(1, 65534));
   sub->add_option("--format", o->format, "data output: table (default), csv, json (lines) or none");
   sub->add_option("-n,--count", o->count, "stop after this many data frames");
   sub->add_option("-d,--duration", o->duration, "stop after this long: seconds or e.g. 500ms");
-  sub->add_option("-t,--timeout", o->timeout, "give up after this long without an answer or data (default 5)");
+  AddTimeoutOption(sub, o->pmu.timeout, "give up after this long without an answer or data (default 5)");
   sub->add_flag("--json", o->json, "print the summary as one JSON object on standard output (last line)");
   sub->add_flag("-q,--quiet", o->quiet_header, "do not print the header text on standard error");
   sub->add_flag("--arrival", o->arrival, "with --format json: add each frame's arrival time (host UTC, seconds)");
