@@ -5,7 +5,7 @@
 #include "archive/export.h"
 #include "c37/c37.h"
 #include "exit_status.h"
-#include "lab.h"
+#include "lab_services.h"
 #include "mcast.h"
 #include "reset.h"
 #include "tls.h"
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 ok, 1 local failure, 2 bad usage, 3 network error (name, connection,\n"
       "timeout), 4 protocol error (the device answered ERROR or broke the protocol).");
   std::function<int()> run;
-  pmu::pdc::AddLabCommands(app, run);
+  pmu::pdc::AddLabServiceCommands(app, run);
   pmu::pdc::AddResetCommand(app, run);
   pmu::pdc::AddMcastCommands(app, run);
   pmu::pdc::AddTlsCommands(app, run);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "exit_status.h"
-#include "lab.h"
+#include "lab_services.h"
 #include "net.h"
 #include "pmu/proto/command.h"
 #include "report.h"

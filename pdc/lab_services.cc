@@ -1,4 +1,4 @@
-#include "lab.h"
+#include "lab_services.h"
 
 #include <poll.h>
 #include <unistd.h>
@@ -24,7 +24,6 @@
 
 namespace pmu::pdc {
 namespace {
-
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -441,7 +440,7 @@ int RunSend(const SendOptions& o) {
 
 }  // namespace
 
-void AddLabCommands(CLI::App& app, std::function<int()>& run) {
+void AddLabServiceCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<ShortOptions>();
     auto* sub = app.add_subcommand(
