@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -25,16 +24,8 @@
 namespace pmu::pdc {
 namespace {
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
-
 // Connects, sends `command` (plus a line feed unless `bare`), and returns the socket.
-Socket SendCommand(const Target& t, const std::string& command, bool bare, Endpoint* peer) {
+Socket ConnectAndSend(const Target& t, const std::string& command, bool bare, Endpoint* peer) {
   Socket s = ConnectTcp(t, peer);
   const std::string wire = bare ? command : command + "\n";
   SendAll(s, wire.data(), wire.size(), t.timeout_ms());
@@ -107,7 +98,7 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
     }
     if (index.ok()) expected = *index + 1;
     if (!quiet) {
-      if (timestamps) std::cout << "+" << Fixed(Seconds(started - ctx.start), 3) << "s ";
+      if (timestamps) std::cout << "+" << FormatFixed(ToSeconds(started - ctx.start), 3) << "s ";
       std::cout << text << "\n" << std::flush;
     }
   };
@@ -125,7 +116,7 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
     splitter.Feed(AsBytes(buf, n), on_message);
   }
   splitter.Finish(on_message);
-  const double elapsed = Seconds(Clock::now() - ctx.start);
+  const double elapsed = ToSeconds(Clock::now() - ctx.start);
 
   Report r = ctx.report;
   if (!error_answer.empty()) {
@@ -137,7 +128,7 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
       .Add("sequence_ok", problem.empty());
   std::ostringstream human;
   human << messages << " messages, " << bytes << " bytes in " << recv_calls << " receive calls, "
-        << Fixed(elapsed, 3) << " s, from " << ctx.peer;
+        << FormatFixed(elapsed, 3) << " s, from " << ctx.peer;
   r.Print(ctx.json, human.str());
   if (!problem.empty()) return ReportFailure(ctx.name, problem);
   if (messages == 0) return ReportFailure(ctx.name, "the device closed without sending a message");
@@ -153,7 +144,7 @@ int RunShort(const ShortOptions& o) {
   }
   Endpoint peer;
   const auto start = Clock::now();
-  TcpStream stream(SendCommand(o.target, command, o.bare, &peer), o.target.timeout_ms());
+  TcpStream stream(ConnectAndSend(o.target, command, o.bare, &peer), o.target.timeout_ms());
   return ReadShortAnswer(stream, MakeContext("pdc short", command, peer, o.json, start), o.timestamps,
                          o.quiet);
 }
@@ -204,8 +195,8 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
   }
   const auto end = Clock::now();
   if (out) out->flush();
-  const double elapsed = Seconds(end - ctx.start);
-  const double transfer = recv_calls ? Seconds(end - first_byte) : 0.0;
+  const double elapsed = ToSeconds(end - ctx.start);
+  const double transfer = recv_calls ? ToSeconds(end - first_byte) : 0.0;
   const std::string digest = crypto::Sha256::ToHex(sha.Finish()).c_str();
 
   Report r = ctx.report;
@@ -221,8 +212,8 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
   r.Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed).Add("transfer_s", transfer)
       .Add("mbit_per_s", mbps).Add("sha256", digest).Add("content_ok", content_ok).Add("size_ok", size_ok);
   std::ostringstream human;
-  human << bytes << " bytes in " << recv_calls << " receive calls, " << Fixed(elapsed, 3) << " s ("
-        << Fixed(mbps, 1) << " Mbit/s), sha256 " << digest << ", content " << (content_ok ? "ok" : "WRONG");
+  human << bytes << " bytes in " << recv_calls << " receive calls, " << FormatFixed(elapsed, 3) << " s ("
+        << FormatFixed(mbps, 1) << " Mbit/s), sha256 " << digest << ", content " << (content_ok ? "ok" : "WRONG");
   r.Print(ctx.json, human.str());
   if (!content_ok) {
     return ReportFailure(ctx.name, "byte " + std::to_string(mismatch_at) + " differs from the CMD_floodme text");
@@ -239,7 +230,7 @@ int RunFloodme(const FloodmeOptions& o) {
   const std::string command = o.size ? "CMD_floodme:" + std::to_string(o.size) : "CMD_floodme";
   Endpoint peer;
   const auto start = Clock::now();
-  TcpStream stream(SendCommand(o.target, command, false, &peer), o.target.timeout_ms());
+  TcpStream stream(ConnectAndSend(o.target, command, false, &peer), o.target.timeout_ms());
   return ReadFloodmeAnswer(stream, MakeContext("pdc floodme", command, peer, o.json, start), o.size,
                            o.output, o.buffer);
 }
@@ -268,12 +259,12 @@ int ReadRawAnswer(ByteStream& stream, const AnswerContext& ctx) {
     if (reply.size() < 4096) reply.append(buf, std::min<std::size_t>(n, 4096 - reply.size()));
   }
   std::cout.flush();
-  const double elapsed = Seconds(Clock::now() - ctx.start);
+  const double elapsed = ToSeconds(Clock::now() - ctx.start);
   const std::string err = ErrorAnswer(reply);
   Report r = ctx.report;
   r.Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed);
   if (!err.empty()) r.Add("error", err);
-  r.Print(ctx.json, err.empty() ? "answer complete after " + Fixed(elapsed, 3) + " s from " + ctx.peer
+  r.Print(ctx.json, err.empty() ? "answer complete after " + FormatFixed(elapsed, 3) + " s from " + ctx.peer
                                 : ctx.name + ": the device answered: " + err);
   return err.empty() ? kExitOk : kExitProtocol;
 }
@@ -283,7 +274,7 @@ namespace {
 int RunCommand(const CommandOptions& o) {
   Endpoint peer;
   const auto start = Clock::now();
-  TcpStream stream(SendCommand(o.target, o.text, o.bare, &peer), o.target.timeout_ms());
+  TcpStream stream(ConnectAndSend(o.target, o.text, o.bare, &peer), o.target.timeout_ms());
   return ReadRawAnswer(stream, MakeContext("pdc command", o.text, peer, o.json, start));
 }
 
@@ -317,7 +308,7 @@ int RunEchoText(const EchoOptions& o) {
                                       std::to_string(message.size()) + " bytes");
       back.append(buf, n);
     }
-    rtts.push_back(Seconds(Clock::now() - t0) * 1000.0);
+    rtts.push_back(ToSeconds(Clock::now() - t0) * 1000.0);
     if (back != message) throw ProtocolError("the echo differs from what was sent");
   }
   shutdown(s.fd(), SHUT_WR);
@@ -336,8 +327,8 @@ int RunEchoText(const EchoOptions& o) {
       .Add("round_trips", std::uint64_t{o.count}).Add("rtt_min_ms", mn).Add("rtt_avg_ms", avg)
       .Add("rtt_max_ms", mx).Add("match", true);
   r.Print(o.json, std::to_string(o.count) + " round trips of " + std::to_string(message.size()) +
-                             " bytes with " + peer.ToString() + ": rtt min/avg/max " + Fixed(mn, 3) + "/" +
-                             Fixed(avg, 3) + "/" + Fixed(mx, 3) + " ms, echo matches");
+                             " bytes with " + peer.ToString() + ": rtt min/avg/max " + FormatFixed(mn, 3) + "/" +
+                             FormatFixed(avg, 3) + "/" + FormatFixed(mx, 3) + " ms, echo matches");
   return kExitOk;
 }
 
@@ -386,13 +377,13 @@ int RunEchoStream(const EchoOptions& o) {
     }
   }
   std::cout.flush();
-  const double elapsed = Seconds(Clock::now() - start);
+  const double elapsed = ToSeconds(Clock::now() - start);
   const bool match = sent == received && !stdin_open;
   Report r;
   r.Add("peer", peer.ToString()).Add("family", peer.FamilyName()).Add("bytes_sent", std::uint64_t{sent.size()})
       .Add("bytes_received", std::uint64_t{received.size()}).Add("elapsed_s", elapsed).Add("match", match);
   r.Print(o.json, std::to_string(sent.size()) + " bytes sent, " + std::to_string(received.size()) +
-                             " echoed by " + peer.ToString() + " in " + Fixed(elapsed, 3) + " s" +
+                             " echoed by " + peer.ToString() + " in " + FormatFixed(elapsed, 3) + " s" +
                              (match ? ", echo matches" : ", ECHO DIFFERS"));
   return match ? kExitOk : kExitProtocol;
 }

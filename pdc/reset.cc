@@ -9,7 +9,6 @@
 #include <ctime>
 #include <fstream>
 #include <optional>
-#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -55,14 +54,9 @@ struct FamilyCount {
   std::uint64_t answered = 0;
 };
 
-std::string Count(std::uint64_t n, const char* one, const char* many) {
+// "1 datagram", "3 datagrams".
+std::string CountWithNoun(std::uint64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
 }
 
 bool SameAddress(const sockaddr_storage& a, const Endpoint& e) {
@@ -200,8 +194,8 @@ int RunReset(const ResetOptions& o) {
       r.Print(true, "");
     } else if (!o.quiet) {
       std::cout << "OFFSET=" << offset << " over " << family_name << " at " << answer_time << ", after "
-                << Count(datagrams, "datagram", "datagrams") << " in " << Count(rounds, "round", "rounds") << " ("
-                << Fixed(elapsed, 3) << " s)\n"
+                << CountWithNoun(datagrams, "datagram", "datagrams") << " in " << CountWithNoun(rounds, "round", "rounds") << " ("
+                << FormatFixed(elapsed, 3) << " s)\n"
                 << std::flush;
     }
   }
@@ -225,12 +219,12 @@ int RunReset(const ResetOptions& o) {
       .Add("loss_low", est.loss_low).Add("loss_high", est.loss_high);
   std::ostringstream human;
   if (o.runs == 1) {
-    human << "1 answer after " << Count(total_datagrams, "datagram", "datagrams");
+    human << "1 answer after " << CountWithNoun(total_datagrams, "datagram", "datagrams");
   } else {
     human << o.runs << " answers, " << total_datagrams << " datagrams in " << total_rounds << " rounds ("
-          << Fixed(static_cast<double>(total_datagrams) / o.runs, 2) << " per answer); over " << active << ": "
-          << Fixed(est.datagrams_per_answer, 2) << " datagrams per answer, loss probability " << Fixed(est.loss, 3)
-          << " (95% interval " << Fixed(est.loss_low, 3) << " to " << Fixed(est.loss_high, 3)
+          << FormatFixed(static_cast<double>(total_datagrams) / o.runs, 2) << " per answer); over " << active << ": "
+          << FormatFixed(est.datagrams_per_answer, 2) << " datagrams per answer, loss probability " << FormatFixed(est.loss, 3)
+          << " (95% interval " << FormatFixed(est.loss_low, 3) << " to " << FormatFixed(est.loss_high, 3)
           << "); the clock moved " << offsets_sum << " s in all";
   }
   r.Print(o.json, human.str());

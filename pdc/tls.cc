@@ -106,7 +106,7 @@ class LineInput {
 
 // Sends one command (and, for cert install, the PEM that follows) and prints the
 // answer; returns true for OK.
-bool Exchange(TlsStream& stream, LineInput& in, const std::string& command, const std::string& extra, bool* closed) {
+bool RunConsoleCommand(TlsStream& stream, LineInput& in, const std::string& command, const std::string& extra, bool* closed) {
   std::string out = command + "\n" + extra;
   stream.Send(out.data(), out.size());
   std::string line;
@@ -141,7 +141,7 @@ int RunConsole(const ConsoleOptions& o) {
     std::string command;
     for (std::size_t i = 0; i < o.words.size(); ++i) command += (i ? " " : "") + o.words[i];
     const std::string extra = command == "cert install" ? ReadPem(std::cin) : "";
-    const bool ok = Exchange(*stream, in, command, extra, &closed);
+    const bool ok = RunConsoleCommand(*stream, in, command, extra, &closed);
     if (!closed) stream->ShutdownWrite();
     return ok ? kExitOk : kExitProtocol;
   }
@@ -156,7 +156,7 @@ int RunConsole(const ConsoleOptions& o) {
     if (tty) std::cerr << o.target.device.host << "> " << std::flush;
     if (!std::getline(std::cin, command)) break;
     const std::string extra = command == "cert install" ? ReadPem(std::cin) : "";
-    if (!Exchange(*stream, in, command, extra, &closed)) rc = kExitProtocol;
+    if (!RunConsoleCommand(*stream, in, command, extra, &closed)) rc = kExitProtocol;
     if (closed) break;
   }
   if (!closed) stream->ShutdownWrite();

@@ -6,7 +6,6 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -44,15 +43,8 @@ struct WsOptions {
   bool quiet = false;
 };
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
-
-void Random(void* out, std::size_t size) {
+// Fills `out` from the kernel's random source: masks and nonces a server cannot predict.
+void FillRandom(void* out, std::size_t size) {
   auto* p = static_cast<unsigned char*>(out);
   while (size > 0) {
     const ssize_t n = getrandom(p, size, 0);
@@ -67,7 +59,7 @@ void Random(void* out, std::size_t size) {
 // A client frame: masked with a fresh random key (RFC 6455 section 5.3).
 std::vector<std::byte> ClientFrame(ws::Opcode op, ByteSpan payload) {
   ws::Mask mask;
-  Random(mask.data(), mask.size());
+  FillRandom(mask.data(), mask.size());
   std::vector<std::byte> out(ws::kMaxFrameHeaderSize + payload.size());
   out.resize(ws::EncodeFrame(op, true, payload, mask, out));
   return out;
@@ -75,7 +67,7 @@ std::vector<std::byte> ClientFrame(ws::Opcode op, ByteSpan payload) {
 
 std::vector<std::byte> ClientClose(std::uint16_t code, std::string_view reason) {
   ws::Mask mask;
-  Random(mask.data(), mask.size());
+  FillRandom(mask.data(), mask.size());
   std::vector<std::byte> out(ws::kMaxFrameHeaderSize + ws::kMaxControlPayload);
   out.resize(ws::EncodeCloseFrame(code, reason, mask, out));
   return out;
@@ -106,7 +98,7 @@ int RunWs(const WsOptions& o) {
 
   // ---- opening handshake ----
   std::array<std::byte, 16> nonce;
-  Random(nonce.data(), nonce.size());
+  FillRandom(nonce.data(), nonce.size());
   const ws::ClientKey key = ws::MakeClientKey(nonce);
   const ws::AcceptKey expected = ws::ComputeAcceptKey(key.view());
   char request[ws::kMaxHandshakeSize + 256];
@@ -184,7 +176,7 @@ int RunWs(const WsOptions& o) {
     largest = std::max(largest, message_bytes);
     if (messages == 1 && ev.message_type == ws::Opcode::kText && text.rfind("ERROR", 0) == 0) error_answer = text;
     if (o.quiet) return;
-    if (o.timestamps) std::cout << "+" << Fixed(Seconds(message_time - start), 3) << "s ";
+    if (o.timestamps) std::cout << "+" << FormatFixed(ToSeconds(message_time - start), 3) << "s ";
     if (message_bytes <= o.print_limit && ev.message_type == ws::Opcode::kText) {
       std::cout << text << "\n";
     } else {
@@ -255,7 +247,7 @@ int RunWs(const WsOptions& o) {
     }
   }
   if (file) file->flush();
-  const double elapsed = Seconds(answered - start);
+  const double elapsed = ToSeconds(answered - start);
   const std::uint16_t code = close_code.value_or(ws::kCloseAbnormal);
   if (!close_code && problem.empty()) problem = "the server closed TCP without a close frame (1006)";
   (void)close_sent;
@@ -271,7 +263,7 @@ int RunWs(const WsOptions& o) {
   std::ostringstream human;
   human << messages << (messages == 1 ? " message" : " messages") << " in " << decoder.data_frames()
         << (decoder.data_frames() == 1 ? " frame, " : " frames, ") << bytes << " bytes (" << wire_bytes
-        << " on the wire in " << recv_calls << " receive calls), " << Fixed(elapsed, 3) << " s, close " << code;
+        << " on the wire in " << recv_calls << " receive calls), " << FormatFixed(elapsed, 3) << " s, close " << code;
   if (!close_reason.empty()) human << " (" << close_reason << ")";
   human << ", accept key verified, from " << peer.ToString();
   if (floodme && error_answer.empty()) {

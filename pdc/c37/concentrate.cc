@@ -182,7 +182,7 @@ class Concentrator {
     }
   }
   void Fail(PmuLink& l, const std::string& why, std::int64_t now);
-  void Command(int fd, p::CommandCode code, std::uint16_t idcode) {
+  void SendCommand(int fd, p::CommandCode code, std::uint16_t idcode) {
     p::CommandFrame cmd;
     cmd.idcode = idcode;
     cmd.command = code;
@@ -306,7 +306,7 @@ void Concentrator::OnLinkEvent(PmuLink& l, std::uint32_t events, std::int64_t no
     epoll_ctl(epoll_, EPOLL_CTL_MOD, l.fd, &ev);
     l.state = LinkState::kAwaitConfig;
     l.asked_config = now;
-    Command(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
+    SendCommand(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
     return;
   }
   for (int round = 0; round < 4; ++round) {  // bounded: other links get their turn
@@ -367,7 +367,7 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
       aligner_ = std::make_unique<Aligner>(links_.size(), slots, 256, wait_ns_);
     }
     if (l.state == LinkState::kAwaitConfig) {
-      Command(l.fd, p::CommandCode::kDataOn, l.target.idcode);
+      SendCommand(l.fd, p::CommandCode::kDataOn, l.target.idcode);
       l.state = LinkState::kStreaming;
       l.backoff = kMinBackoffNs;
       l.last_error.clear();
@@ -383,7 +383,7 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
                        (LoadBe16(f.bytes.data() + p::kCommonHeaderSize) & p::kStatConfigChange);
   if (changed && now - l.asked_config > 500'000'000) {
     l.asked_config = now;
-    Command(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
+    SendCommand(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
   }
   if (f.idcode != c.idcode || f.bytes.size() != l.frame_size || f.time.fraction() >= c.time_base) {
     if (changed) {
@@ -780,7 +780,7 @@ int Concentrator::Run() {
   if (recorder_) recorder_->Finish();
   // Sets still open are dropped, not counted. Data off to every PMU, then close.
   for (auto& l : links_) {
-    if (l->state == LinkState::kStreaming) Command(l->fd, p::CommandCode::kDataOff, l->target.idcode);
+    if (l->state == LinkState::kStreaming) SendCommand(l->fd, p::CommandCode::kDataOff, l->target.idcode);
   }
   if (observers_) {
     PublishCounters(INT64_MAX);

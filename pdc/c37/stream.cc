@@ -73,7 +73,7 @@ struct HeldConfig {
   std::vector<std::byte> bytes;
   std::unique_ptr<p::ConfigFrame> frame = std::make_unique<p::ConfigFrame>();
   bool valid = false;
-  bool Take(const p::Frame& f) {
+  bool CopyAndDecode(const p::Frame& f) {
     bytes.assign(f.bytes.begin(), f.bytes.end());
     valid = p::DecodeConfig(std::span<const std::byte>(bytes), *frame).ok();
     return valid;
@@ -122,7 +122,7 @@ int RunStream(const StreamOptions& o) {
   }
   const auto cfg = request(cfg_command, cfg_type, timeout);
   if (!cfg) throw NetError("no answer to the request for the configuration within " + o.pmu.timeout + " s");
-  if (!config.Take(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
+  if (!config.CopyAndDecode(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
   if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
   if (!o.quiet_header && header_received) std::cerr << "header: " << header << "\n";
   std::string out;
@@ -166,7 +166,7 @@ int RunStream(const StreamOptions& o) {
     if (f->type == p::FrameType::kConfig1 || f->type == p::FrameType::kConfig2 || f->type == p::FrameType::kConfig3) {
       if (f->type != cfg_type && awaiting_config) continue;
       HeldConfig next;
-      if (!next.Take(*f)) continue;
+      if (!next.CopyAndDecode(*f)) continue;
       config = std::move(next);
       if (observers) observers->OnConfig(0, config.bytes, MonotonicNs());
       if (awaiting_config) {
