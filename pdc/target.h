@@ -1,6 +1,6 @@
 // The options that say which device a subcommand talks to and how patiently: the host,
-// -p/--port, -4/-6 and -t/--timeout. Every subcommand registers them here, so they are
-// spelled, checked and explained alike wherever they appear.
+// -p/--port, -4/-6 and -t/--timeout. Every subcommand that takes one of them registers
+// it here, so that it is spelled, checked and explained alike wherever it appears.
 #pragma once
 
 #include <CLI/CLI.hpp>
