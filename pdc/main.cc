@@ -1,15 +1,14 @@
 // pdc: the phasor data concentrator's host tools, one subcommand per device service.
 #include <CLI/CLI.hpp>
 #include <functional>
-#include <iostream>
 
 #include "archive/export.h"
 #include "c37/c37.h"
-#include "lab.h"
+#include "exit_status.h"
+#include "lab_services.h"
 #include "mcast.h"
 #include "reset.h"
 #include "tls.h"
-#include "net.h"
 #include "ws.h"
 
 int main(int argc, char** argv) {
@@ -20,7 +19,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 ok, 1 local failure, 2 bad usage, 3 network error (name, connection,\n"
       "timeout), 4 protocol error (the device answered ERROR or broke the protocol).");
   std::function<int()> run;
-  pmu::pdc::AddLabCommands(app, run);
+  pmu::pdc::AddLabServiceCommands(app, run);
   pmu::pdc::AddResetCommand(app, run);
   pmu::pdc::AddMcastCommands(app, run);
   pmu::pdc::AddTlsCommands(app, run);
@@ -39,17 +38,7 @@ int main(int argc, char** argv) {
   }
   try {
     return run ? run() : pmu::pdc::kExitUsage;
-  } catch (const pmu::pdc::NetError& e) {
-    std::cerr << name << ": " << e.what() << "\n";
-    return pmu::pdc::kExitNetwork;
-  } catch (const pmu::pdc::ProtocolError& e) {
-    std::cerr << name << ": " << e.what() << "\n";
-    return pmu::pdc::kExitProtocol;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << name << ": " << e.what() << "\n";
-    return pmu::pdc::kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << name << ": " << e.what() << "\n";
-    return pmu::pdc::kExitFailure;
+  } catch (const std::exception&) {
+    return pmu::pdc::ReportCurrentException(name);
   }
 }

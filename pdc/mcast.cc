@@ -10,16 +10,18 @@
 #include <memory>
 #include <vector>
 
+#include "exit_status.h"
 #include "net.h"
 #include "pmu/proto/bulletin.h"
 #include "report.h"
+#include "target.h"
 #include "udp.h"
 
 namespace pmu::pdc {
 namespace {
 
 struct GroupOptions {
-  bool ipv4 = false, ipv6 = false;
+  FamilyChoice only;
   std::string group4 = "224.1.1.1";
   std::string group6 = "ff15::1:5005";
   std::string interface;
@@ -27,14 +29,12 @@ struct GroupOptions {
 };
 
 void AddGroupOptions(CLI::App* sub, GroupOptions& g) {
-  auto* v4 = sub->add_flag("-4,--ipv4", g.ipv4, "IPv4 group only");
-  auto* v6 = sub->add_flag("-6,--ipv6", g.ipv6, "IPv6 group only");
-  v4->excludes(v6);
+  AddFamilyOptions(sub, g.only, "IPv4 group only", "IPv6 group only");
   sub->add_option("--group4", g.group4, "IPv4 group (default 224.1.1.1)");
   sub->add_option("--group6", g.group6, "IPv6 group (default ff15::1:5005)");
   sub->add_option("-i,--interface", g.interface,
                   "network interface (default: the only multicast-capable one that is up)");
-  sub->add_option("-p,--port", g.port, "port (default 5005)")->check(CLI::Range(1, 65535));
+  AddPortOption(sub, g.port, 5005);
 }
 
 struct Channel {
@@ -49,7 +49,7 @@ std::vector<Channel> OpenChannels(const GroupOptions& g, bool join) {
   const std::string ifname = g.interface.empty() ? DefaultMulticastInterface() : g.interface;
   const unsigned ifindex = InterfaceIndex(ifname);
   std::vector<Channel> out;
-  if (!g.ipv6) {
+  if (!g.only.ipv6) {
     Channel c{AF_INET, Socket(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0))};
     auto& group = reinterpret_cast<sockaddr_in&>(c.group);
     group.sin_family = AF_INET;
@@ -78,7 +78,7 @@ std::vector<Channel> OpenChannels(const GroupOptions& g, bool join) {
     }
     out.push_back(std::move(c));
   }
-  if (!g.ipv4) {
+  if (!g.only.ipv4) {
     Channel c{AF_INET6, Socket(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0))};
     auto& group = reinterpret_cast<sockaddr_in6&>(c.group);
     group.sin6_family = AF_INET6;

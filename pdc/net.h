@@ -14,12 +14,6 @@
 
 namespace pmu::pdc {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;   // unexpected local failure
-inline constexpr int kExitUsage = 2;     // bad command line
-inline constexpr int kExitNetwork = 3;   // name, connection, timeout, reset
-inline constexpr int kExitProtocol = 4;  // the device answered ERROR or broke the protocol
-
 struct NetError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -28,6 +28,12 @@ std::string Report::JsonEscape(const std::string& s) {
   return out;
 }
 
+std::string FormatFixed(double value, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, value);
+  return buf;
+}
+
 void Report::Print(bool json, const std::string& human) const {
   if (!json) {
     std::cerr << human << "\n";

@@ -3,6 +3,7 @@
 // machine-readable results and the data itself stays alone on standard output.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -10,6 +11,9 @@
 #include <vector>
 
 namespace pmu::pdc {
+
+// The --json help of the subcommands whose summary is the one JSON object they print.
+inline constexpr const char* kJsonSummaryHelp = "print the summary as one JSON object on standard output";
 
 class Report {
  public:
@@ -28,5 +32,9 @@ class Report {
  private:
   std::vector<std::pair<std::string, Value>> fields_;
 };
+
+// Numbers as the human summaries write them: "0.250" for FormatFixed(0.25, 3).
+std::string FormatFixed(double value, int digits);
+inline double ToSeconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 }  // namespace pmu::pdc

@@ -7,47 +7,37 @@
 #include <string>
 #include <vector>
 
-#include "lab.h"
+#include "exit_status.h"
+#include "lab_services.h"
 #include "net.h"
 #include "pmu/proto/command.h"
 #include "report.h"
+#include "target.h"
 #include "tls_client.h"
 
 namespace pmu::pdc {
 namespace {
 
-struct Target {
-  std::string host;
-  unsigned port = 0;
-  bool ipv4 = false, ipv6 = false;
-  std::string timeout = "30";
+// A device's TLS service: where it is, and whom to trust and show.
+struct TlsTarget {
+  Target device;
   TlsClientOptions tls;
-  Family family() const { return ipv4 ? Family::kIpv4 : ipv6 ? Family::kIpv6 : Family::kAny; }
 };
 
-void AddTarget(CLI::App* sub, Target& t, unsigned default_port) {
-  t.port = default_port;
-  sub->add_option("host", t.host, "the device: host name or IPv4/IPv6 address")->required();
-  sub->add_option("-p,--port", t.port, "port (default " + std::to_string(default_port) + ")")
-      ->check(CLI::Range(1, 65535));
-  auto* v4 = sub->add_flag("-4,--ipv4", t.ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", t.ipv6, "use IPv6 only");
-  v4->excludes(v6);
-  sub->add_option("-t,--timeout", t.timeout, "give up after this long without progress (default 30 s)");
+void AddTlsTargetOptions(CLI::App* sub, TlsTarget& t, unsigned default_port) {
+  AddTargetOptions(sub, t.device, default_port);
   AddTlsOptions(sub, t.tls);
 }
 
-std::unique_ptr<TlsStream> Connect(const Target& t, Endpoint* peer) {
-  const auto endpoints = Resolve(t.host, t.port, t.family(), SOCK_STREAM);
-  const auto timeout = ParseDuration(t.timeout);
-  Socket s = ConnectTcp(endpoints, timeout, peer);
-  return std::make_unique<TlsStream>(std::move(s), timeout, t.tls, t.host);
+std::unique_ptr<TlsStream> Connect(const TlsTarget& t, Endpoint* peer) {
+  Socket s = ConnectTcp(t.device, peer);
+  return std::make_unique<TlsStream>(std::move(s), t.device.timeout_ms(), t.tls, t.device.host);
 }
 
 // ---- pdc tls ------------------------------------------------------------------------
 
 struct TlsCommandOptions {
-  Target target;
+  TlsTarget target;
   std::string command;
   bool json = false;
   bool timestamps = false;
@@ -81,7 +71,7 @@ int RunTls(const TlsCommandOptions& o) {
 // ---- pdc console --------------------------------------------------------------------
 
 struct ConsoleOptions {
-  Target target;
+  TlsTarget target;
   std::vector<std::string> words;
 };
 
@@ -116,7 +106,7 @@ class LineInput {
 
 // Sends one command (and, for cert install, the PEM that follows) and prints the
 // answer; returns true for OK.
-bool Exchange(TlsStream& stream, LineInput& in, const std::string& command, const std::string& extra, bool* closed) {
+bool RunConsoleCommand(TlsStream& stream, LineInput& in, const std::string& command, const std::string& extra, bool* closed) {
   std::string out = command + "\n" + extra;
   stream.Send(out.data(), out.size());
   std::string line;
@@ -151,7 +141,7 @@ int RunConsole(const ConsoleOptions& o) {
     std::string command;
     for (std::size_t i = 0; i < o.words.size(); ++i) command += (i ? " " : "") + o.words[i];
     const std::string extra = command == "cert install" ? ReadPem(std::cin) : "";
-    const bool ok = Exchange(*stream, in, command, extra, &closed);
+    const bool ok = RunConsoleCommand(*stream, in, command, extra, &closed);
     if (!closed) stream->ShutdownWrite();
     return ok ? kExitOk : kExitProtocol;
   }
@@ -163,10 +153,10 @@ int RunConsole(const ConsoleOptions& o) {
   int rc = kExitOk;
   std::string command;
   for (;;) {
-    if (tty) std::cerr << o.target.host << "> " << std::flush;
+    if (tty) std::cerr << o.target.device.host << "> " << std::flush;
     if (!std::getline(std::cin, command)) break;
     const std::string extra = command == "cert install" ? ReadPem(std::cin) : "";
-    if (!Exchange(*stream, in, command, extra, &closed)) rc = kExitProtocol;
+    if (!RunConsoleCommand(*stream, in, command, extra, &closed)) rc = kExitProtocol;
     if (closed) break;
   }
   if (!closed) stream->ShutdownWrite();
@@ -179,7 +169,7 @@ void AddTlsCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<TlsCommandOptions>();
     auto* sub = app.add_subcommand("tls", "a command over TLS (5007): CMD_short:d, CMD_floodme[:N], CMD_time ...");
-    AddTarget(sub, o->target, 5007);
+    AddTlsTargetOptions(sub, o->target, 5007);
     sub->add_option("command", o->command, "the command, e.g. CMD_time")->required();
     sub->add_flag("--json", o->json, "the summary (with TLS version, cipher, device certificate) as JSON");
     sub->add_flag("--timestamps", o->timestamps, "CMD_short: prefix each message with its arrival time");
@@ -193,7 +183,7 @@ void AddTlsCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<ConsoleOptions>();
     auto* sub = app.add_subcommand("console", "the device's operator console (mutual TLS, 5008)");
-    AddTarget(sub, o->target, 5008);
+    AddTlsTargetOptions(sub, o->target, 5008);
     sub->add_option("command", o->words, "run one command and exit (e.g. 'stats'); without it: interactive");
     sub->footer("Needs a client certificate from the device's CA whose name is on the device's allow list\n"
                 "(--cert, --key). 'cert install' reads the certificate (PEM) from standard input.\n"

@@ -15,6 +15,7 @@
 
 #include "backend.h"
 #include "c37/comtrade_recorder.h"
+#include "exit_status.h"
 #include "net.h"
 #include "report.h"
 

@@ -25,8 +25,10 @@
 #include "c37.h"
 #include "format.h"
 #include "stream_common.h"
+#include "../exit_status.h"
 #include "../net.h"
 #include "../observe/options.h"
+#include "../target.h"
 #include "pmu/proto/c37118_stream.h"
 
 namespace pmu::pdc::c37 {
@@ -46,7 +48,7 @@ std::int64_t NowNs() {
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
-struct Target {
+struct PmuTarget {
   std::string host;
   unsigned port = 4712;
   std::uint16_t idcode = 1;
@@ -54,8 +56,8 @@ struct Target {
 
 // HOST, HOST:PORT or [IPv6]:PORT, then optionally /IDCODE (default: `position`, the
 // target's place in the list from 1, as pmu-netns numbers a fleet).
-Target ParseTarget(const std::string& text, std::size_t position) {
-  Target t;
+PmuTarget ParsePmuTarget(const std::string& text, std::size_t position) {
+  PmuTarget t;
   t.idcode = static_cast<std::uint16_t>(position);
   std::string rest = text;
   if (const auto slash = rest.rfind('/'); slash != std::string::npos) {
@@ -80,7 +82,7 @@ Target ParseTarget(const std::string& text, std::size_t position) {
 
 struct Options {
   std::vector<std::string> targets;
-  bool ipv4 = false, ipv6 = false;
+  FamilyChoice only;
   std::string wait = "100ms";
   std::string format = "json";
   std::string duration;
@@ -100,7 +102,7 @@ enum class LinkState { kIdle, kConnecting, kAwaitConfig, kStreaming };
 using PmuCounters = observe::SourceCounters;
 
 struct PmuLink {
-  Target target;
+  PmuTarget target;
   std::vector<Endpoint> endpoints;
   std::size_t index = 0;
   LinkState state = LinkState::kIdle;
@@ -136,10 +138,10 @@ class Concentrator {
   explicit Concentrator(const Options& o) : o_(o), format_(ParseOutputFormat(o.format)) {
     wait_ns_ = ParseDuration(o.wait).count() * 1'000'000LL;
     timeout_ = ParseDuration(o.timeout);
-    const Family family = o.ipv4 ? Family::kIpv4 : o.ipv6 ? Family::kIpv6 : Family::kAny;
+    const Family family = o.only.family();
     for (const std::string& t : o.targets) {
       auto link = std::make_unique<PmuLink>();
-      link->target = ParseTarget(t, links_.size() + 1);
+      link->target = ParsePmuTarget(t, links_.size() + 1);
       link->endpoints = Resolve(link->target.host, link->target.port, family, SOCK_STREAM);
       link->index = links_.size();
       links_.push_back(std::move(link));
@@ -180,7 +182,7 @@ class Concentrator {
     }
   }
   void Fail(PmuLink& l, const std::string& why, std::int64_t now);
-  void Command(int fd, p::CommandCode code, std::uint16_t idcode) {
+  void SendCommand(int fd, p::CommandCode code, std::uint16_t idcode) {
     p::CommandFrame cmd;
     cmd.idcode = idcode;
     cmd.command = code;
@@ -304,7 +306,7 @@ void Concentrator::OnLinkEvent(PmuLink& l, std::uint32_t events, std::int64_t no
     epoll_ctl(epoll_, EPOLL_CTL_MOD, l.fd, &ev);
     l.state = LinkState::kAwaitConfig;
     l.asked_config = now;
-    Command(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
+    SendCommand(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
     return;
   }
   for (int round = 0; round < 4; ++round) {  // bounded: other links get their turn
@@ -365,7 +367,7 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
       aligner_ = std::make_unique<Aligner>(links_.size(), slots, 256, wait_ns_);
     }
     if (l.state == LinkState::kAwaitConfig) {
-      Command(l.fd, p::CommandCode::kDataOn, l.target.idcode);
+      SendCommand(l.fd, p::CommandCode::kDataOn, l.target.idcode);
       l.state = LinkState::kStreaming;
       l.backoff = kMinBackoffNs;
       l.last_error.clear();
@@ -381,7 +383,7 @@ void Concentrator::OnFrame(PmuLink& l, const p::Frame& f, std::int64_t now) {
                        (LoadBe16(f.bytes.data() + p::kCommonHeaderSize) & p::kStatConfigChange);
   if (changed && now - l.asked_config > 500'000'000) {
     l.asked_config = now;
-    Command(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
+    SendCommand(l.fd, o_.cfg == 3 ? p::CommandCode::kSendConfig3 : p::CommandCode::kSendConfig2, l.target.idcode);
   }
   if (f.idcode != c.idcode || f.bytes.size() != l.frame_size || f.time.fraction() >= c.time_base) {
     if (changed) {
@@ -778,7 +780,7 @@ int Concentrator::Run() {
   if (recorder_) recorder_->Finish();
   // Sets still open are dropped, not counted. Data off to every PMU, then close.
   for (auto& l : links_) {
-    if (l->state == LinkState::kStreaming) Command(l->fd, p::CommandCode::kDataOff, l->target.idcode);
+    if (l->state == LinkState::kStreaming) SendCommand(l->fd, p::CommandCode::kDataOff, l->target.idcode);
   }
   if (observers_) {
     PublishCounters(INT64_MAX);
@@ -845,26 +847,32 @@ int Concentrator::Run() {
   return kExitOk;
 }
 
+// What concentrate and view both take: the PMUs, how to reach them, and how their frames
+// are aligned.
+void AddSourceOptions(CLI::App* sub, Options& o) {
+  sub->add_option("targets", o.targets,
+                  "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")
+      ->required();
+  AddFamilyOptions(sub, o.only);
+  AddTimeoutOption(sub, o.timeout, "give up on a connection or configuration after this long (default 5)");
+  sub->add_option("-w,--wait", o.wait, "how long a set waits for its last PMU after its first frame (default 100ms)");
+  sub->add_option("--cfg", o.cfg, "configuration to read from each PMU: 2 (default) or 3")->check(CLI::IsMember({2, 3}));
+  sub->add_option("--rate", o.rate, "alignment grid in frames/s (default: the first PMU's rate)");
+}
+
 }  // namespace
 
 void AddConcentrateCommand(CLI::App* c37, std::function<int()>& run) {
   auto o = std::make_shared<Options>();
   auto* sub = c37->add_subcommand("concentrate", "align many PMUs' data frames by time stamp");
-  sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")->required();
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
-  v4->excludes(v6);
-  sub->add_option("-w,--wait", o->wait, "how long a set waits for its last PMU after its first frame (default 100ms)");
+  AddSourceOptions(sub, *o);
   sub->add_option("--format", o->format, "aligned sets as json (lines, default), csv or none");
   sub->add_option("-d,--duration", o->duration, "stop after this long");
   sub->add_option("-n,--count", o->count, "stop after this many sets");
-  sub->add_option("--cfg", o->cfg, "configuration to read from each PMU: 2 (default) or 3")->check(CLI::IsMember({2, 3}));
-  sub->add_option("--rate", o->rate, "alignment grid in frames/s (default: the first PMU's rate)");
   sub->add_option("--serve", o->serve, "also serve the aligned sets as one C37.118.2 stream on this TCP port")
       ->check(CLI::Range(1, 65535));
   sub->add_option("--serve-idcode", o->serve_idcode, "IDCODE of the served stream (default 1000)")
       ->check(CLI::Range(1, 65534));
-  sub->add_option("-t,--timeout", o->timeout, "give up on a connection or configuration after this long (default 5)");
   sub->add_flag("--json", o->json, "print the summary (with per-PMU counts) as one JSON object, last on standard output");
   sub->add_option("--comtrade", o->comtrade,
                   "also write the aligned sets as one COMTRADE record (C37.111-2013, FLOAT32): PREFIX.cfg and "
@@ -881,15 +889,8 @@ void AddViewCommand(CLI::App* c37, std::function<int()>& run) {
   o->format = "none";
   o->observe.http_port = observe::kDefaultViewPort;
   auto* sub = c37->add_subcommand("view", "watch many PMUs live in a web browser: phasors, frequency, ROCOF, STAT, counters");
-  sub->add_option("targets", o->targets, "PMUs: HOST, HOST:PORT or [IPv6]:PORT, optionally /IDCODE (default: the position, 1, 2, ...)")->required();
-  auto* v4 = sub->add_flag("-4,--ipv4", o->ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", o->ipv6, "use IPv6 only");
-  v4->excludes(v6);
-  sub->add_option("-w,--wait", o->wait, "how long a set waits for its last PMU after its first frame (default 100ms)");
+  AddSourceOptions(sub, *o);
   sub->add_option("-d,--duration", o->duration, "stop after this long (default: until Ctrl-C)");
-  sub->add_option("--cfg", o->cfg, "configuration to read from each PMU: 2 (default) or 3")->check(CLI::IsMember({2, 3}));
-  sub->add_option("--rate", o->rate, "alignment grid in frames/s (default: the first PMU's rate)");
-  sub->add_option("-t,--timeout", o->timeout, "give up on a connection or configuration after this long (default 5)");
   sub->add_flag("--json", o->json, "print the summary (with per-PMU counts) as one JSON object on standard output");
   sub->add_option("--http", o->observe.http_port,
                   "serve the page on this port of localhost (default " + std::to_string(observe::kDefaultViewPort) +

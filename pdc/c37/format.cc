@@ -21,7 +21,7 @@ void AppendF(std::string& out, const char* fmt, double v) {
   out += buf;
 }
 
-std::string Name(std::string_view raw) { return std::string(p::TrimName(raw)); }
+std::string TrimmedName(std::string_view raw) { return std::string(p::TrimName(raw)); }
 
 // Analog `k` of PMU block `i` in engineering units (the one rule: p::ScaleAnalog).
 double AnalogValue(const p::ConfigFrame& c, std::size_t i, std::size_t k, const p::PmuData& d) {
@@ -128,10 +128,10 @@ std::string DataHeader(const p::ConfigFrame& c, OutputFormat format) {
   // concentrated stream fill the same columns in their own order).
   const p::PmuConfig& first = c.pmus[0];
   for (std::size_t i = 0; i < first.phasor_count; ++i) {
-    const std::string n = Name(first.phasor_names[i]);
+    const std::string n = TrimmedName(first.phasor_names[i]);
     out += "," + n + "_mag," + n + "_deg";
   }
-  for (std::size_t i = 0; i < first.analog_count; ++i) out += "," + Name(first.analog_names[i]);
+  for (std::size_t i = 0; i < first.analog_count; ++i) out += "," + TrimmedName(first.analog_names[i]);
   for (std::size_t i = 0; i < first.digital_count; ++i) out += ",digital" + std::to_string(i);
   (void)widest;
   if (format == OutputFormat::kTable) {
@@ -203,7 +203,7 @@ void AppendData(std::string& out, const p::ConfigFrame& c, const p::DataFrame& f
     char buf[96];
     std::snprintf(buf, sizeof(buf), "%c%u%c%u%c%u%c", sep, f.time.soc, sep, f.time.fraction(), sep, pmu.idcode, sep);
     row += buf;
-    std::string station = Name(pmu.station_name);
+    std::string station = TrimmedName(pmu.station_name);
     for (char& ch : station) {
       if (ch == ',' || ch == ' ') ch = '_';
     }

@@ -1,5 +1,5 @@
-// The lab-basics subcommands of pdc: echo (TCP 5002), send (UDP 5001), short,
-// floodme and command (TCP 5003).
+// The subcommands for the device's lab services: echo (TCP 5002), send (UDP 5001),
+// short, floodme and command (TCP 5003); pdc tls reads its answers with them too.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -33,6 +33,6 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
 int ReadRawAnswer(ByteStream& stream, const AnswerContext& ctx);
 
 // Adds the subcommands to `app`; the one the user picks sets `run`.
-void AddLabCommands(CLI::App& app, std::function<int()>& run);
+void AddLabServiceCommands(CLI::App& app, std::function<int()>& run);
 
 }  // namespace pmu::pdc

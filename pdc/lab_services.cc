@@ -1,11 +1,10 @@
-#include "lab.h"
+#include "lab_services.h"
 
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -13,55 +12,21 @@
 #include <string>
 #include <vector>
 
+#include "exit_status.h"
 #include "net.h"
 #include "pmu/crypto/sha256.h"
 #include "pmu/proto/command.h"
 #include "pmu/proto/floodme.h"
 #include "pmu/proto/pmu_message.h"
 #include "report.h"
+#include "target.h"
 
 namespace pmu::pdc {
 namespace {
 
-using std::chrono::milliseconds;
-
-struct Target {
-  std::string host;
-  unsigned port = 0;
-  bool ipv4 = false;
-  bool ipv6 = false;
-  std::string timeout = "30";
-  bool json = false;
-
-  Family family() const { return ipv4 ? Family::kIpv4 : ipv6 ? Family::kIpv6 : Family::kAny; }
-  milliseconds timeout_ms() const { return ParseDuration(timeout); }
-};
-
-void AddTarget(CLI::App* sub, Target& t, unsigned default_port) {
-  t.port = default_port;
-  sub->add_option("host", t.host, "the device: host name or IPv4/IPv6 address")->required();
-  sub->add_option("-p,--port", t.port, "port (default " + std::to_string(default_port) + ")")
-      ->check(CLI::Range(1, 65535));
-  auto* v4 = sub->add_flag("-4,--ipv4", t.ipv4, "use IPv4 only");
-  auto* v6 = sub->add_flag("-6,--ipv6", t.ipv6, "use IPv6 only");
-  v4->excludes(v6);
-  sub->add_option("-t,--timeout", t.timeout,
-                  "give up after this long without progress: seconds, or e.g. 500ms (default 30)");
-  sub->add_flag("--json", t.json, "print the summary as one JSON object on standard output");
-}
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
-
 // Connects, sends `command` (plus a line feed unless `bare`), and returns the socket.
-Socket SendCommand(const Target& t, const std::string& command, bool bare, Endpoint* peer) {
-  const auto endpoints = Resolve(t.host, t.port, t.family(), SOCK_STREAM);
-  Socket s = ConnectTcp(endpoints, t.timeout_ms(), peer);
+Socket ConnectAndSend(const Target& t, const std::string& command, bool bare, Endpoint* peer) {
+  Socket s = ConnectTcp(t, peer);
   const std::string wire = bare ? command : command + "\n";
   SendAll(s, wire.data(), wire.size(), t.timeout_ms());
   return s;
@@ -94,6 +59,7 @@ std::string ErrorAnswer(const std::string& data) {
 
 struct ShortOptions {
   Target target;
+  bool json = false;
   std::string delay;
   bool bare = false;
   bool timestamps = false;
@@ -132,7 +98,7 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
     }
     if (index.ok()) expected = *index + 1;
     if (!quiet) {
-      if (timestamps) std::cout << "+" << Fixed(Seconds(started - ctx.start), 3) << "s ";
+      if (timestamps) std::cout << "+" << FormatFixed(ToSeconds(started - ctx.start), 3) << "s ";
       std::cout << text << "\n" << std::flush;
     }
   };
@@ -150,7 +116,7 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
     splitter.Feed(AsBytes(buf, n), on_message);
   }
   splitter.Finish(on_message);
-  const double elapsed = Seconds(Clock::now() - ctx.start);
+  const double elapsed = ToSeconds(Clock::now() - ctx.start);
 
   Report r = ctx.report;
   if (!error_answer.empty()) {
@@ -162,16 +128,10 @@ int ReadShortAnswer(ByteStream& stream, const AnswerContext& ctx, bool timestamp
       .Add("sequence_ok", problem.empty());
   std::ostringstream human;
   human << messages << " messages, " << bytes << " bytes in " << recv_calls << " receive calls, "
-        << Fixed(elapsed, 3) << " s, from " << ctx.peer;
+        << FormatFixed(elapsed, 3) << " s, from " << ctx.peer;
   r.Print(ctx.json, human.str());
-  if (!problem.empty()) {
-    std::cerr << ctx.name << ": " << problem << "\n";
-    return kExitProtocol;
-  }
-  if (messages == 0) {
-    std::cerr << ctx.name << ": the device closed without sending a message\n";
-    return kExitProtocol;
-  }
+  if (!problem.empty()) return ReportFailure(ctx.name, problem);
+  if (messages == 0) return ReportFailure(ctx.name, "the device closed without sending a message");
   return kExitOk;
 }
 
@@ -180,13 +140,12 @@ namespace {
 int RunShort(const ShortOptions& o) {
   const std::string command = "CMD_short:" + o.delay;
   if (auto parsed = proto::ParseCommand(command); !parsed.ok()) {
-    std::cerr << "pdc short: " << parsed.status().message() << "\n";
-    return kExitUsage;
+    return ReportFailure("pdc short", parsed.status().message(), kExitUsage);
   }
   Endpoint peer;
   const auto start = Clock::now();
-  TcpStream stream(SendCommand(o.target, command, o.bare, &peer), o.target.timeout_ms());
-  return ReadShortAnswer(stream, MakeContext("pdc short", command, peer, o.target.json, start), o.timestamps,
+  TcpStream stream(ConnectAndSend(o.target, command, o.bare, &peer), o.target.timeout_ms());
+  return ReadShortAnswer(stream, MakeContext("pdc short", command, peer, o.json, start), o.timestamps,
                          o.quiet);
 }
 
@@ -194,6 +153,7 @@ int RunShort(const ShortOptions& o) {
 
 struct FloodmeOptions {
   Target target;
+  bool json = false;
   std::uint64_t size = 0;
   std::string output;
   std::size_t buffer = 64 * 1024;
@@ -209,10 +169,7 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
     out = &std::cout;
   } else if (!output.empty()) {
     file = std::make_unique<std::ofstream>(output, std::ios::binary);
-    if (!*file) {
-      std::cerr << ctx.name << ": cannot write " << output << "\n";
-      return kExitFailure;
-    }
+    if (!*file) return ReportFailure(ctx.name, "cannot write " + output, kExitFailure);
     out = file.get();
   }
   std::vector<char> buf(buffer_size);
@@ -238,8 +195,8 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
   }
   const auto end = Clock::now();
   if (out) out->flush();
-  const double elapsed = Seconds(end - ctx.start);
-  const double transfer = recv_calls ? Seconds(end - first_byte) : 0.0;
+  const double elapsed = ToSeconds(end - ctx.start);
+  const double transfer = recv_calls ? ToSeconds(end - first_byte) : 0.0;
   const std::string digest = crypto::Sha256::ToHex(sha.Finish()).c_str();
 
   Report r = ctx.report;
@@ -255,16 +212,14 @@ int ReadFloodmeAnswer(ByteStream& stream, const AnswerContext& ctx, std::uint64_
   r.Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed).Add("transfer_s", transfer)
       .Add("mbit_per_s", mbps).Add("sha256", digest).Add("content_ok", content_ok).Add("size_ok", size_ok);
   std::ostringstream human;
-  human << bytes << " bytes in " << recv_calls << " receive calls, " << Fixed(elapsed, 3) << " s ("
-        << Fixed(mbps, 1) << " Mbit/s), sha256 " << digest << ", content " << (content_ok ? "ok" : "WRONG");
+  human << bytes << " bytes in " << recv_calls << " receive calls, " << FormatFixed(elapsed, 3) << " s ("
+        << FormatFixed(mbps, 1) << " Mbit/s), sha256 " << digest << ", content " << (content_ok ? "ok" : "WRONG");
   r.Print(ctx.json, human.str());
   if (!content_ok) {
-    std::cerr << ctx.name << ": byte " << mismatch_at << " differs from the CMD_floodme text\n";
-    return kExitProtocol;
+    return ReportFailure(ctx.name, "byte " + std::to_string(mismatch_at) + " differs from the CMD_floodme text");
   }
   if (!size_ok) {
-    std::cerr << ctx.name << ": expected " << expected_size << " bytes, got " << bytes << "\n";
-    return kExitProtocol;
+    return ReportFailure(ctx.name, "expected " + std::to_string(expected_size) + " bytes, got " + std::to_string(bytes));
   }
   return kExitOk;
 }
@@ -275,8 +230,8 @@ int RunFloodme(const FloodmeOptions& o) {
   const std::string command = o.size ? "CMD_floodme:" + std::to_string(o.size) : "CMD_floodme";
   Endpoint peer;
   const auto start = Clock::now();
-  TcpStream stream(SendCommand(o.target, command, false, &peer), o.target.timeout_ms());
-  return ReadFloodmeAnswer(stream, MakeContext("pdc floodme", command, peer, o.target.json, start), o.size,
+  TcpStream stream(ConnectAndSend(o.target, command, false, &peer), o.target.timeout_ms());
+  return ReadFloodmeAnswer(stream, MakeContext("pdc floodme", command, peer, o.json, start), o.size,
                            o.output, o.buffer);
 }
 
@@ -284,6 +239,7 @@ int RunFloodme(const FloodmeOptions& o) {
 
 struct CommandOptions {
   Target target;
+  bool json = false;
   std::string text;
   bool bare = false;
 };
@@ -303,12 +259,12 @@ int ReadRawAnswer(ByteStream& stream, const AnswerContext& ctx) {
     if (reply.size() < 4096) reply.append(buf, std::min<std::size_t>(n, 4096 - reply.size()));
   }
   std::cout.flush();
-  const double elapsed = Seconds(Clock::now() - ctx.start);
+  const double elapsed = ToSeconds(Clock::now() - ctx.start);
   const std::string err = ErrorAnswer(reply);
   Report r = ctx.report;
   r.Add("bytes", bytes).Add("recv_calls", recv_calls).Add("elapsed_s", elapsed);
   if (!err.empty()) r.Add("error", err);
-  r.Print(ctx.json, err.empty() ? "answer complete after " + Fixed(elapsed, 3) + " s from " + ctx.peer
+  r.Print(ctx.json, err.empty() ? "answer complete after " + FormatFixed(elapsed, 3) + " s from " + ctx.peer
                                 : ctx.name + ": the device answered: " + err);
   return err.empty() ? kExitOk : kExitProtocol;
 }
@@ -318,14 +274,15 @@ namespace {
 int RunCommand(const CommandOptions& o) {
   Endpoint peer;
   const auto start = Clock::now();
-  TcpStream stream(SendCommand(o.target, o.text, o.bare, &peer), o.target.timeout_ms());
-  return ReadRawAnswer(stream, MakeContext("pdc command", o.text, peer, o.target.json, start));
+  TcpStream stream(ConnectAndSend(o.target, o.text, o.bare, &peer), o.target.timeout_ms());
+  return ReadRawAnswer(stream, MakeContext("pdc command", o.text, peer, o.json, start));
 }
 
 // ---- echo ------------------------------------------------------------------------------
 
 struct EchoOptions {
   Target target;
+  bool json = false;
   std::vector<std::string> words;
   bool no_newline = false;
   unsigned count = 1;
@@ -336,8 +293,7 @@ int RunEchoText(const EchoOptions& o) {
   for (std::size_t i = 0; i < o.words.size(); ++i) message += (i ? " " : "") + o.words[i];
   if (!o.no_newline) message += "\n";
   Endpoint peer;
-  const auto endpoints = Resolve(o.target.host, o.target.port, o.target.family(), SOCK_STREAM);
-  Socket s = ConnectTcp(endpoints, o.target.timeout_ms(), &peer);
+  Socket s = ConnectTcp(o.target, &peer);
   std::vector<double> rtts;
   std::string back;
   for (unsigned i = 0; i < o.count; ++i) {
@@ -352,7 +308,7 @@ int RunEchoText(const EchoOptions& o) {
                                       std::to_string(message.size()) + " bytes");
       back.append(buf, n);
     }
-    rtts.push_back(Seconds(Clock::now() - t0) * 1000.0);
+    rtts.push_back(ToSeconds(Clock::now() - t0) * 1000.0);
     if (back != message) throw ProtocolError("the echo differs from what was sent");
   }
   shutdown(s.fd(), SHUT_WR);
@@ -370,9 +326,9 @@ int RunEchoText(const EchoOptions& o) {
   r.Add("peer", peer.ToString()).Add("family", peer.FamilyName()).Add("bytes", std::uint64_t{message.size()})
       .Add("round_trips", std::uint64_t{o.count}).Add("rtt_min_ms", mn).Add("rtt_avg_ms", avg)
       .Add("rtt_max_ms", mx).Add("match", true);
-  r.Print(o.target.json, std::to_string(o.count) + " round trips of " + std::to_string(message.size()) +
-                             " bytes with " + peer.ToString() + ": rtt min/avg/max " + Fixed(mn, 3) + "/" +
-                             Fixed(avg, 3) + "/" + Fixed(mx, 3) + " ms, echo matches");
+  r.Print(o.json, std::to_string(o.count) + " round trips of " + std::to_string(message.size()) +
+                             " bytes with " + peer.ToString() + ": rtt min/avg/max " + FormatFixed(mn, 3) + "/" +
+                             FormatFixed(avg, 3) + "/" + FormatFixed(mx, 3) + " ms, echo matches");
   return kExitOk;
 }
 
@@ -380,8 +336,7 @@ int RunEchoText(const EchoOptions& o) {
 // inputs cannot deadlock on full windows; compares everything at the end.
 int RunEchoStream(const EchoOptions& o) {
   Endpoint peer;
-  const auto endpoints = Resolve(o.target.host, o.target.port, o.target.family(), SOCK_STREAM);
-  Socket s = ConnectTcp(endpoints, o.target.timeout_ms(), &peer);
+  Socket s = ConnectTcp(o.target, &peer);
   const auto start = Clock::now();
   std::string sent, received;
   bool stdin_open = true, write_closed = false;
@@ -422,13 +377,13 @@ int RunEchoStream(const EchoOptions& o) {
     }
   }
   std::cout.flush();
-  const double elapsed = Seconds(Clock::now() - start);
+  const double elapsed = ToSeconds(Clock::now() - start);
   const bool match = sent == received && !stdin_open;
   Report r;
   r.Add("peer", peer.ToString()).Add("family", peer.FamilyName()).Add("bytes_sent", std::uint64_t{sent.size()})
       .Add("bytes_received", std::uint64_t{received.size()}).Add("elapsed_s", elapsed).Add("match", match);
-  r.Print(o.target.json, std::to_string(sent.size()) + " bytes sent, " + std::to_string(received.size()) +
-                             " echoed by " + peer.ToString() + " in " + Fixed(elapsed, 3) + " s" +
+  r.Print(o.json, std::to_string(sent.size()) + " bytes sent, " + std::to_string(received.size()) +
+                             " echoed by " + peer.ToString() + " in " + FormatFixed(elapsed, 3) + " s" +
                              (match ? ", echo matches" : ", ECHO DIFFERS"));
   return match ? kExitOk : kExitProtocol;
 }
@@ -437,6 +392,7 @@ int RunEchoStream(const EchoOptions& o) {
 
 struct SendOptions {
   Target target;
+  bool json = false;
   std::vector<std::string> words;
 };
 
@@ -468,19 +424,20 @@ int RunSend(const SendOptions& o) {
   }
   Report r;
   r.Add("peer", dest.ToString()).Add("family", dest.FamilyName()).Add("datagrams", count).Add("bytes", bytes);
-  r.Print(o.target.json, "sent " + std::to_string(count) + " datagrams (" + std::to_string(bytes) + " bytes) to " +
+  r.Print(o.json, "sent " + std::to_string(count) + " datagrams (" + std::to_string(bytes) + " bytes) to " +
                              dest.ToString());
   return kExitOk;
 }
 
 }  // namespace
 
-void AddLabCommands(CLI::App& app, std::function<int()>& run) {
+void AddLabServiceCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<ShortOptions>();
     auto* sub = app.add_subcommand(
         "short", "CMD_short:DELAY on the command service: print each PMU message on its own line");
-    AddTarget(sub, o->target, 5003);
+    AddTargetOptions(sub, o->target, 5003);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("delay", o->delay, "seconds between messages, 0 to 10 (decimals allowed)")->required();
     sub->add_flag("--bare", o->bare, "send the command without a line feed (the device waits ~50 ms)");
     sub->add_flag("--timestamps", o->timestamps, "prefix each message with its arrival time");
@@ -492,7 +449,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<FloodmeOptions>();
     auto* sub = app.add_subcommand("floodme", "CMD_floodme[:N] on the command service: receive, check and digest it");
-    AddTarget(sub, o->target, 5003);
+    AddTargetOptions(sub, o->target, 5003);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("-n,--size", o->size, "ask for N bytes (CMD_floodme:N; default: the device's size)")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
     sub->add_option("-o,--output", o->output, "also write the data to FILE ('-' for standard output)");
@@ -505,7 +463,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<CommandOptions>();
     auto* sub = app.add_subcommand("command", "send any text to the command service and print the answer as is");
-    AddTarget(sub, o->target, 5003);
+    AddTargetOptions(sub, o->target, 5003);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("text", o->text, "the command, e.g. CMD_short:0")->required();
     sub->add_flag("--bare", o->bare, "send without a line feed");
     sub->footer("Exit status 4 when the device answers ERROR.");
@@ -514,7 +473,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<EchoOptions>();
     auto* sub = app.add_subcommand("echo", "round trips through the TCP echo service");
-    AddTarget(sub, o->target, 5002);
+    AddTargetOptions(sub, o->target, 5002);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("text", o->words, "text to send (a line feed is added); without it, standard input is "
                                       "sent and the echo written to standard output");
     sub->add_flag("-n,--no-newline", o->no_newline, "do not add a line feed to TEXT");
@@ -526,7 +486,8 @@ void AddLabCommands(CLI::App& app, std::function<int()>& run) {
   {
     auto o = std::make_shared<SendOptions>();
     auto* sub = app.add_subcommand("send", "datagrams to the UDP sink (the device logs them, answers nothing)");
-    AddTarget(sub, o->target, 5001);
+    AddTargetOptions(sub, o->target, 5001);
+    sub->add_flag("--json", o->json, kJsonSummaryHelp);
     sub->add_option("text", o->words, "text of one datagram; without it, each line of standard input is one");
     sub->callback([o, &run] { run = [o] { return RunSend(*o); }; });
   }
