@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pmu/proto/c37118.h"
+#include "json_text.h"
 
 namespace pmu::pdc::archive {
 
@@ -82,7 +83,7 @@ void AppendJsonArray(std::string& out, std::span<const std::string> values);
 void AppendPgArray(std::string& out, std::span<const float> values);
 void AppendPgArray(std::string& out, std::span<const std::uint16_t> values);
 // A JSON string literal; bytes outside printable ASCII as \u00XX, as pdc's outputs do.
-void AppendJsonString(std::string& out, std::string_view s);
+using pdc::AppendJsonString;
 
 // Readers of the arrays stored as JSON text. Throw std::invalid_argument naming what
 // is wrong and where.

@@ -216,22 +216,6 @@ void AppendPgArray(std::string& out, std::span<const std::uint16_t> values) {
   out += '}';
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
 
 std::vector<double> ParseNumberArray(std::string_view text) {
   std::vector<double> out;

@@ -84,23 +84,6 @@ OutputFormat ParseOutputFormat(const std::string& text) {
   throw std::invalid_argument("--format must be table, csv, json or none, not '" + text + "'");
 }
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 double Seconds(std::uint32_t soc, std::uint32_t fraction, std::uint32_t time_base) {
   return soc + (time_base ? static_cast<double>(fraction) / time_base : 0.0);
 }

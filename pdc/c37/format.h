@@ -13,6 +13,7 @@
 #include <string>
 
 #include "pmu/proto/c37118.h"
+#include "json_text.h"
 
 namespace pmu::pdc::c37 {
 
@@ -38,6 +39,6 @@ void AppendPmuJson(std::string& out, const proto::c37118::ConfigFrame& config, s
 // A JSON object describing a configuration (type "config").
 std::string ConfigJson(const proto::c37118::ConfigFrame& config);
 
-std::string JsonString(std::string_view s);
+using pdc::JsonString;
 
 }  // namespace pmu::pdc::c37

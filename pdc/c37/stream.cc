@@ -192,7 +192,7 @@ void StreamReader::ReadHeader() {
 
 void StreamReader::ReadConfig() {
   const auto cfg = Request(cfg_command_, cfg_type_, timeout_);
-  if (!cfg) throw NetError("no answer to the request for the configuration within " + o_.pmu.timeout + " s");
+  if (!cfg) throw NetError("no answer to the request for the configuration within " + FormatSeconds(timeout_));
   if (!config_.CopyAndDecode(*cfg)) throw ProtocolError("the PMU's configuration frame does not decode");
   if (observers_) observers_->OnConfig(0, config_.bytes, MonotonicNs());
 }
@@ -240,7 +240,7 @@ bool StreamReader::Done() const {
 // No frame for a moment: too long without data is the end; a configuration asked for
 // over UDP is asked for again, since the request or the answer may have been lost.
 void StreamReader::OnSilence() {
-  if (Clock::now() - last_data_ > timeout_) throw NetError("no data frame for " + o_.pmu.timeout + " s");
+  if (Clock::now() - last_data_ > timeout_) throw NetError("no data frame for " + FormatSeconds(timeout_));
   if (awaiting_config_ && link_->udp() && Clock::now() - asked_config_ > kUdpRepeat) AskForConfig();
 }
 
