@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "pmu/firmware/measurement/trig_table.h"
+
 namespace pmu::firmware {
 namespace {
 
@@ -48,9 +50,10 @@ Status PhasorEstimator::Configure(const EstimatorSettings& s, const hal::AnalogF
   offset_ = l / 2;
   if (half_ + offset_ > max_half) offset_ = max_half - half_;
   for (std::uint32_t i = 0; i < n_; ++i) {
-    const double a = 6.283185307179586 * i / n_;
-    cos_q24_[i] = static_cast<std::int32_t>(std::lround(std::cos(a) * kQ24));
-    sin_q24_[i] = static_cast<std::int32_t>(std::lround(-std::sin(a) * kQ24));
+    // i / N turns in 2^-64 (i 2^58 / N, times 64: within 2^-58 of a turn), then Q30 to Q24.
+    const CosSin a = CosSinQ30(((std::uint64_t{i} << 58) / n_) << 6);
+    cos_q24_[i] = (a.cos + 32) >> 6;
+    sin_q24_[i] = -((a.sin + 32) >> 6);
   }
   const float sum_w = static_cast<float>(l) * static_cast<float>(l);
   for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
