@@ -117,7 +117,7 @@ void PhasorEstimator::Run(std::int64_t instant, std::span<const hal::AnalogSampl
   const float x = kPi * deviation / fs;
   float gain = 1.0f;
   if (std::fabs(x) > 1e-9f) {
-    const float g = std::sin(x * l) / (l * std::sin(x));
+    const float g = SinRadians(x * l) / (l * SinRadians(x));
     gain = g * g;
   }
   if (gain > 0.05f) {

@@ -28,6 +28,28 @@ CosSin CosSinQ30(std::uint64_t turns) {
           static_cast<std::int32_t>(MulQ30(sin_a, cos_b) + MulQ30(cos_a, sin_b))};
 }
 
+float SinRadians(float x) {
+  // k = round(x / pi); r = x - k pi, with pi = kPiHigh + kPiLow and kPiHigh's 8
+  // significant bits making k kPiHigh exact for |k| below 2^16.
+  constexpr float kInvPi = 0.318309886183790672f;
+  constexpr float kPiHigh = 3.140625f;
+  constexpr float kPiLow = 9.67653589793116e-4f;
+  const float q = x * kInvPi;
+  const auto k = static_cast<std::int32_t>(q < 0 ? q - 0.5f : q + 0.5f);
+  const auto kf = static_cast<float>(k);
+  const float r = (x - kf * kPiHigh) - kf * kPiLow;
+  const float r2 = r * r;
+  // r - r^3/3! + ... + r^13/13!: the next term is under 7e-10 at pi/2.
+  float p = 1.0f / 6227020800.0f;
+  p = p * r2 - 1.0f / 39916800.0f;
+  p = p * r2 + 1.0f / 362880.0f;
+  p = p * r2 - 1.0f / 5040.0f;
+  p = p * r2 + 1.0f / 120.0f;
+  p = p * r2 - 1.0f / 6.0f;
+  const float s = r + r * r2 * p;
+  return (k & 1) != 0 ? -s : s;
+}
+
 std::uint64_t QuotientQ64(float value, std::uint32_t divisor) {
   const auto bits = std::bit_cast<std::uint32_t>(value);
   const auto biased = static_cast<int>((bits >> 23) & 0xFF);

@@ -78,6 +78,13 @@ struct CosSin {
 // cos and sin of 2 pi turns / 2^64 in Q30, within a few units of 2^-30.
 CosSin CosSinQ30(std::uint64_t turns);
 
+// sin(x) in float for |x| up to 10^4 radians, within a few units in the last place
+// of the result (relative, so small angles keep their precision): a reduction by pi
+// in two parts (Cody-Waite) and the odd Taylor polynomial to x^13 on [-pi/2, pi/2].
+// The estimator's gain correction needs nothing more; newlib's sinf carries a
+// reduction for every float (3.7 KiB of flash with its helpers).
+float SinRadians(float x);
+
 // The nearest Q64 fraction of a turn at or below value / divisor, modulo one turn:
 // exact integer arithmetic on the float's bits (no double). A negative value wraps
 // (-0.25 turns is 0.75), so phases and per-sample phase increments add modulo 2^64.
