@@ -38,23 +38,31 @@ std::uint64_t Mix(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// Approximately normal, unit variance: the sum of four uniform 16-bit values.
-float UnitNoise(std::uint64_t seed, std::int64_t sample, std::size_t channel) {
+// Approximately normal: the sum of four uniform 16-bit values, centred, in
+// [-2^17, 2^17); its standard deviation is 2^16 / sqrt(3).
+std::int32_t NoiseSum(std::uint64_t seed, std::int64_t sample, std::size_t channel) {
   const std::uint64_t r = Mix(seed * 0x100000001B3ull ^ (static_cast<std::uint64_t>(sample) * 8 + channel));
   std::int32_t sum = 0;
   for (int i = 0; i < 4; ++i) sum += static_cast<std::int32_t>((r >> (16 * i)) & 0xFFFF) - 32768;
-  return static_cast<float>(sum) * (1.7320508f / 65536.0f);  // sqrt(3): four uniforms have variance 1/3
+  return sum;
 }
 
-std::uint64_t FloorMod(std::int64_t v, std::int64_t m) {
-  const std::int64_t r = v % m;
-  return static_cast<std::uint64_t>(r < 0 ? r + m : r);
+// v mod m in [0, m), for m below 2^16, from the two 32-bit halves: a 64-bit division
+// is a library call on a Cortex-M3, a 32-bit one an instruction.
+std::uint32_t FloorMod(std::int64_t v, std::uint32_t m) {
+  const std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  const std::uint32_t two32 = (0xFFFFFFFFu % m + 1) % m;  // 2^32 mod m
+  const std::uint32_t r = ((static_cast<std::uint32_t>(u >> 32) % m) * two32 + static_cast<std::uint32_t>(u) % m) % m;
+  return v < 0 && r != 0 ? m - r : r;
 }
 
 float Q30ToFloat(std::int32_t v) { return static_cast<float>(v) * (1.0f / static_cast<float>(kQ30One)); }
 
-// round(x) for |x| below 2^31, halves away from zero (lroundf without the call).
-std::int32_t Round(float x) { return static_cast<std::int32_t>(x < 0 ? x - 0.5f : x + 0.5f); }
+// x 2^bits rounded, for |x 2^bits| below 2^31.
+std::int32_t ToFixed(float x, int bits) {
+  const float scaled = x * static_cast<float>(1u << bits);
+  return static_cast<std::int32_t>(scaled < 0 ? scaled - 0.5f : scaled + 0.5f);
+}
 
 }  // namespace
 
@@ -79,7 +87,7 @@ Status SyntheticFrontEnd::Configure(const WaveformConfig& c, std::uint32_t nomin
     const float re = 1.0f + c.unbalance * Q30ToFloat(twice.cos), im = c.unbalance * Q30ToFloat(twice.sin);
     const float rms = current ? c.current_rms : c.voltage_rms;
     scale_[ch] = kHeadroom * kSqrt2 * rms / kFullScaleCounts;
-    amplitude_[ch] = kFullScaleCounts / kHeadroom * std::sqrt(re * re + im * im);
+    amplitude_q16_[ch] = ToFixed(kFullScaleCounts / kHeadroom * std::sqrt(re * re + im * im), 16);  // below 2^31
     const float skew = std::atan2(im, re) * static_cast<float>(1.0 / kTwoPi);  // turns
     offset_turns_[ch] = QuotientQ64(skew, 1) - p * kThirdTurn + (current ? current_turns : 0);
   }
@@ -91,10 +99,16 @@ Status SyntheticFrontEnd::Configure(const WaveformConfig& c, std::uint32_t nomin
   // Signed: ka is at most 30 degrees (a float-to-int64 conversion would call libgcc's
   // double routines).
   mod_depth_q32_ = static_cast<std::int64_t>(QuotientQ64(c.mod_phase_deg, 360)) >> 32;
-  noise_counts_ = c.noise * (kFullScaleCounts / kHeadroom) / kSqrt2;
+  mod_gain_q28_ = ToFixed(c.mod_amplitude, 28);
+  for (std::size_t h = 0; h < c.harmonic_count; ++h) harmonic_q30_[h] = ToFixed(c.harmonics[h].fraction, 30);
+  // rms counts (noise times the fundamental's rms) per unit of the hash's sum (whose
+  // standard deviation is 2^16 / sqrt(3)), in Q38.
+  const float noise_per_unit = c.noise * (kFullScaleCounts / kHeadroom) / kSqrt2 * 1.7320508f / 65536.0f;
+  noise_q38_ = static_cast<std::int64_t>(ToFixed(noise_per_unit, 30)) << 8;
   step_sample_ = c.step_at_s > 0 ? NearestSample(c.step_at_s) : -1;
   step_turns_ = QuotientQ64(c.step_phase_deg, 360);
-  step_gain_ = 1.0f + c.step_magnitude;
+  step_gain_q28_ = ToFixed(1.0f + c.step_magnitude, 28);
+  cycle_ = kSampleRate / nominal_hz;
   return Status::Ok();
 }
 
@@ -127,31 +141,35 @@ Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> 
       continue;
     }
     const std::int64_t n = k - start_;
-    // Nominal rotation from the UTC grid: (f0 k mod fs) / fs turns.
-    std::uint64_t turns = FloorMod(k * nominal_hz_, kSampleRate) * kQ64PerSample + DeviationQ64(n);
-    float gain = 1.0f;
+    // Nominal rotation from the UTC grid: (f0 k mod fs) / fs = (k mod N) / N turns.
+    std::uint64_t turns = FloorMod(k, cycle_) * nominal_hz_ * kQ64PerSample + DeviationQ64(n);
+    std::int64_t gain_q28 = std::int64_t{1} << 28;
     if (mod_step_ != 0) {
       // Amplitude kx cos(wt), phase ka cos(wt - pi).
       const std::int32_t m = CosSinQ30(mod_step_ * static_cast<std::uint64_t>(n)).cos;
-      gain += c.mod_amplitude * Q30ToFloat(m);
+      gain_q28 += (mod_gain_q28_ * std::int64_t{m}) >> 30;
       turns -= static_cast<std::uint64_t>(mod_depth_q32_ * m) << 2;  // 2^-32 times 2^-30 is 2^-62 turns
     }
     if (step_sample_ >= 0 && n >= step_sample_) {
-      gain *= step_gain_;
+      gain_q28 = (gain_q28 * step_gain_q28_) >> 28;
       turns += step_turns_;
     }
     hal::AnalogSample s;
     for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
       const std::uint64_t theta = turns + offset_turns_[ch];
-      float v = CosTurns(theta);
+      std::int64_t wave_q30 = CosTurnsQ30(theta);  // with harmonics, up to 4 2^30
       for (std::size_t h = 0; h < c.harmonic_count; ++h) {
-        v += c.harmonics[h].fraction * CosTurns(theta * c.harmonics[h].order);
+        wave_q30 += (harmonic_q30_[h] * std::int64_t{CosTurnsQ30(theta * c.harmonics[h].order)}) >> 30;
       }
-      float counts = amplitude_[ch] * gain * v;
-      if (noise_counts_ > 0) counts += noise_counts_ * UnitNoise(c.seed, k, ch);
-      if (counts > 32767.0f) counts = 32767.0f;
-      if (counts < -32768.0f) counts = -32768.0f;
-      s.counts[ch] = static_cast<std::int16_t>(Round(counts));
+      // Peak counts (below 2^15, Q16) times the gain (below 4, Q28): counts in Q8, then
+      // times the waveform: Q38, below 2^57.
+      const std::int64_t peak_q8 = (amplitude_q16_[ch] * gain_q28) >> 36;
+      std::int64_t counts_q38 = peak_q8 * wave_q30;
+      if (noise_q38_ != 0) counts_q38 += noise_q38_ * NoiseSum(c.seed, k, ch);
+      std::int64_t counts = (counts_q38 + (std::int64_t{1} << 37)) >> 38;
+      if (counts > 32767) counts = 32767;
+      if (counts < -32768) counts = -32768;
+      s.counts[ch] = static_cast<std::int16_t>(counts);
     }
     out[i] = s;
     // Keep the cache one contiguous run of the newest samples.

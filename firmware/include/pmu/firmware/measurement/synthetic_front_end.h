@@ -6,10 +6,11 @@
 // Phases are 64-bit fractions of a turn, a polynomial in the sample number with integer
 // coefficients (frequency offset, ramp, modulation: exact wrap-around however long the
 // device runs, harmonics by integer multiplication); the cosine comes from a Q30 table
-// with linear interpolation (error below 5e-6 of full scale); amplitudes are float.
-// No double: on a Cortex-M3 without FPU the soft-float double library would cost
-// flash and about ten times the time (docs/BENCHMARKS.md, "Estimator cost on the
-// board"). Each sample is synthesised once (a cache of the newest 1024 serves
+// with linear interpolation (error below 5e-6 of full scale); each sample's counts are
+// fixed point (amplitudes Q16, gains Q28, the waveform Q30, in int64). Float only
+// configures it. On a Cortex-M3 without FPU every float or double operation is a
+// library call: the double synthesiser took 18,000 instructions a sample, this one
+// about 2,000 (docs/BENCHMARKS.md, "Estimator cost on the board"). Each sample is synthesised once (a cache of the newest 1024 serves
 // overlapping windows). The waveform is deterministic given the configuration, its
 // start sample and the noise seed, so the accuracy tests can compare with the
 // analytic truth (Truth), which is computed independently, in double, from the
@@ -70,7 +71,7 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   WaveformConfig config_;
   std::uint32_t nominal_hz_ = 60;
   std::int64_t start_ = 0;
-  float amplitude_[hal::kAnalogChannels] = {};             // peak counts of the fundamental
+  std::int32_t amplitude_q16_[hal::kAnalogChannels] = {};  // peak counts of the fundamental
   std::uint64_t offset_turns_[hal::kAnalogChannels] = {};  // angle, turns * 2^64
   float scale_[hal::kAnalogChannels] = {};
   // Phase coefficients in 2^-64 turns (two's complement when negative).
@@ -80,10 +81,13 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   std::int64_t ramp_stop_ = -1;       // -1: the ramp never stops
   std::uint64_t mod_step_ = 0;        // mod_hz / fs per sample; 0: no modulation
   std::int64_t mod_depth_q32_ = 0;    // ka in 2^-32 turns
-  float noise_counts_ = 0;            // rms of the noise, counts
+  std::int32_t mod_gain_q28_ = 0;     // kx
+  std::int32_t harmonic_q30_[kMaxHarmonics] = {};  // fractions of the fundamental (at most 0.5)
+  std::int64_t noise_q38_ = 0;        // counts per unit of the noise hash's sum
   std::int64_t step_sample_ = -1;     // relative to the start; -1: no step
   std::uint64_t step_turns_ = 0;
-  float step_gain_ = 1;
+  std::int32_t step_gain_q28_ = 1 << 28;
+  std::uint32_t cycle_ = 40;          // samples per nominal cycle
   // Samples [cache_begin_, cache_end_) are held at index (sample mod kCacheSize).
   hal::AnalogSample cache_[kCacheSize];
   std::int64_t cache_begin_ = 0;

@@ -61,13 +61,16 @@ constexpr std::int32_t CosPoint(std::uint32_t i) {
 
 }  // namespace trig_detail
 
-// cos(2 pi turns / 2^64), linearly interpolated (max error 4.7e-6).
-inline float CosTurns(std::uint64_t turns) {
+// cos(2 pi turns / 2^64) in Q30, linearly interpolated (max error 4.7e-6).
+inline std::int32_t CosTurnsQ30(std::uint64_t turns) {
   const auto i = static_cast<std::uint32_t>(turns >> (64 - kTrigTableBits));
   const auto frac = static_cast<std::int64_t>((turns >> (64 - kTrigTableBits - 30)) & 0x3FFFFFFF);
   const std::int64_t a = trig_detail::CosPoint(i), b = trig_detail::CosPoint(i + 1);
-  const auto v = static_cast<std::int32_t>(a + (((b - a) * frac) >> 30));
-  return static_cast<float>(v) * (1.0f / static_cast<float>(kQ30One));
+  return static_cast<std::int32_t>(a + (((b - a) * frac) >> 30));
+}
+
+inline float CosTurns(std::uint64_t turns) {
+  return static_cast<float>(CosTurnsQ30(turns)) * (1.0f / static_cast<float>(kQ30One));
 }
 
 struct CosSin {
