@@ -47,15 +47,6 @@ std::int32_t NoiseSum(std::uint64_t seed, std::int64_t sample, std::size_t chann
   return sum;
 }
 
-// v mod m in [0, m), for m below 2^16, from the two 32-bit halves: a 64-bit division
-// is a library call on a Cortex-M3, a 32-bit one an instruction.
-std::uint32_t FloorMod(std::int64_t v, std::uint32_t m) {
-  const std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-  const std::uint32_t two32 = (0xFFFFFFFFu % m + 1) % m;  // 2^32 mod m
-  const std::uint32_t r = ((static_cast<std::uint32_t>(u >> 32) % m) * two32 + static_cast<std::uint32_t>(u) % m) % m;
-  return v < 0 && r != 0 ? m - r : r;
-}
-
 float Q30ToFloat(std::int32_t v) { return static_cast<float>(v) * (1.0f / static_cast<float>(kQ30One)); }
 
 // x 2^bits rounded, for |x 2^bits| below 2^31.
@@ -142,7 +133,7 @@ Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> 
     }
     const std::int64_t n = k - start_;
     // Nominal rotation from the UTC grid: (f0 k mod fs) / fs = (k mod N) / N turns.
-    std::uint64_t turns = FloorMod(k, cycle_) * nominal_hz_ * kQ64PerSample + DeviationQ64(n);
+    std::uint64_t turns = FloorMod64(k, cycle_) * nominal_hz_ * kQ64PerSample + DeviationQ64(n);
     std::int64_t gain_q28 = std::int64_t{1} << 28;
     if (mod_step_ != 0) {
       // Amplitude kx cos(wt), phase ka cos(wt - pi).

@@ -88,6 +88,16 @@ CosSin CosSinQ30(std::uint64_t turns);
 // reduction for every float (3.7 KiB of flash with its helpers).
 float SinRadians(float x);
 
+// v mod m in [0, m) for m below 2^16 (a sample's place in the nominal cycle, say),
+// from v's two 32-bit halves: a 64-bit division is a library call on a Cortex-M3,
+// a 32-bit one an instruction.
+inline std::uint32_t FloorMod64(std::int64_t v, std::uint32_t m) {
+  const std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  const std::uint32_t two32 = (0xFFFFFFFFu % m + 1) % m;  // 2^32 mod m
+  const std::uint32_t r = ((static_cast<std::uint32_t>(u >> 32) % m) * two32 + static_cast<std::uint32_t>(u) % m) % m;
+  return v < 0 && r != 0 ? m - r : r;
+}
+
 // The nearest Q64 fraction of a turn at or below value / divisor, modulo one turn:
 // exact integer arithmetic on the float's bits (no double). A negative value wraps
 // (-0.25 turns is 0.75), so phases and per-sample phase increments add modulo 2^64.
