@@ -3,6 +3,7 @@
 // table these tests print, and cites the limits).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -228,6 +229,90 @@ TEST(SyntheticFrontEnd, CosTableAccuracy) {
     worst = std::max(worst, std::fabs(CosTurns(fixed) - std::cos(2 * kPi * turns)));
   }
   EXPECT_LT(worst, 6e-6);
+}
+
+TEST(Trig, CosSinQ30IsWithinAFewUnitsOfTheTruth) {
+  double worst = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t turns = 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(i);  // spread over the turn
+    const double rad = 2 * kPi * std::ldexp(static_cast<double>(turns), -64);
+    const CosSin v = CosSinQ30(turns);
+    worst = std::max({worst, std::fabs(v.cos - std::cos(rad) * kQ30One), std::fabs(v.sin - std::sin(rad) * kQ30One)});
+  }
+  EXPECT_LE(worst, 3.0) << "units of 2^-30";
+  // The estimator's coefficients: cos and sin of i/N turns rounded to Q24, as the
+  // estimator rounds them. Exact at the front ends' 40 and 48 samples per cycle; at 64,
+  // cos(pi/16) 2^24 is 16454846.4989 and its Q30 value 1053110176 (correct) is a tie
+  // in Q24 that rounds up: one unit, 6e-8.
+  for (std::uint32_t n : {40u, 48u, 64u}) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const CosSin v = CosSinQ30(((std::uint64_t{i} << 58) / n) << 6);
+      const long tolerance = n == 64 ? 1 : 0;
+      EXPECT_LE(std::labs(((v.cos + 32) >> 6) - std::lround(std::cos(2 * kPi * i / n) * (1 << 24))), tolerance)
+          << i << "/" << n;
+      EXPECT_LE(std::labs(((v.sin + 32) >> 6) - std::lround(std::sin(2 * kPi * i / n) * (1 << 24))), tolerance)
+          << i << "/" << n;
+    }
+  }
+}
+
+TEST(Trig, SinRadiansKeepsFloatPrecision) {
+  // Relative error for the estimator's small angles (where sin x is about x and the
+  // gain correction divides two of them), absolute error over the documented range.
+  double worst_relative = 0, worst_absolute = 0;
+  for (int i = -100000; i <= 100000; ++i) {
+    const float small = static_cast<float>(i) * 1e-5f;         // -1 .. 1 rad
+    const float large = static_cast<float>(i) * 0.0999991f;  // -1e4 .. 1e4 rad
+    if (i != 0) {
+      const double truth = std::sin(static_cast<double>(small));
+      worst_relative = std::max(worst_relative, std::fabs(SinRadians(small) - truth) / std::fabs(truth));
+    }
+    worst_absolute = std::max(worst_absolute, std::fabs(SinRadians(large) - std::sin(static_cast<double>(large))));
+  }
+  EXPECT_LT(worst_relative, 2.5e-7);  // two units in the last place of a float
+  EXPECT_LT(worst_absolute, 1e-6);
+  EXPECT_EQ(SinRadians(0.0f), 0.0f);
+}
+
+TEST(Trig, QuotientQ64IsTheExactFraction) {
+  // floor(|x| 2^64 / d) modulo 2^64, negated for a negative x, from a 128-bit product.
+  auto exact = [](float x, std::uint32_t d) {
+    int e = 0;
+    const double m = std::frexp(std::fabs(static_cast<double>(x)), &e);  // x = m 2^e, m in [0.5, 1)
+    const auto mant = static_cast<unsigned __int128>(std::ldexp(m, 24));
+    const int shift = e - 24 + 64;
+    const unsigned __int128 q = shift >= 0 ? (mant << shift) / d : (mant >> -shift) / d;
+    const auto low = static_cast<std::uint64_t>(q);
+    return x < 0 ? 0 - low : low;
+  };
+  for (float x : {0.7f, -0.7f, 2.0f, -2.0f, 1.0f / 3, 1e-3f, -10.0f, 30.0f, 180.0f, -180.0f, 359.99f, 86400.5f,
+                  1e-12f, 3e9f}) {
+    for (std::uint32_t d : {1u, 360u, kSampleRate, 2 * kSampleRate * kSampleRate}) {
+      EXPECT_EQ(QuotientQ64(x, d), exact(x, d)) << x << " / " << d;
+    }
+  }
+  EXPECT_EQ(QuotientQ64(0.25f, 1), 0x4000000000000000ull);
+  EXPECT_EQ(QuotientQ64(-0.25f, 1), 0xC000000000000000ull);  // wraps to 0.75 turn
+  EXPECT_EQ(QuotientQ64(1.25f, 1), 0x4000000000000000ull);   // whole turns fall off
+  EXPECT_EQ(QuotientQ64(0.0f, 7), 0u);
+  EXPECT_EQ(QuotientQ64(std::nanf(""), 7), 0u);
+}
+
+TEST(Accuracy, DaysAfterTheStartThePhaseIsStillExact) {
+  // The synthesiser's phase is an integer polynomial in the sample number: ten days
+  // (2.07e9 samples) after the waveform's start, off nominal and after a ramp, the
+  // reports meet the steady-state target as on the first second. (A phase computed
+  // from a float time would be off by turns by then.)
+  WaveformConfig w;
+  w.freq_offset_hz = 0.7f;
+  w.rocof_hz_s = 0.25f;
+  w.ramp_start_s = 100;
+  w.ramp_stop_s = 104;  // then 1.7 Hz off nominal for ten days
+  w.harmonics[0] = {5, 0.05f};
+  w.harmonic_count = 1;
+  const double later = 10 * 86400.0;
+  const Errors e = Measure(w, 60, 60, MeasurementClass::kP, later, later + 1);
+  Report("P, 60 Hz, +1.7 Hz ten days after a ramp", e, kSteadyTarget);
 }
 
 // A clock that the test moves by hand.

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "pmu/firmware/measurement/trig_table.h"
+
 namespace pmu::firmware {
 namespace {
 
@@ -48,9 +50,10 @@ Status PhasorEstimator::Configure(const EstimatorSettings& s, const hal::AnalogF
   offset_ = l / 2;
   if (half_ + offset_ > max_half) offset_ = max_half - half_;
   for (std::uint32_t i = 0; i < n_; ++i) {
-    const double a = 6.283185307179586 * i / n_;
-    cos_q24_[i] = static_cast<std::int32_t>(std::lround(std::cos(a) * kQ24));
-    sin_q24_[i] = static_cast<std::int32_t>(std::lround(-std::sin(a) * kQ24));
+    // i / N turns in 2^-64 (i 2^58 / N, times 64: within 2^-58 of a turn), then Q30 to Q24.
+    const CosSin a = CosSinQ30(((std::uint64_t{i} << 58) / n_) << 6);
+    cos_q24_[i] = (a.cos + 32) >> 6;
+    sin_q24_[i] = -((a.sin + 32) >> 6);
   }
   const float sum_w = static_cast<float>(l) * static_cast<float>(l);
   for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
@@ -61,26 +64,26 @@ Status PhasorEstimator::Configure(const EstimatorSettings& s, const hal::AnalogF
 
 PhasorValue PhasorEstimator::Demodulate(std::span<const hal::AnalogSample> window, std::size_t centre,
                                         std::size_t channel, std::int64_t sample) const {
-  const std::int32_t l = static_cast<std::int32_t>(half_) + 1;
-  std::int64_t re = 0, im = 0;
-  // Taps m = -(L-1) .. L-1 with weight L - |m| and phase -2 pi m / N.
-  std::int32_t idx = static_cast<std::int32_t>((n_ - (half_ % n_)) % n_);  // (-(L-1)) mod N
+  // Tap m = -(L-1) .. L-1 is sample `sample + m`: weight L - |m|, demodulated by
+  // e^{-j 2 pi (sample + m) / N}, the nominal cosine's phase on the UTC grid, so the
+  // sum needs no rotation afterwards.
+  const auto l = static_cast<std::int32_t>(half_) + 1;
+  const std::uint32_t n = n_;
+  std::uint32_t idx = FloorMod64(sample - static_cast<std::int64_t>(half_), n);
   const hal::AnalogSample* x = window.data() + centre - half_;
-  const std::int32_t n = static_cast<std::int32_t>(n_);
-  for (std::int32_t m = -(l - 1); m <= l - 1; ++m, ++x) {
-    const std::int32_t w = l - (m < 0 ? -m : m);
+  std::int64_t re = 0, im = 0;
+  // Inlined by force: at -Os a lambda's captured sums would live in memory.
+  auto tap = [&](std::int32_t w) __attribute__((always_inline)) {
     const std::int32_t xw = x->counts[channel] * w;  // 16 bits * at most 10 bits
-    re += static_cast<std::int64_t>(xw) * cos_q24_[static_cast<std::size_t>(idx)];
-    im += static_cast<std::int64_t>(xw) * sin_q24_[static_cast<std::size_t>(idx)];
+    re += static_cast<std::int64_t>(xw) * cos_q24_[idx];
+    im += static_cast<std::int64_t>(xw) * sin_q24_[idx];
     if (++idx == n) idx = 0;
-  }
-  // Rotate by e^{-j 2 pi (sample mod N) / N}: the phase of the nominal cosine at the
-  // centre, from the UTC grid.
-  std::int64_t r = sample % n;
-  if (r < 0) r += n;
-  const float c = static_cast<float>(cos_q24_[static_cast<std::size_t>(r)]) / kQ24;
-  const float s = static_cast<float>(sin_q24_[static_cast<std::size_t>(r)]) / kQ24;
-  return Rotate({static_cast<float>(re), static_cast<float>(im)}, c, s);
+    ++x;
+  };
+  // The triangle's rising side, then its falling side: no |m| per tap.
+  for (std::int32_t w = 1; w <= l; ++w) tap(w);
+  for (std::int32_t w = l - 1; w > 0; --w) tap(w);
+  return {static_cast<float>(re), static_cast<float>(im)};
 }
 
 void PhasorEstimator::Run(std::int64_t instant, std::span<const hal::AnalogSample> window, Estimate& out) const {
@@ -114,7 +117,7 @@ void PhasorEstimator::Run(std::int64_t instant, std::span<const hal::AnalogSampl
   const float x = kPi * deviation / fs;
   float gain = 1.0f;
   if (std::fabs(x) > 1e-9f) {
-    const float g = std::sin(x * l) / (l * std::sin(x));
+    const float g = SinRadians(x * l) / (l * SinRadians(x));
     gain = g * g;
   }
   if (gain > 0.05f) {

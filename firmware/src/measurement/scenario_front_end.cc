@@ -99,11 +99,14 @@ ScenarioFrontEnd::Shape ScenarioFrontEnd::At(double t) const {
     const double w = kTwoPi * s.oscillation_hz;
     const double sigma = s.oscillation_damping * w;
     const double v = u - s.oscillation_start_s;
-    const double phase = w * v + b.oscillation_phase_deg * kTwoPi / 360.0;
-    const double e = b.oscillation_deg * std::exp(-sigma * v);
-    degrees += e * std::sin(phase);
-    shape.hz += e * (w * std::cos(phase) - sigma * std::sin(phase)) / 360.0;
-    shape.rocof += e * ((sigma * sigma - w * w) * std::sin(phase) - 2 * sigma * w * std::cos(phase)) / 360.0;
+    // The swing's sine and cosine from the Q30 table and its decay in float: double
+    // sin, cos and exp would bring double libm into the board's image for this alone.
+    const CosSin cs = CosSinQ30(TurnsToFraction(s.oscillation_hz * v + b.oscillation_phase_deg / 360.0));
+    const double sin_phase = cs.sin * (1.0 / kQ30One), cos_phase = cs.cos * (1.0 / kQ30One);
+    const double e = b.oscillation_deg * std::exp(static_cast<float>(-sigma * v));
+    degrees += e * sin_phase;
+    shape.hz += e * (w * cos_phase - sigma * sin_phase) / 360.0;
+    shape.rocof += e * ((sigma * sigma - w * w) * sin_phase - 2 * sigma * w * cos_phase) / 360.0;
   }
   if (s.fault_duration_s > 0 && u >= s.fault_start_s && u < s.fault_start_s + s.fault_duration_s) {
     shape.gain *= 1.0 - b.fault_dip;

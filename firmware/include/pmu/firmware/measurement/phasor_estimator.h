@@ -75,8 +75,9 @@ class PhasorEstimator {
   void Run(std::int64_t instant, std::span<const hal::AnalogSample> window, Estimate& out) const;
 
  private:
-  // Filtered, demodulated value of `channel` centred on window[centre], rotated to
-  // the absolute sample `sample`; in counts (not scaled).
+  // Filtered, demodulated value of `channel` centred on window[centre], which is the
+  // absolute sample `sample` (the demodulation's phase comes from it); in counts
+  // times weights times Q24 (not scaled).
   PhasorValue Demodulate(std::span<const hal::AnalogSample> window, std::size_t centre, std::size_t channel,
                          std::int64_t sample) const;
 

@@ -3,14 +3,18 @@
 // history: any sample number can be read at any time (the value is a function of the
 // sample number), so the measurement can ask for a window at report time.
 //
-// Phases are 64-bit fractions of a turn (exact wrap-around, harmonics by integer
-// multiplication); the cosine comes from a 1024-entry Q30 table with linear
-// interpolation (error below 5e-6 of full scale). Each sample is synthesised once
-// (a cache of the newest 1024 serves overlapping windows); its deviation phase and
-// modulation are computed in double, which on a Cortex-M3 costs tens of microseconds
-// per sample: acceptable for a simulation stand-in, replaced there by the ADC driver. The waveform is
-// deterministic given the configuration, its start sample and the noise seed, so the
-// accuracy tests can compare with the analytic truth (TruePhasor).
+// Phases are 64-bit fractions of a turn, a polynomial in the sample number with integer
+// coefficients (frequency offset, ramp, modulation: exact wrap-around however long the
+// device runs, harmonics by integer multiplication); the cosine comes from a Q30 table
+// with linear interpolation (error below 5e-6 of full scale); each sample's counts are
+// fixed point (amplitudes Q16, gains Q28, the waveform Q30, in int64). Float only
+// configures it. On a Cortex-M3 without FPU every float or double operation is a
+// library call: the double synthesiser took 18,000 instructions a sample, this one
+// about 2,000 (docs/BENCHMARKS.md, "Estimator cost on the board"). Each sample is synthesised once (a cache of the newest 1024 serves
+// overlapping windows). The waveform is deterministic given the configuration, its
+// start sample and the noise seed, so the accuracy tests can compare with the
+// analytic truth (Truth), which is computed independently, in double, from the
+// configuration.
 #pragma once
 
 #include <cstdint>
@@ -46,15 +50,19 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
 
   // The truth for `channel` (hal::AnalogChannel order) at time `t_s` seconds after the
   // start; also the positive sequence of the voltages (channel 6) and currents (7).
+  // The tests' oracle, in double; nothing on the device calls it. The ramp and the
+  // step start on the sample nearest their configured times, here as in the samples.
   TrueValue Truth(std::size_t channel, double t_s) const;
 
   std::int64_t start() const { return start_; }
   const WaveformConfig& config() const { return config_; }
 
  private:
-  // Deviation of the fundamental's phase from the nominal rotation (offset and ramp),
-  // in turns, `t` seconds after the start: a closed form, so any sample can be
-  // computed alone, and the samples and the truth use the same one.
+  // Deviation of the fundamental's phase from the nominal rotation (offset and ramp)
+  // at sample `n` after the start, in 2^-64 turns: a closed form, so any sample can be
+  // computed alone.
+  std::uint64_t DeviationQ64(std::int64_t n) const;
+  // The same, and the frequency, in double for the truth.
   double DeviationTurns(double t) const;
   double FrequencyAt(double t_s) const;
 
@@ -63,11 +71,23 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   WaveformConfig config_;
   std::uint32_t nominal_hz_ = 60;
   std::int64_t start_ = 0;
-  double amplitude_[hal::kAnalogChannels] = {};         // peak counts of the fundamental
+  std::int32_t amplitude_q16_[hal::kAnalogChannels] = {};  // peak counts of the fundamental
   std::uint64_t offset_turns_[hal::kAnalogChannels] = {};  // angle, turns * 2^64
   float scale_[hal::kAnalogChannels] = {};
-  std::int64_t step_sample_ = -1;  // relative to the start; -1: no step
+  // Phase coefficients in 2^-64 turns (two's complement when negative).
+  std::uint64_t offset_step_ = 0;     // freq_offset_hz / fs per sample
+  std::uint64_t ramp_half_step_ = 0;  // rocof / (2 fs^2) per sample squared
+  std::int64_t ramp_start_ = 0;       // samples after the start
+  std::int64_t ramp_stop_ = -1;       // -1: the ramp never stops
+  std::uint64_t mod_step_ = 0;        // mod_hz / fs per sample; 0: no modulation
+  std::int64_t mod_depth_q32_ = 0;    // ka in 2^-32 turns
+  std::int32_t mod_gain_q28_ = 0;     // kx
+  std::int32_t harmonic_q30_[kMaxHarmonics] = {};  // fractions of the fundamental (at most 0.5)
+  std::int64_t noise_q38_ = 0;        // counts per unit of the noise hash's sum
+  std::int64_t step_sample_ = -1;     // relative to the start; -1: no step
   std::uint64_t step_turns_ = 0;
+  std::int32_t step_gain_q28_ = 1 << 28;
+  std::uint32_t cycle_ = 40;          // samples per nominal cycle
   // Samples [cache_begin_, cache_end_) are held at index (sample mod kCacheSize).
   hal::AnalogSample cache_[kCacheSize];
   std::int64_t cache_begin_ = 0;
