@@ -31,8 +31,12 @@ def main():
     summary, lines = pdc_json("ws", f"-{fam}", f"ws://{HOST}:5006/", "CMD_short:0.2", "--timestamps")
     stamps = [float(l.split("s ", 1)[0][1:]) for l in lines]
     check([l.split("s ", 1)[1] for l in lines] == MESSAGES, f"timestamped lines {lines}")
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    check(all(0.15 < g < 0.6 for g in gaps), f"CMD_short:0.2 gaps {gaps}")
+    # The device sends on a fixed schedule (message k at k * 0.2 s), catching up after a
+    # late one, so single gaps vary with the host's load; the schedule does not: no
+    # message far ahead of its time (a burst), none far behind it.
+    offsets = [s - stamps[0] for s in stamps]
+    check(all(0.2 * k - 0.1 < o < 0.2 * k + 0.4 for k, o in enumerate(offsets)),
+          f"CMD_short:0.2 arrival times from the first {offsets}")
 
     # CMD_floodme: one message, checked byte by byte, with the device's digest.
     since = log_size()
