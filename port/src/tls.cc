@@ -3,8 +3,11 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
 #include "tls_internal.h"
+
+#include "pmu/port/lwip_port.h"
 
 #include "lwip/altcp_tls.h"
 #include "lwip/tcp.h"
@@ -46,11 +49,21 @@ static_assert(offsetof(TlsServer::State, conf) == 0, "altcp_tls reads the config
 class TlsReporter final : public StatsReporter {
  public:
   bool StatsLine(std::size_t index, ReportLine& t) const override {
-    if (index != 0) return false;
-    const TlsArenaStats a = GetTlsArenaStats();
-    t.Format("tls arena size=%u used=%u peak=%u blocks=%u sessions=%u/%u", static_cast<unsigned>(a.size),
-             static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak), static_cast<unsigned>(a.blocks),
-             static_cast<unsigned>(TlsSessionGate::active()), static_cast<unsigned>(TlsSessionGate::limit()));
+    if (index == 0) {
+      const TlsArenaStats a = GetTlsArenaStats();
+      t.Format("tls arena size=%u used=%u peak=%u blocks=%u sessions=%u/%u", static_cast<unsigned>(a.size),
+               static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak), static_cast<unsigned>(a.blocks),
+               static_cast<unsigned>(TlsSessionGate::active()), static_cast<unsigned>(TlsSessionGate::limit()));
+      return true;
+    }
+    if (index > g_servers_used) return false;
+    const TlsServer::State& st = g_servers[index - 1];
+    const HandshakeCost& h = st.handshakes;
+    t.Format("tls handshakes %s count=%lu cpu_ns last=%llu min=%llu mean=%llu max=%llu", st.tag,
+             static_cast<unsigned long>(h.count), static_cast<unsigned long long>(h.last_ns),
+             static_cast<unsigned long long>(h.min_ns),
+             static_cast<unsigned long long>(h.count ? h.total_ns / h.count : 0),
+             static_cast<unsigned long long>(h.max_ns));
     return true;
   }
 };
@@ -110,7 +123,70 @@ const int kCipherSuites[] = {
 // strongest the client offers, P-384, at twice the cost for no practical gain here).
 const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
 
+// ---- handshake cost ------------------------------------------------------------------
+// mbedtls_ssl_handshake runs when a peer's records have arrived and returns when it needs
+// more, so the time inside it is the handshake's computation without the waits for the
+// peer. lwIP's altcp_tls makes that call; the link routes it through
+// __wrap_mbedtls_ssl_handshake below (port/CMakeLists.txt), which sums the calls of each
+// connection until its handshake ends.
+struct HandshakeClock {
+  const mbedtls_ssl_context* ssl;
+  std::uint64_t ns;
+};
+// More than the session gate lets into a handshake at once (tls.max_sessions); an entry
+// left by a connection reset in its handshake is taken over by a later one.
+HandshakeClock g_clocks[4];
+std::size_t g_next_clock = 0;
+
+HandshakeClock* StartClock(const mbedtls_ssl_context* ssl) {
+  HandshakeClock* slot = nullptr;
+  for (HandshakeClock& c : g_clocks) {
+    if (c.ssl == ssl || (slot == nullptr && c.ssl == nullptr)) slot = &c;
+  }
+  if (slot == nullptr) slot = &g_clocks[g_next_clock++ % std::size(g_clocks)];
+  *slot = HandshakeClock{ssl, 0};
+  return slot;
+}
+
+HandshakeClock* FindClock(const mbedtls_ssl_context* ssl) {
+  for (HandshakeClock& c : g_clocks) {
+    if (c.ssl == ssl) return &c;
+  }
+  return nullptr;
+}
+
+TlsServer::State* ServerOf(const mbedtls_ssl_context* ssl) {
+  for (std::size_t i = 0; i < g_servers_used; ++i) {
+    if (ssl->conf == &g_servers[i].conf) return &g_servers[i];
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+void HandshakeCost::Add(std::uint64_t ns) {
+  if (count == 0 || ns < min_ns) min_ns = ns;
+  if (ns > max_ns) max_ns = ns;
+  last_ns = ns;
+  total_ns += ns;
+  ++count;
+}
+
+extern "C" int __real_mbedtls_ssl_handshake(mbedtls_ssl_context* ssl);
+extern "C" int __wrap_mbedtls_ssl_handshake(mbedtls_ssl_context* ssl) {
+  // A server's handshake begins in HELLO_REQUEST.
+  HandshakeClock* clock = ssl->state == MBEDTLS_SSL_HELLO_REQUEST ? StartClock(ssl) : FindClock(ssl);
+  const std::uint64_t start = LwipNowNs();
+  const int rc = __real_mbedtls_ssl_handshake(ssl);
+  if (clock == nullptr) return rc;
+  clock->ns += LwipNowNs() - start;
+  if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return rc;
+  if (rc == 0 && ssl->state == MBEDTLS_SSL_HANDSHAKE_OVER) {
+    if (TlsServer::State* st = ServerOf(ssl)) st->handshakes.Add(clock->ns);
+  }
+  clock->ssl = nullptr;
+  return rc;
+}
 
 const unsigned char* NulTerminatedPem(std::string_view pem, std::size_t* length_with_nul) {
   if (pem.size() >= sizeof(g_pem)) return nullptr;

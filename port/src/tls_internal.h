@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "lwip/altcp.h"
@@ -15,6 +16,19 @@
 #include "pmu/port/tls.h"
 
 namespace pmu::port {
+
+// The computation of a server's completed handshakes: the time inside mbedTLS's
+// handshake calls, without the waits for the peer's records (tls.cc). Under QEMU with
+// `-icount shift=0` one nanosecond is one instruction.
+struct HandshakeCost {
+  std::uint32_t count;
+  std::uint64_t last_ns;
+  std::uint64_t min_ns;
+  std::uint64_t max_ns;
+  std::uint64_t total_ns;
+
+  void Add(std::uint64_t ns);
+};
 
 // Kept in static storage and set by TlsServer::Init: no member initializers, so the
 // slots are zero-initialized with the image rather than by start-up code.
@@ -30,6 +44,7 @@ struct TlsServer::State {
   ClientAuth auth;
   std::string_view allowed;
   const char* tag;
+  HandshakeCost handshakes;
 
   const mbedtls_x509_crt& certificate() const { return own_cert[current]; }
   bool Allowed(std::string_view common_name) const;
