@@ -7,8 +7,9 @@
  *     only (AES-GCM, ChaCha20-Poly1305); no CBC suites, no static RSA key exchange, no
  *     renegotiation, no compression;
  *   - X.509 certificates, keys and CSRs on P-256 (the development PKI, certs/);
- *   - SHA-1 and Base64 for the WebSocket handshake; AES-CBC and HMAC-SHA256 for Fernet
- *     tokens (these are not TLS suites: the suite list below stays AEAD-only);
+ *   - SHA-1 and Base64 for the WebSocket handshake; AES and HMAC-SHA256 for Fernet
+ *     tokens (their CBC mode is crypto/src/symmetric_mbedtls.cc's own, over the AES
+ *     block function: mbedTLS's would bring TLS's CBC record code with it);
  *   - a static allocation arena (MBEDTLS_MEMORY_BUFFER_ALLOC_C), entropy from the HAL
  *     (MBEDTLS_NO_PLATFORM_ENTROPY) and time from the device clock.
  */
@@ -63,8 +64,10 @@
 #define MBEDTLS_AES_C
 #define MBEDTLS_AES_ROM_TABLES           /* tables in flash, not RAM */
 #define MBEDTLS_CIPHER_C
-#define MBEDTLS_CIPHER_MODE_CBC          /* Fernet only; no CBC TLS suite is enabled */
-#define MBEDTLS_CIPHER_PADDING_PKCS7
+/* No MBEDTLS_CIPHER_MODE_CBC: besides AES-CBC it compiles TLS's CBC record code (MAC,
+ * constant-time padding checks) although no CBC suite is enabled, and it adds 288 bytes
+ * of padding and MAC room to each TLS record buffer (MBEDTLS_SSL_PAYLOAD_OVERHEAD).
+ * Fernet's AES-CBC is done over the block function (crypto/src/symmetric_mbedtls.cc). */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
