@@ -111,13 +111,8 @@ int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
 
 int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
 
-// TLS 1.2 AEAD suites with ECDHE-ECDSA, the strongest first.
-const int kCipherSuites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    0,
-};
+// The one suite of the TLS policy (docs/PROTOCOL.md).
+const int kCipherSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
 
 // Key exchange groups, in the device's order of preference (mbedTLS 2.28 would take the
 // strongest the client offers, P-384, at twice the cost for no practical gain here).

@@ -3,9 +3,9 @@
  *
  * Only what the device uses or is about to use:
  *   - SHA-256: the CMD_floodme digest;
- *   - TLS 1.2 server (and client, for host tools) with ECDHE-ECDSA and AEAD suites
- *     only (AES-GCM, ChaCha20-Poly1305); no CBC suites, no static RSA key exchange, no
- *     renegotiation, no compression;
+ *   - TLS 1.2 server (and client, for host tools) with one suite,
+ *     ECDHE-ECDSA-AES128-GCM-SHA256 (docs/PROTOCOL.md, "TLS policy"); no CBC suites, no
+ *     static RSA key exchange, no renegotiation, no compression;
  *   - X.509 certificates, keys and CSRs on P-256 (the development PKI, certs/);
  *   - SHA-1 and Base64 for the WebSocket handshake; AES and HMAC-SHA256 for Fernet
  *     tokens (their CBC mode is crypto/src/symmetric_mbedtls.cc's own, over the AES
@@ -60,7 +60,8 @@
 #define MBEDTLS_MD_C
 #define MBEDTLS_SHA1_C
 #define MBEDTLS_SHA256_C
-#define MBEDTLS_SHA512_C                 /* SHA-384 for the AES-256-GCM suite */
+/* No SHA-512/384: the one suite hashes with SHA-256, and so do the device's PKI and
+ * the entropy pool (mbedTLS's entropy collector takes SHA-256 without SHA-512). */
 #define MBEDTLS_AES_C
 #define MBEDTLS_AES_ROM_TABLES           /* tables in flash, not RAM */
 #define MBEDTLS_CIPHER_C
@@ -69,9 +70,6 @@
  * of padding and MAC room to each TLS record buffer (MBEDTLS_SSL_PAYLOAD_OVERHEAD).
  * Fernet's AES-CBC is done over the block function (crypto/src/symmetric_mbedtls.cc). */
 #define MBEDTLS_GCM_C
-#define MBEDTLS_CHACHA20_C
-#define MBEDTLS_POLY1305_C
-#define MBEDTLS_CHACHAPOLY_C
 #define MBEDTLS_BASE64_C
 
 /* ---- public keys ------------------------------------------------------------------ */
@@ -111,10 +109,11 @@
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* the console logs the client's name */
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES     /* tell the peer why a handshake fails */
-#define MBEDTLS_SSL_CIPHERSUITES                         \
-  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       \
-  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       \
-  MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+/* One suite: what every client of the device offers (OpenSSL, Python's ssl, pdc), and
+ * AES-GCM's tables are shared with the random generator's AES. ChaCha20-Poly1305 and
+ * AES-256-GCM-SHA384 offered no client anything it lacks, for 7 KiB of flash on the
+ * board and a SHA-384 running hash in every handshake. */
+#define MBEDTLS_SSL_CIPHERSUITES MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 /* Records are small on every service. In: 4 KiB holds any handshake message a client
  * sends (a certificate chain) and any command; a longer record is refused with
  * record_overflow (port/tcp_listener.h). Out: the device writes at most one TCP
