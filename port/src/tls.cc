@@ -114,9 +114,8 @@ int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags
 // The one suite of the TLS policy (docs/PROTOCOL.md).
 const int kCipherSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
 
-// Key exchange groups, in the device's order of preference (mbedTLS 2.28 would take the
-// strongest the client offers, P-384, at twice the cost for no practical gain here).
-const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
+// The key exchange group of the TLS policy (docs/PROTOCOL.md).
+const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
 
 // ---- handshake cost ------------------------------------------------------------------
 // mbedtls_ssl_handshake runs when a peer's records have arrived and returns when it needs
