@@ -421,6 +421,10 @@ Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedStri
 
 std::size_t TlsMaxRecordLength() { return MBEDTLS_SSL_IN_CONTENT_LEN + 8 + 16; }
 
+// altcp_tls fails a write that does not fit one record, and a service writes at most
+// one segment's payload at once.
+static_assert(MBEDTLS_SSL_OUT_CONTENT_LEN >= kSegmentSize, "a service's write must fit one TLS record");
+
 bool TlsHandshakeDone(altcp_pcb* conn) {
   if (conn == nullptr || conn->inner_conn == nullptr) return true;  // plain TCP
   auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));

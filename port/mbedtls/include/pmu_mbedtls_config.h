@@ -116,13 +116,25 @@
  * AES-256-GCM-SHA384 offered no client anything it lacks, for 7 KiB of flash on the
  * board and a SHA-384 running hash in every handshake. */
 #define MBEDTLS_SSL_CIPHERSUITES MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
-/* Records are small on every service. In: 4 KiB holds any handshake message a client
- * sends (a certificate chain) and any command; a longer record is refused with
- * record_overflow (port/tcp_listener.h). Out: the device writes at most one TCP
- * segment (1460 bytes) per record and its own handshake messages are under 1 KiB, so
- * 2 KiB is enough, and three sessions in their handshakes fit the arena at once. */
-#define MBEDTLS_SSL_IN_CONTENT_LEN  4096
-#define MBEDTLS_SSL_OUT_CONTENT_LEN 2048
+/* Record buffers, from what clients send (bench/tls_records.sh; docs/BENCHMARKS.md).
+ * In: mbedTLS 2.28 reassembles no handshake message split over records, so a client's
+ * largest handshake message must fit whole: its Certificate (OpenSSL and Python's ssl
+ * send the chain with its root, 896 bytes with the development PKI; with an
+ * intermediate CA about 1.4 KiB) or its ClientHello (292 to 512 bytes today; a
+ * post-quantum key share, as newer OpenSSL offers, makes it about 1.5 KiB). And the
+ * protocol's longest message if a client writes it at once: `cert install` with its
+ * certificate, at most 1,549 bytes. A longer record is refused with record_overflow
+ * (port/tcp_listener.h). Out: a service writes at most one TCP segment's payload at
+ * once (kSegmentSize; port/src/tls.cc checks, as altcp_tls cannot write part of a
+ * record), and the device's largest handshake message is its Certificate (525 bytes;
+ * with an intermediate CA about 1 KiB).
+ * No max_fragment_length (RFC 6066): mbedTLS 2.28 splits none of its own handshake
+ * messages either, and the device's Certificate is over the 512 bytes of the smallest
+ * size a client may ask for: `openssl s_client -maxfraglen 512` fails when the device
+ * takes up the extension and works when it ignores it. Smaller records for the clients
+ * that ask would not shrink the arena, which must hold those that do not. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN  2048
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 1460
 
 #include "mbedtls/check_config.h"
 
