@@ -60,15 +60,16 @@ s_client uptime 5008 -maxfraglen 512 -cert "$pki/operator/operator.crt" -key "$p
 sleep 1
 INSIDE
 
-tshark -r "$work/tls.pcap" -Y "tcp.dstport == 5007 || tcp.dstport == 5008 || tcp.srcport == 5007 || tcp.srcport == 5008" \
+tshark -r "$work/tls.pcap" -d tcp.port==5007,tls -d tcp.port==5008,tls -Y "tcp.port == 5007 || tcp.port == 5008" \
   -T fields -E separator='|' -e tcp.stream -e tcp.dstport -e tls.record.content_type -e tls.record.length \
-  -e tls.handshake.type -e tls.handshake.extensions_max_fragment_length -e tls.alert_message.desc \
+  -e tls.handshake.type -e tls.handshake.max_fragment_length -e tls.alert_message.desc \
   2>/dev/null >"$work/records.txt"
 python3 - "$work/records.txt" "${cases[@]}" <<'PY'
 import collections, sys
 rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
 cases = sys.argv[2:]
-names = {1: "hello", 11: "certificate", 15: "certificate_verify", 16: "client_key_exchange", 20: "finished"}
+names = {1: "client_hello", 2: "server_hello", 11: "certificate", 12: "server_key_exchange", 13: "certificate_request",
+         14: "server_hello_done", 15: "certificate_verify", 16: "client_key_exchange"}
 kinds = {"20": "change_cipher_spec", "21": "alert", "22": "handshake", "23": "application_data"}
 streams = collections.OrderedDict()
 for stream, dport, ctype, length, hs, mfl, alert in rows:
@@ -80,11 +81,15 @@ for stream, dport, ctype, length, hs, mfl, alert in rows:
     if not length:
         continue
     side = "sent" if dport in ("5007", "5008") else "received"
-    for i, (t, n) in enumerate(zip(ctype.split(","), length.split(","))):
+    # The handshake types tshark could read (not the encrypted Finished), in the order of
+    # the packet's handshake records.
+    types = [h for h in hs.split(",") if h]
+    for t, n in zip(ctype.split(","), length.split(",")):
         what = kinds.get(t, t)
-        if t == "22" and side == "sent" and hs:
-            encrypted = [h for h in hs.split(",") if h]
-            what = "+".join(names.get(int(h), h) for h in encrypted) if i == 0 or len(ctype.split(",")) == 1 else what
+        if t == "22" and types:
+            what = names.get(int(types.pop(0)), "handshake")
+        elif t == "22":
+            what = "finished (encrypted)"
         s[side].append((what, int(n)))
 mfl_names = {"1": "512", "2": "1024", "3": "2048", "4": "4096"}
 for (stream, s), case in zip(streams.items(), cases):
