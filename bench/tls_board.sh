@@ -9,7 +9,8 @@
 #
 #   1. N handshakes one after another on the TLS command service (5007, server
 #      authentication, `pdc tls`) and N on the console (5008, mutual TLS, `pdc
-#      console`); the arena's peak after each kind;
+#      console`); the arena's peak after each kind; and the cost of sending, from a
+#      CMD_floodme of 200,000 bytes over TLS (the time inside mbedTLS's write calls);
 #   2. the worst case the limits allow, on a second boot with tls.client_auth=required:
 #      tls.max_sessions (3) sessions in their handshakes at once, every client with a
 #      certificate (two on 5007, one console session, the most 5007 may hold with one
@@ -52,6 +53,8 @@ n=$1 stats=$2
 echo "[idle]"; bash "$stats" | grep arena
 for _ in $(seq "$n"); do PMU_TLS_CERT= PMU_TLS_KEY= pdc tls -4 "$PMU_HOST" CMD_time >/dev/null; done
 echo "[after $n server-authenticated handshakes]"; bash "$stats"
+PMU_TLS_CERT= PMU_TLS_KEY= pdc tls -4 "$PMU_HOST" CMD_floodme:200000 >/dev/null
+echo "[after CMD_floodme:200000]"; bash "$stats"
 for _ in $(seq "$n"); do pdc console -4 "$PMU_HOST" uptime >/dev/null; done
 echo "[after $n mutual handshakes]"; bash "$stats"
 INSIDE
@@ -119,14 +122,20 @@ seq, worst = (open(p).read() for p in sys.argv[1:])
 def arena(text):
     return [tuple(map(int, m)) for m in re.findall(r"tls arena size=(\d+) used=(\d+) peak=(\d+)", text)]
 def cost(text, tag):
-    m = re.findall(rf"tls handshakes {tag} count=(\d+) cpu_ns last=\d+ min=(\d+) mean=(\d+) max=(\d+)", text)
+    m = re.findall(rf"tls server {tag} handshakes=(\d+) handshake_cpu_ns last=\d+ min=(\d+) mean=(\d+) max=(\d+)", text)
     return tuple(map(int, m[-1])) if m else None
 print("\n## Summary")
-a_idle, a_server, a_mutual = arena(seq)[:3]
+a_idle, a_server, a_mutual = arena(seq)[0], arena(seq)[1], arena(seq)[-1]
 for tag, what in (("tls-cmd", "server authentication (5007)"), ("console", "mutual TLS (5008)")):
     c = cost(seq, tag)
     print(f"handshake, {what}: {c[2]:,} instructions (min {c[1]:,}, max {c[3]:,}, {c[0]} handshakes),"
           f" {c[2] / 25e6:.2f} s at 25 MHz and one instruction per cycle")
+def sent(text):
+    m = re.findall(r"tls server tls-cmd .* sent_bytes=(\d+) send_cpu_ns=(\d+)", text)
+    return [tuple(map(int, x)) for x in m]
+(b0, t0), (b1, t1) = sent(seq)[0], sent(seq)[1]
+print(f"records sent, CMD_floodme:200000 over TLS: {(t1 - t0) / (b1 - b0):.1f} instructions per byte"
+      f" (encryption and handing the records to TCP), {(b1 - b0) / ((t1 - t0) / 25e6) / 1024:.0f} KiB/s at 25 MHz")
 size, used, peak = arena(worst)[-1]
 print(f"arena: idle {a_idle[1]:,} B; peak {a_server[2]:,} B after one server-authenticated handshake at a time,"
       f" {a_mutual[2]:,} B with the mutual ones")

@@ -59,11 +59,13 @@ class TlsReporter final : public StatsReporter {
     if (index > g_servers_used) return false;
     const TlsServer::State& st = g_servers[index - 1];
     const HandshakeCost& h = st.handshakes;
-    t.Format("tls handshakes %s count=%lu cpu_ns last=%llu min=%llu mean=%llu max=%llu", st.tag,
-             static_cast<unsigned long>(h.count), static_cast<unsigned long long>(h.last_ns),
+    t.Format("tls server %s handshakes=%lu handshake_cpu_ns last=%llu min=%llu mean=%llu max=%llu sent_bytes=%llu"
+             " send_cpu_ns=%llu",
+             st.tag, static_cast<unsigned long>(h.count), static_cast<unsigned long long>(h.last_ns),
              static_cast<unsigned long long>(h.min_ns),
              static_cast<unsigned long long>(h.count ? h.total_ns / h.count : 0),
-             static_cast<unsigned long long>(h.max_ns));
+             static_cast<unsigned long long>(h.max_ns), static_cast<unsigned long long>(st.sent_bytes),
+             static_cast<unsigned long long>(st.send_ns));
     return true;
   }
 };
@@ -117,12 +119,12 @@ const int kCipherSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0}
 // The key exchange group of the TLS policy (docs/PROTOCOL.md).
 const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
 
-// ---- handshake cost ------------------------------------------------------------------
+// ---- handshake and record cost ---------------------------------------------------------
 // mbedtls_ssl_handshake runs when a peer's records have arrived and returns when it needs
 // more, so the time inside it is the handshake's computation without the waits for the
 // peer. lwIP's altcp_tls makes that call; the link routes it through
 // __wrap_mbedtls_ssl_handshake below (port/CMakeLists.txt), which sums the calls of each
-// connection until its handshake ends.
+// connection until its handshake ends. mbedtls_ssl_write is timed the same way.
 struct HandshakeClock {
   const mbedtls_ssl_context* ssl;
   std::uint64_t ns;
@@ -179,6 +181,19 @@ extern "C" int __wrap_mbedtls_ssl_handshake(mbedtls_ssl_context* ssl) {
     if (TlsServer::State* st = ServerOf(ssl)) st->handshakes.Add(clock->ns);
   }
   clock->ssl = nullptr;
+  return rc;
+}
+
+extern "C" int __real_mbedtls_ssl_write(mbedtls_ssl_context* ssl, const unsigned char* data, std::size_t size);
+extern "C" int __wrap_mbedtls_ssl_write(mbedtls_ssl_context* ssl, const unsigned char* data, std::size_t size) {
+  const std::uint64_t start = LwipNowNs();
+  const int rc = __real_mbedtls_ssl_write(ssl, data, size);
+  if (rc > 0) {
+    if (TlsServer::State* st = ServerOf(ssl)) {
+      st->send_ns += LwipNowNs() - start;
+      st->sent_bytes += static_cast<std::uint64_t>(rc);
+    }
+  }
   return rc;
 }
 

@@ -45,6 +45,10 @@ struct TlsServer::State {
   std::string_view allowed;
   const char* tag;
   HandshakeCost handshakes;
+  // Application data written (plaintext bytes) and the time inside mbedTLS's write
+  // calls for it: encryption and handing the records to TCP.
+  std::uint64_t sent_bytes;
+  std::uint64_t send_ns;
 
   const mbedtls_x509_crt& certificate() const { return own_cert[current]; }
   bool Allowed(std::string_view common_name) const;

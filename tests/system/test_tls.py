@@ -114,15 +114,18 @@ def main():
     print(f"TLS arena: {arena_idle} bytes idle, peak {peak} of {arena_size} with three sessions")
 
     # Each completed handshake's computation is counted, per server: the console's
-    # (mutual TLS) costs more than a command session's (server authentication only).
+    # (mutual TLS) costs more than a command session's (server authentication only);
+    # and so is the sending of application data (CMD_floodme:100000 above, and more).
     since = log_size()
     request_stats()
     wait_log(r"stats: end of report", since)
     cost = {m.group(1): [int(x) for x in m.groups()[1:]] for m in log_lines(
-        r"stats: tls handshakes (\S+) count=(\d+) cpu_ns last=(\d+) min=(\d+) mean=(\d+) max=(\d+)", since)}
-    check(set(cost) == {"tls-cmd", "console"}, f"handshake cost lines: {cost}")
-    count, _, low, mean, high = cost["tls-cmd"]
+        r"stats: tls server (\S+) handshakes=(\d+) handshake_cpu_ns last=(\d+) min=(\d+) mean=(\d+) max=(\d+)"
+        r" sent_bytes=(\d+) send_cpu_ns=(\d+)", since)}
+    check(set(cost) == {"tls-cmd", "console"}, f"TLS server cost lines: {cost}")
+    count, _, low, mean, high, sent, send_ns = cost["tls-cmd"]
     check(count >= 8 and 0 < low <= mean <= high, f"tls-cmd handshake cost {cost['tls-cmd']}")
+    check(sent > 100000 and send_ns > 0, f"tls-cmd sending cost {cost['tls-cmd']}")
     check(cost["console"][0] == 1 and cost["console"][3] > low, f"console handshake cost {cost['console']}")
 
     # The capture: TLS 1.2 handshake on 5007, application data, and no plaintext.
