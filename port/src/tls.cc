@@ -32,9 +32,17 @@ UtcSecondsFn g_utc = nullptr;
 void* g_utc_context = nullptr;
 TlsDiagnostic g_diag = nullptr;
 void* g_diag_context = nullptr;
-std::size_t g_sessions = 0;
-std::size_t g_shared_sessions = 0;
 std::size_t g_session_limit = 3;
+
+// A TLS session slot: who holds it, and what its handshake learnt of the client.
+struct SessionSlot {
+  bool in_use;
+  bool shared;
+  bool has_certificate;
+  const TlsServer::State* server;
+  FixedString<64> client;  // the common name of the client's certificate
+};
+SessionSlot g_slots[TlsSessionGate::kCapacity];
 
 // PEM parsing wants the terminating NUL inside the length; one scratch buffer serves
 // every parse (main loop only).
@@ -247,19 +255,35 @@ TlsArenaStats GetTlsArenaStats() {
 
 int TlsRandom(void*, unsigned char* out, std::size_t size) { return mbedtls_ctr_drbg_random(&g_drbg, out, size); }
 
-void TlsSessionGate::SetLimit(std::size_t limit) { g_session_limit = limit; }
-bool TlsSessionGate::TryEnter(TlsSlots slots) {
-  if (g_sessions >= g_session_limit) return false;
-  if (slots == TlsSlots::kShared && g_shared_sessions + 1 >= g_session_limit) return false;
-  ++g_sessions;
-  if (slots == TlsSlots::kShared) ++g_shared_sessions;
-  return true;
+void TlsSessionGate::SetLimit(std::size_t limit) { g_session_limit = limit < kCapacity ? limit : kCapacity; }
+
+TlsSlotId TlsSessionGate::TryEnter(TlsSlots slots) {
+  std::size_t active = 0, shared = 0;
+  TlsSlotId free = kNoTlsSlot;
+  for (std::size_t i = 0; i < kCapacity; ++i) {
+    if (g_slots[i].in_use) {
+      ++active;
+      if (g_slots[i].shared) ++shared;
+    } else if (free == kNoTlsSlot) {
+      free = static_cast<TlsSlotId>(i);
+    }
+  }
+  if (active >= g_session_limit || free == kNoTlsSlot) return kNoTlsSlot;
+  if (slots == TlsSlots::kShared && shared + 1 >= g_session_limit) return kNoTlsSlot;
+  g_slots[free] = SessionSlot{true, slots == TlsSlots::kShared, false, nullptr, {}};
+  return free;
 }
-void TlsSessionGate::Leave(TlsSlots slots) {
-  if (g_sessions > 0) --g_sessions;
-  if (slots == TlsSlots::kShared && g_shared_sessions > 0) --g_shared_sessions;
+
+void TlsSessionGate::Leave(TlsSlotId slot) {
+  if (slot < kCapacity) g_slots[slot] = SessionSlot{};
 }
-std::size_t TlsSessionGate::active() { return g_sessions; }
+
+std::size_t TlsSessionGate::active() {
+  std::size_t n = 0;
+  for (const SessionSlot& s : g_slots) n += s.in_use ? 1 : 0;
+  return n;
+}
+
 std::size_t TlsSessionGate::limit() { return g_session_limit; }
 
 const char* ClientAuthName(ClientAuth mode) {
@@ -377,7 +401,7 @@ bool TlsServer::State::Allowed(std::string_view common_name) const {
 namespace {
 int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
   auto* self = static_cast<const TlsServer::State*>(context);
-  if (depth != 0) return 0;
+  if (depth != 0 || self == nullptr) return 0;
   const FixedString<64> cn = CommonName(*crt);
   if (!self->Allowed(cn.view())) *flags |= MBEDTLS_X509_BADCERT_OTHER;
   if (*flags != 0) {
@@ -399,9 +423,30 @@ int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags
   return 0;
 }
 
+// A connection's own verification callback: the server's checks, and the client's name
+// kept in the connection's slot.
+int VerifySession(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+  auto* slot = static_cast<SessionSlot*>(context);
+  if (depth == 0) {
+    slot->has_certificate = true;
+    slot->client = CommonName(*crt);
+  }
+  return Verify(const_cast<TlsServer::State*>(slot->server), crt, depth, flags);
+}
+
 }  // namespace
 
-Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedString<120>* why_refused) {
+void TlsBindSession(TlsSlotId slot, const TlsServer& server, altcp_pcb* conn) {
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  if (slot >= TlsSessionGate::kCapacity || ssl == nullptr) return;
+  SessionSlot& s = g_slots[slot];
+  s.server = server.state();
+  s.has_certificate = false;
+  s.client.clear();
+  mbedtls_ssl_set_verify(ssl, &VerifySession, &s);
+}
+
+Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, TlsSlotId slot, FixedString<120>* why_refused) {
   const TlsServer::State& st = *server.state();
   auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
   if (ssl == nullptr) return FailedPrecondition("not a TLS connection");
@@ -409,8 +454,8 @@ Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedStri
   peer.version = mbedtls_ssl_get_version(ssl);
   peer.ciphersuite = mbedtls_ssl_get_ciphersuite(ssl);
   if (st.auth == ClientAuth::kNone) return peer;
-  const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(ssl);
-  if (crt == nullptr) {
+  const SessionSlot* session = slot < TlsSessionGate::kCapacity ? &g_slots[slot] : nullptr;
+  if (session == nullptr || session->server != &st || !session->has_certificate) {
     if (st.auth == ClientAuth::kRequired) {
       why_refused->Append("no client certificate");
       return Status(StatusCode::kPermissionDenied, "no client certificate");
@@ -418,7 +463,7 @@ Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedStri
     return peer;  // optional: an anonymous client
   }
   peer.has_certificate = true;
-  peer.common_name = CommonName(*crt);
+  peer.common_name = session->client;
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl);
   if (flags != 0) {
     if ((flags & MBEDTLS_X509_BADCERT_OTHER) && !st.Allowed(peer.common_name.view())) {

@@ -57,9 +57,13 @@ struct TlsServer::State {
 // For altcp_new(): listeners and connections of `server`.
 altcp_allocator_t* TlsAllocator(const TlsServer& server);
 
+// At the accept of `conn`, a TLS connection of `server` that holds `slot`: its handshake
+// records the client certificate's name in the slot.
+void TlsBindSession(TlsSlotId slot, const TlsServer& server, altcp_pcb* conn);
+
 // After the handshake (when the first application data arrives): the peer, or the
 // reason to refuse it under the server's policy.
-Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedString<120>* why_refused);
+Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, TlsSlotId slot, FixedString<120>* why_refused);
 
 // The largest TLS record (its length field) the device accepts: a full input buffer
 // of plaintext plus the AEAD suites' expansion (an 8-byte explicit nonce and a

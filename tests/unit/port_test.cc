@@ -5,6 +5,7 @@
 
 #include "pmu/port/drbg_entropy.h"
 #include "pmu/port/lwip_status.h"
+#include "pmu/port/tls.h"
 #include "siphash.h"
 
 namespace pmu::port {
@@ -24,6 +25,39 @@ TEST(LwipStatus, TranslatesOnce) {
   EXPECT_EQ(FromLwipErr(ERR_RST).code(), StatusCode::kUnavailable);
   EXPECT_EQ(FromLwipErr(ERR_USE).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(FromLwipErr(static_cast<err_t>(-99)).code(), StatusCode::kInternal);
+}
+
+TEST(TlsSessionGate, KeepsTheLastSlotForTheConsoleAndGivesSlotsBack) {
+  TlsSessionGate::SetLimit(3);
+  const TlsSlotId a = TlsSessionGate::TryEnter(TlsSlots::kShared);
+  const TlsSlotId b = TlsSessionGate::TryEnter(TlsSlots::kShared);
+  ASSERT_NE(a, kNoTlsSlot);
+  ASSERT_NE(b, kNoTlsSlot);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(TlsSessionGate::TryEnter(TlsSlots::kShared), kNoTlsSlot);  // the console's
+  const TlsSlotId c = TlsSessionGate::TryEnter(TlsSlots::kReserved);
+  ASSERT_NE(c, kNoTlsSlot);
+  EXPECT_EQ(TlsSessionGate::active(), 3u);
+  EXPECT_EQ(TlsSessionGate::TryEnter(TlsSlots::kReserved), kNoTlsSlot);  // the limit
+  TlsSessionGate::Leave(a);
+  EXPECT_EQ(TlsSessionGate::active(), 2u);
+  const TlsSlotId d = TlsSessionGate::TryEnter(TlsSlots::kShared);
+  EXPECT_EQ(d, a);  // the freed slot, taken again
+  TlsSessionGate::Leave(b);
+  TlsSessionGate::Leave(c);
+  TlsSessionGate::Leave(d);
+  TlsSessionGate::Leave(kNoTlsSlot);  // nothing to give back
+  EXPECT_EQ(TlsSessionGate::active(), 0u);
+}
+
+TEST(TlsSessionGate, LimitIsWithinTheSlotsThereAre) {
+  TlsSessionGate::SetLimit(100);
+  EXPECT_EQ(TlsSessionGate::limit(), TlsSessionGate::kCapacity);
+  std::vector<TlsSlotId> held;
+  for (TlsSlotId s; (s = TlsSessionGate::TryEnter(TlsSlots::kReserved)) != kNoTlsSlot;) held.push_back(s);
+  EXPECT_EQ(held.size(), TlsSessionGate::kCapacity);
+  for (TlsSlotId s : held) TlsSessionGate::Leave(s);
+  TlsSessionGate::SetLimit(3);
 }
 
 // A noise source that counts its calls and plays back a fixed pattern.
