@@ -46,7 +46,7 @@ SessionSlot g_slots[TlsSessionGate::kCapacity];
 
 // PEM parsing wants the terminating NUL inside the length; one scratch buffer serves
 // every parse (main loop only).
-char g_pem[4097];
+char g_pem[kMaxPemBytes + 1];
 
 // The servers' mbedTLS objects: static, so the firmware holding a TlsServer needs no
 // mbedTLS type, and created once (lwIP must never free a configuration).
@@ -106,14 +106,14 @@ Status Fail(int rc, const char* what) {
 int ParseCertificate(mbedtls_x509_crt* crt, std::string_view pem) {
   std::size_t n = 0;
   const unsigned char* text = NulTerminatedPem(pem, &n);
-  if (text == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+  if (text == nullptr) return kPemTooLong;
   return mbedtls_x509_crt_parse(crt, text, n);
 }
 
 int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
   std::size_t n = 0;
   const unsigned char* text = NulTerminatedPem(pem, &n);
-  if (text == nullptr) return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+  if (text == nullptr) return kPemTooLong;
   const int rc = mbedtls_pk_parse_key(key, text, n, nullptr, 0);
   WipePemScratch();  // no copy of a private key stays behind
   return rc;
@@ -547,6 +547,11 @@ FixedString<24> FormatX509Time(const mbedtls_x509_time& t) {
 }
 
 FixedString<120> TlsErrorText(int code) {
+  if (code == kPemTooLong) {
+    FixedString<120> text;
+    text.Format("PEM text longer than %u bytes", static_cast<unsigned>(kMaxPemBytes));
+    return text;
+  }
 #if defined(MBEDTLS_ERROR_C)
   char buf[121];
   mbedtls_strerror(code, buf, sizeof(buf));

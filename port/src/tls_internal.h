@@ -102,8 +102,11 @@ FixedString<24> FormatX509Time(const mbedtls_x509_time& t);
 // mbedTLS error code as text ("X509 - Certificate verification failed...").
 FixedString<120> TlsErrorText(int code);
 
+// An error code of this port (outside mbedTLS's ranges): a PEM text over kMaxPemBytes.
+inline constexpr int kPemTooLong = -0x7F01;
+
 // PEM text with its terminating NUL, as mbedTLS's parsers want it, in one scratch
-// buffer (main loop only); nullptr when too long. `length_with_nul` receives its size.
+// buffer (main loop only); nullptr when over kMaxPemBytes. `length_with_nul` receives its size.
 const unsigned char* NulTerminatedPem(std::string_view pem, std::size_t* length_with_nul);
 // Wipes the scratch buffer (after a private key went through it).
 void WipePemScratch();

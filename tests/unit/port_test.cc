@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "pmu/port/drbg_entropy.h"
@@ -131,6 +132,20 @@ TEST(DrbgEntropy, Errors) {
   EXPECT_EQ(e.Start(noise, ByteSpan(too_long.data(), too_long.size())).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(e.Start(noise, AsBytes("seed")).ok());
   EXPECT_EQ(e.Start(noise, AsBytes("seed")).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(TlsServer, SaysAPemTextIsLongerThanItParses) {
+  InitCryptoHeap(nullptr, nullptr);
+  static FakeNoise noise(3);  // the TLS random generator keeps it
+  std::string diagnostics;
+  ASSERT_TRUE(InitTls(noise, [](void* to, const char* line) { *static_cast<std::string*>(to) += line; },
+                      &diagnostics).ok());
+  const std::string body(kMaxPemBytes, 'A');
+  const std::string pem = "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n";
+  TlsServer server;
+  EXPECT_EQ(server.Init("", pem, "", ClientAuth::kNone, "", "test").code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(diagnostics.find("device certificate: PEM text longer than 2048 bytes"), std::string::npos)
+      << diagnostics;
 }
 
 }  // namespace

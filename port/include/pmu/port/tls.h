@@ -35,6 +35,10 @@ inline constexpr std::size_t kTlsArenaBytes = PMU_TLS_ARENA_BYTES;
 // TLS servers a device can have: the TLS command service and the operator console.
 inline constexpr std::size_t kMaxTlsServers = 2;
 
+// The longest PEM text the TLS servers parse (a certificate chain of two or three P-256
+// certificates, a trust anchor, a key); a longer one is refused with an error saying so.
+inline constexpr std::size_t kMaxPemBytes = 2048;
+
 struct TlsArenaStats {
   std::size_t size = 0;
   std::size_t used = 0;    // bytes in use now (with the allocator's headers)
