@@ -11,7 +11,9 @@
 
 #include "lwip/altcp_tls.h"
 #include "lwip/tcp.h"
+#include "mbedtls/bignum.h"
 #include "mbedtls/ctr_drbg.h"
+#include "mbedtls/ecp.h"
 #include "mbedtls/entropy.h"
 #include "mbedtls/error.h"
 #include "mbedtls/memory_buffer_alloc.h"
@@ -59,8 +61,9 @@ class TlsReporter final : public StatsReporter {
   bool StatsLine(std::size_t index, ReportLine& t) const override {
     if (index == 0) {
       const TlsArenaStats a = GetTlsArenaStats();
-      t.Format("tls arena size=%u used=%u peak=%u blocks=%u sessions=%u/%u", static_cast<unsigned>(a.size),
-               static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak), static_cast<unsigned>(a.blocks),
+      t.Format("tls arena size=%u used=%u peak=%u blocks=%u peak_blocks=%u sessions=%u/%u",
+               static_cast<unsigned>(a.size), static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak),
+               static_cast<unsigned>(a.blocks), static_cast<unsigned>(a.peak_blocks),
                static_cast<unsigned>(TlsSessionGate::active()), static_cast<unsigned>(TlsSessionGate::limit()));
       return true;
     }
@@ -96,10 +99,23 @@ void Diagnose(const char* line) {
   if (g_diag != nullptr) g_diag(g_diag_context, line);
 }
 
+// mbedTLS found no room in the arena (an allocation failure of any of its modules; a
+// code may combine a high-level and a low-level one).
+bool OutOfArena(int rc) {
+  const int high = -((-rc) & 0xFF80), low = -((-rc) & 0x7F);
+  for (const int code : {MBEDTLS_ERR_SSL_ALLOC_FAILED, MBEDTLS_ERR_X509_ALLOC_FAILED, MBEDTLS_ERR_PK_ALLOC_FAILED,
+                         MBEDTLS_ERR_ECP_ALLOC_FAILED, MBEDTLS_ERR_MPI_ALLOC_FAILED}) {
+    if (rc == code || high == code || low == code) return true;
+  }
+  return false;
+}
+
 Status Fail(int rc, const char* what) {
   FixedString<200> line;
   line.Format("%s: %s", what, TlsErrorText(rc).c_str());
   Diagnose(line.c_str());
+  // Not the input's fault: say so rather than blame it.
+  if (OutOfArena(rc)) return ResourceExhausted("no room in the TLS arena");
   return InvalidArgument(what);
 }
 
@@ -243,13 +259,23 @@ Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic
   return Status::Ok();
 }
 
+// mbedTLS 2.28's allocator counts only what was asked for; each block also has a header
+// of eight words in the arena (memory_buffer_alloc.c, without MBEDTLS_MEMORY_BACKTRACE).
+// A handshake holds a few hundred blocks, so the headers are a third of its use.
+constexpr std::size_t kArenaHeaderBytes = 8 * sizeof(void*);
+
 TlsArenaStats GetTlsArenaStats() {
   TlsArenaStats s;
   s.size = sizeof(g_arena);
-  std::size_t blocks = 0, peak_blocks = 0;
-  mbedtls_memory_buffer_alloc_cur_get(&s.used, &blocks);
-  mbedtls_memory_buffer_alloc_max_get(&s.peak, &peak_blocks);
+  std::size_t used = 0, blocks = 0, peak = 0, peak_blocks = 0;
+  mbedtls_memory_buffer_alloc_cur_get(&used, &blocks);
+  mbedtls_memory_buffer_alloc_max_get(&peak, &peak_blocks);
+  s.used = used + blocks * kArenaHeaderBytes;
+  // The allocator's own figure (mbedtls_memory_buffer_alloc_status): the largest use and
+  // the most blocks, which need not have come at the same moment, so at most this much.
+  s.peak = peak + peak_blocks * kArenaHeaderBytes;
   s.blocks = blocks;
+  s.peak_blocks = peak_blocks;
   return s;
 }
 
@@ -578,11 +604,16 @@ FixedString<120> TlsErrorText(int code) {
       {MBEDTLS_ERR_X509_INVALID_FORMAT, "X509 - The CRT/CRL/CSR format is invalid"},
       {MBEDTLS_ERR_PK_KEY_INVALID_FORMAT, "PK - Invalid key tag or value"},
       {MBEDTLS_ERR_PK_TYPE_MISMATCH, "PK - Type mismatch"},
+      {MBEDTLS_ERR_X509_ALLOC_FAILED, "X509 - Allocation of memory failed"},
+      {MBEDTLS_ERR_PK_ALLOC_FAILED, "PK - Memory allocation failed"},
+      {MBEDTLS_ERR_ECP_ALLOC_FAILED, "ECP - Memory allocation failed"},
+      {MBEDTLS_ERR_MPI_ALLOC_FAILED, "BIGNUM - Memory allocation failed"},
   };
   FixedString<120> text;
-  const int high = code < 0 ? -((-code) & 0xFF80) : code;  // SSL, X509, PK: the high part
+  const int high = code < 0 ? -((-code) & 0xFF80) : code;  // SSL, X509, PK, ECP: the high part
+  const int low = code < 0 ? -((-code) & 0x7F) : code;     // BIGNUM: the low part
   for (const Known& k : kKnown) {
-    if (k.code == high || k.code == code) {
+    if (k.code == high || k.code == code || k.code == low) {
       text.Format("%s (-0x%04X)", k.text, static_cast<unsigned>(-code));
       return text;
     }

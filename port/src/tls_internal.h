@@ -102,8 +102,9 @@ FixedString<24> FormatX509Time(const mbedtls_x509_time& t);
 // mbedTLS error code as text ("X509 - Certificate verification failed...").
 FixedString<120> TlsErrorText(int code);
 
-// An error code of this port (outside mbedTLS's ranges): a PEM text over kMaxPemBytes.
-inline constexpr int kPemTooLong = -0x7F01;
+// An error code of this port, beyond the 16 bits of mbedTLS's (so no part of it reads
+// as one of theirs): a PEM text over kMaxPemBytes.
+inline constexpr int kPemTooLong = -0x10000;
 
 // PEM text with its terminating NUL, as mbedTLS's parsers want it, in one scratch
 // buffer (main loop only); nullptr when over kMaxPemBytes. `length_with_nul` receives its size.

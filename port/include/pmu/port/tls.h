@@ -41,9 +41,10 @@ inline constexpr std::size_t kMaxPemBytes = 2048;
 
 struct TlsArenaStats {
   std::size_t size = 0;
-  std::size_t used = 0;    // bytes in use now (with the allocator's headers)
-  std::size_t peak = 0;    // high-water mark since boot
-  std::size_t blocks = 0;  // allocations alive now
+  std::size_t used = 0;         // bytes in use now, the allocator's headers included
+  std::size_t peak = 0;         // high-water mark since boot, headers included (an upper bound)
+  std::size_t blocks = 0;       // allocations alive now
+  std::size_t peak_blocks = 0;  // the most at once since boot
 };
 
 using TlsDiagnostic = void (*)(void* context, const char* line);
