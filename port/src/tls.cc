@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <iterator>
 
 #include "tls_internal.h"
@@ -20,6 +21,7 @@
 #include "mbedtls/oid.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
+#include "mbedtls/sha256.h"
 #include "mbedtls/ssl_internal.h"
 
 namespace pmu::port {
@@ -54,6 +56,8 @@ char g_pem[kMaxPemBytes + 1];
 // mbedTLS type, and created once (lwIP must never free a configuration).
 constinit TlsServer::State g_servers[kMaxTlsServers]{};
 std::size_t g_servers_used = 0;
+// At most one identity per server; servers given the same texts share one.
+constinit TlsIdentity g_identities[kMaxTlsServers]{};
 static_assert(offsetof(TlsServer::State, conf) == 0, "altcp_tls reads the configuration at the object's start");
 
 class TlsReporter final : public StatsReporter {
@@ -136,6 +140,86 @@ int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
 }
 
 int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
+
+// SHA-256 over texts, each with its length, so no two lists of texts run together.
+PemDigest DigestOf(std::initializer_list<std::string_view> texts) {
+  PemDigest d{};
+  mbedtls_sha256_context sha;
+  mbedtls_sha256_init(&sha);
+  mbedtls_sha256_starts_ret(&sha, 0);
+  for (const std::string_view t : texts) {
+    const std::uint32_t n = static_cast<std::uint32_t>(t.size());
+    mbedtls_sha256_update_ret(&sha, reinterpret_cast<const unsigned char*>(&n), sizeof(n));
+    mbedtls_sha256_update_ret(&sha, reinterpret_cast<const unsigned char*>(t.data()), t.size());
+  }
+  mbedtls_sha256_finish_ret(&sha, d.data());
+  mbedtls_sha256_free(&sha);
+  return d;
+}
+
+// Parses a certificate and its key into pair `slot` of `id` and checks that they belong
+// together. `what` names them in a failure ("device", "new device").
+Status ParsePair(TlsIdentity& id, std::size_t slot, std::string_view cert_pem, std::string_view key_pem,
+                 const char* cert_what, const char* key_what, const char* pair_what) {
+  mbedtls_x509_crt_free(&id.own_cert[slot]);
+  mbedtls_pk_free(&id.own_key[slot]);
+  mbedtls_x509_crt_init(&id.own_cert[slot]);
+  mbedtls_pk_init(&id.own_key[slot]);
+  id.own_texts[slot] = PemDigest{};
+  int rc = ParseCertificate(&id.own_cert[slot], cert_pem);
+  if (rc != 0) return Fail(rc, cert_what);
+  rc = ParseKey(&id.own_key[slot], key_pem);
+  if (rc != 0) return Fail(rc, key_what);
+  rc = mbedtls_pk_check_pair(&id.own_cert[slot].pk, &id.own_key[slot]);
+  if (rc != 0) return Fail(rc, pair_what);
+  id.own_texts[slot] = DigestOf({cert_pem, key_pem});
+  return Status::Ok();
+}
+
+// A server's mbedTLS configuration: versions, suite, group, identity, client checks.
+Status Configure(TlsServer::State& st, std::string_view ca_pem, std::string_view cert_pem,
+                 std::string_view key_pem, ClientAuth auth);
+
+void FreeIdentity(TlsIdentity& id) {
+  mbedtls_x509_crt_free(&id.ca);
+  for (std::size_t i = 0; i < 2; ++i) {
+    mbedtls_x509_crt_free(&id.own_cert[i]);
+    mbedtls_pk_free(&id.own_key[i]);
+  }
+  id = TlsIdentity{};
+}
+
+// The identity parsed from these texts: one a server already has, or a new one.
+Result<TlsIdentity*> IdentityFor(std::string_view ca_pem, std::string_view cert_pem, std::string_view key_pem) {
+  const PemDigest texts = DigestOf({ca_pem, cert_pem, key_pem});
+  TlsIdentity* free = nullptr;
+  for (TlsIdentity& id : g_identities) {
+    if (id.used && id.texts == texts) return &id;
+    if (!id.used && free == nullptr) free = &id;
+  }
+  if (free == nullptr) return ResourceExhausted("no TLS identity left (kMaxTlsServers)");
+  TlsIdentity& id = *free;
+  mbedtls_x509_crt_init(&id.ca);
+  for (std::size_t i = 0; i < 2; ++i) {
+    mbedtls_x509_crt_init(&id.own_cert[i]);
+    mbedtls_pk_init(&id.own_key[i]);
+  }
+  id.current = 0;
+  Status s = ParsePair(id, 0, cert_pem, key_pem, "device certificate", "device private key",
+                       "device key and certificate do not belong together");
+  // The trust anchor is kept for `cert info` and the CSR flow even without client auth.
+  if (s.ok() && !ca_pem.empty()) {
+    const int rc = ParseCertificate(&id.ca, ca_pem);
+    if (rc != 0) s = Fail(rc, "trust anchor");
+  }
+  if (!s.ok()) {
+    FreeIdentity(id);
+    return s;
+  }
+  id.texts = texts;
+  id.used = true;
+  return &id;
+}
 
 // The one suite of the TLS policy (docs/PROTOCOL.md).
 const int kCipherSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
@@ -326,18 +410,27 @@ Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::
   if (!g_ready) return FailedPrecondition("InitTls first");
   if (state_ != nullptr) return FailedPrecondition("TLS server already initialised (configs are created once)");
   if (g_servers_used == kMaxTlsServers) return ResourceExhausted("no TLS server left (kMaxTlsServers)");
-  State& st = g_servers[g_servers_used++];
-  state_ = &st;
-  auth_ = auth;
+  State& st = g_servers[g_servers_used];
   st.tag = tag;
   st.auth = auth;
   st.allowed = allowed_clients;
   mbedtls_ssl_config_init(&st.conf);
-  mbedtls_x509_crt_init(&st.ca);
-  for (std::size_t i = 0; i < 2; ++i) {
-    mbedtls_x509_crt_init(&st.own_cert[i]);
-    mbedtls_pk_init(&st.own_key[i]);
+  const Status s = Configure(st, ca_pem, cert_pem, key_pem, auth);
+  if (!s.ok()) {
+    // Nothing stays behind: the slot can be used again.
+    mbedtls_ssl_config_free(&st.conf);
+    st = State{};
+    return s;
   }
+  ++g_servers_used;
+  state_ = &st;
+  auth_ = auth;
+  return Status::Ok();
+}
+
+namespace {
+Status Configure(TlsServer::State& st, std::string_view ca_pem, std::string_view cert_pem,
+                 std::string_view key_pem, ClientAuth auth) {
 
   int rc = mbedtls_ssl_config_defaults(&st.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                        MBEDTLS_SSL_PRESET_DEFAULT);
@@ -348,13 +441,14 @@ Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::
   mbedtls_ssl_conf_curves(&st.conf, kCurves);
   mbedtls_ssl_conf_rng(&st.conf, mbedtls_ctr_drbg_random, &g_drbg);
 
-  rc = ParseCertificate(&st.own_cert[0], cert_pem);
-  if (rc != 0) return Fail(rc, "device certificate");
-  rc = ParseKey(&st.own_key[0], key_pem);
-  if (rc != 0) return Fail(rc, "device private key");
-  rc = mbedtls_pk_check_pair(&st.own_cert[0].pk, &st.own_key[0]);
-  if (rc != 0) return Fail(rc, "device key and certificate do not belong together");
-  rc = mbedtls_ssl_conf_own_cert(&st.conf, &st.own_cert[0], &st.own_key[0]);
+  if (auth != ClientAuth::kNone && ca_pem.empty()) {
+    return Fail(MBEDTLS_ERR_X509_INVALID_FORMAT, "trust anchor for client certificates");
+  }
+  Result<TlsIdentity*> identity = IdentityFor(ca_pem, cert_pem, key_pem);
+  if (!identity.ok()) return identity.status();
+  TlsIdentity& id = **identity;
+  st.identity = &id;
+  rc = mbedtls_ssl_conf_own_cert(&st.conf, &id.own_cert[id.current], &id.own_key[id.current]);
   if (rc != 0) return Fail(rc, "device certificate in the TLS configuration");
 
   switch (auth) {
@@ -363,44 +457,34 @@ Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::
       break;
     case ClientAuth::kOptional:
     case ClientAuth::kRequired:
-      rc = ParseCertificate(&st.ca, ca_pem);
-      if (rc != 0) return Fail(rc, "trust anchor for client certificates");
-      mbedtls_ssl_conf_ca_chain(&st.conf, &st.ca, nullptr);
+      mbedtls_ssl_conf_ca_chain(&st.conf, &id.ca, nullptr);
       mbedtls_ssl_conf_authmode(&st.conf, auth == ClientAuth::kRequired ? MBEDTLS_SSL_VERIFY_REQUIRED
                                                                          : MBEDTLS_SSL_VERIFY_OPTIONAL);
       mbedtls_ssl_conf_verify(&st.conf, &Verify, &st);
       break;
   }
-  // The trust anchor is kept for `cert info` and the CSR flow even without client auth.
-  if (auth == ClientAuth::kNone && !ca_pem.empty()) {
-    rc = ParseCertificate(&st.ca, ca_pem);
-    if (rc != 0) return Fail(rc, "trust anchor");
-  }
   st.allocator.alloc = altcp_tls_alloc;
   st.allocator.arg = reinterpret_cast<altcp_tls_config*>(&st.conf);
   return Status::Ok();
 }
+}  // namespace
 
 Status TlsServer::ReplaceIdentity(std::string_view cert_pem, std::string_view key_pem) {
   if (state_ == nullptr || state_->conf.key_cert == nullptr) return FailedPrecondition("TLS server not initialised");
   State& st = *state_;
-  const std::size_t next = 1 - st.current;
-  mbedtls_x509_crt_free(&st.own_cert[next]);
-  mbedtls_pk_free(&st.own_key[next]);
-  mbedtls_x509_crt_init(&st.own_cert[next]);
-  mbedtls_pk_init(&st.own_key[next]);
-  int rc = ParseCertificate(&st.own_cert[next], cert_pem);
-  if (rc != 0) return Fail(rc, "new device certificate");
-  rc = ParseKey(&st.own_key[next], key_pem);
-  if (rc != 0) return Fail(rc, "new device private key");
-  rc = mbedtls_pk_check_pair(&st.own_cert[next].pk, &st.own_key[next]);
-  if (rc != 0) return Fail(rc, "new certificate does not match the device key");
+  TlsIdentity& id = *st.identity;
+  // A server sharing the identity may have parsed these texts already.
+  if (id.own_texts[id.current] != DigestOf({cert_pem, key_pem})) {
+    const std::size_t next = 1 - id.current;
+    PMU_TRY(ParsePair(id, next, cert_pem, key_pem, "new device certificate", "new device private key",
+                      "new certificate does not match the device key"));
+    id.current = next;
+  }
   // mbedTLS has no call to replace an own certificate; the configuration's entry is
   // re-pointed. The previous pair stays valid until the next replacement, for any
   // handshake that already chose it.
-  st.conf.key_cert->cert = &st.own_cert[next];
-  st.conf.key_cert->key = &st.own_key[next];
-  st.current = next;
+  st.conf.key_cert->cert = &id.own_cert[id.current];
+  st.conf.key_cert->key = &id.own_key[id.current];
   return Status::Ok();
 }
 

@@ -46,7 +46,7 @@ Status MakeKeyAndCsr(std::string_view common_name, std::span<char> key_pem, std:
 Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pem,
                                          FixedString<160>* why) const {
   if (state_ == nullptr) return FailedPrecondition("TLS server not initialised");
-  const mbedtls_x509_crt& trust_anchor = state_->ca;
+  const mbedtls_x509_crt& trust_anchor = state_->trust_anchor();
   mbedtls_x509_crt crt;
   mbedtls_x509_crt_init(&crt);
   mbedtls_pk_context key;
@@ -93,7 +93,7 @@ Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_
 
 bool TlsServer::CertificateLine(Which which, std::size_t index, CertificateText* line) const {
   if (state_ == nullptr) return false;
-  const mbedtls_x509_crt& crt = which == Which::kOwn ? state_->certificate() : state_->ca;
+  const mbedtls_x509_crt& crt = which == Which::kOwn ? state_->certificate() : state_->trust_anchor();
   char buf[200];
   switch (index) {
     case 0:

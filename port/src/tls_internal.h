@@ -2,6 +2,7 @@
 // operations the connection layer performs on altcp_tls connections.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -30,6 +31,24 @@ struct HandshakeCost {
   void Add(std::uint64_t ns);
 };
 
+// SHA-256 of PEM texts: which texts a parsed identity came from.
+using PemDigest = std::array<unsigned char, 32>;
+
+// The trust anchor and the device's certificate and key, parsed. Servers initialised with
+// the same texts share one (the TLS command service and the console do): parsed once, it
+// holds the arena once.
+struct TlsIdentity {
+  mbedtls_x509_crt ca;
+  mbedtls_x509_crt own_cert[2];  // the current pair and the one replacing it
+  mbedtls_pk_context own_key[2];
+  PemDigest own_texts[2];        // of each pair's certificate and key texts
+  std::size_t current;
+  PemDigest texts;               // of the texts Init parsed (trust anchor, certificate, key)
+  bool used;
+
+  const mbedtls_x509_crt& certificate() const { return own_cert[current]; }
+};
+
 // Kept in static storage and set by TlsServer::Init: no member initializers, so the
 // slots are zero-initialized with the image rather than by start-up code.
 struct TlsServer::State {
@@ -37,10 +56,7 @@ struct TlsServer::State {
   // it must stay the first member (see the static_assert in tls.cc).
   mbedtls_ssl_config conf;
   altcp_allocator_t allocator;
-  mbedtls_x509_crt ca;
-  mbedtls_x509_crt own_cert[2];  // the current identity and the one replacing it
-  mbedtls_pk_context own_key[2];
-  std::size_t current;
+  TlsIdentity* identity;
   ClientAuth auth;
   std::string_view allowed;
   const char* tag;
@@ -50,7 +66,8 @@ struct TlsServer::State {
   std::uint64_t sent_bytes;
   std::uint64_t send_ns;
 
-  const mbedtls_x509_crt& certificate() const { return own_cert[current]; }
+  const mbedtls_x509_crt& certificate() const { return identity->certificate(); }
+  const mbedtls_x509_crt& trust_anchor() const { return identity->ca; }
   bool Allowed(std::string_view common_name) const;
 };
 

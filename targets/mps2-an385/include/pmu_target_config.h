@@ -14,9 +14,9 @@
 
 /* mbedTLS's arena: the worst case tls.max_sessions allows (three sessions handshaking at
  * once, all with client certificates, while the console makes a key and installs a
- * certificate) peaks at 32.8 KiB, the allocator's headers included (bench/tls_board.sh);
- * 25% more for what that does not cover (longer certificate chains, fragmentation) */
-#define PMU_TLS_ARENA_BYTES     (40 * 1024)
+ * certificate) peaks at 27.5 KiB, the allocator's headers included (bench/tls_board.sh);
+ * 27% more for what that does not cover (longer certificate chains, fragmentation) */
+#define PMU_TLS_ARENA_BYTES     (35 * 1024)
 
 /* The device log's RAM ring: 32 records (7.5 KiB) */
 #define PMU_LOG_RING_RECORDS    32
