@@ -158,7 +158,7 @@ PemDigest DigestOf(std::initializer_list<std::string_view> texts) {
 }
 
 // Parses a certificate and its key into pair `slot` of `id` and checks that they belong
-// together. `what` names them in a failure ("device", "new device").
+// together; `cert_what`, `key_what` and `pair_what` say what failed.
 Status ParsePair(TlsIdentity& id, std::size_t slot, std::string_view cert_pem, std::string_view key_pem,
                  const char* cert_what, const char* key_what, const char* pair_what) {
   mbedtls_x509_crt_free(&id.own_cert[slot]);
@@ -237,9 +237,9 @@ struct HandshakeClock {
   const mbedtls_ssl_context* ssl;
   std::uint64_t ns;
 };
-// More than the session gate lets into a handshake at once (tls.max_sessions); an entry
-// left by a connection reset in its handshake is taken over by a later one.
-HandshakeClock g_clocks[4];
+// One per session slot: every connection in its handshake holds one; an entry left by a
+// connection reset in its handshake is taken over by a later one.
+HandshakeClock g_clocks[TlsSessionGate::kCapacity];
 std::size_t g_next_clock = 0;
 
 HandshakeClock* StartClock(const mbedtls_ssl_context* ssl) {
