@@ -3,6 +3,7 @@
 
 #include "mbedtls/aes.h"
 #include "mbedtls/md.h"
+#include "mbedtls/platform_util.h"
 #include "pmu/crypto/symmetric.h"
 
 namespace pmu::crypto {
@@ -17,18 +18,33 @@ HmacSha256Digest HmacSha256(ByteSpan key, ByteSpan data) {
 }
 
 namespace {
+// CBC by hand over AES's block function: mbedTLS's own CBC mode (MBEDTLS_CIPHER_MODE_CBC)
+// would also bring TLS's CBC record code into the image and widen every TLS record
+// buffer by 288 bytes of padding and MAC room, for suites the device never offers
+// (port/mbedtls/include/pmu_mbedtls_config.h). `out` may be `in`.
 Status Cbc(int mode, const std::uint8_t (&key)[16], const std::uint8_t (&iv)[16], ByteSpan in, MutableByteSpan out) {
   if (in.size() % 16 != 0 || out.size() < in.size()) return InvalidArgument("AES-CBC needs whole blocks");
   mbedtls_aes_context aes;
   mbedtls_aes_init(&aes);
-  const int key_rc = mode == MBEDTLS_AES_ENCRYPT ? mbedtls_aes_setkey_enc(&aes, key, 128)
-                                                 : mbedtls_aes_setkey_dec(&aes, key, 128);
+  int rc = mode == MBEDTLS_AES_ENCRYPT ? mbedtls_aes_setkey_enc(&aes, key, 128) : mbedtls_aes_setkey_dec(&aes, key, 128);
   unsigned char chain[16];
+  unsigned char block[16];
   std::memcpy(chain, iv, 16);
-  const int rc = key_rc != 0 ? key_rc
-                             : mbedtls_aes_crypt_cbc(&aes, mode, in.size(), chain,
-                                                     reinterpret_cast<const unsigned char*>(in.data()),
-                                                     reinterpret_cast<unsigned char*>(out.data()));
+  const auto* src = reinterpret_cast<const unsigned char*>(in.data());
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  for (std::size_t at = 0; rc == 0 && at < in.size(); at += 16) {
+    if (mode == MBEDTLS_AES_ENCRYPT) {
+      for (std::size_t i = 0; i < 16; ++i) block[i] = static_cast<unsigned char>(src[at + i] ^ chain[i]);
+      rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, block, dst + at);
+      std::memcpy(chain, dst + at, 16);
+    } else {
+      rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_DECRYPT, src + at, block);
+      for (std::size_t i = 0; i < 16; ++i) block[i] = static_cast<unsigned char>(block[i] ^ chain[i]);
+      std::memcpy(chain, src + at, 16);  // before `dst` overwrites it
+      std::memcpy(dst + at, block, 16);
+    }
+  }
+  mbedtls_platform_zeroize(block, sizeof(block));
   mbedtls_aes_free(&aes);
   return rc == 0 ? Status::Ok() : Internal("AES-CBC failed");
 }

@@ -123,6 +123,7 @@ void Device::TlsDiagnostic(void* self, const char* line) {
 
 Status Device::StartTls() {
   PMU_TRY(port::InitTls(board_.entropy, &Device::TlsDiagnostic, this));
+  static_assert(kMaxTlsSessions <= port::TlsSessionGate::kCapacity);
   port::TlsSessionGate::SetLimit(config_.tls_max_sessions);
   const Status loaded = identity_.Load(config_);
   if (loaded.code() == StatusCode::kNotFound) {

@@ -8,9 +8,10 @@
 namespace pmu::firmware {
 namespace {
 
-// PEM texts read from storage at boot and for `cert install` (main loop only).
-char g_ca_pem[2048];
-char g_cert_pem[2048];
+// PEM texts read from storage at boot and for `cert install` (main loop only), each as
+// long as the TLS servers parse.
+char g_ca_pem[port::kMaxPemBytes];
+char g_cert_pem[port::kMaxPemBytes];
 char g_key_pem[1024];
 
 Result<std::string_view> ReadPem(hal::Storage& storage, StorageRecord record, std::span<char> buffer) {

@@ -10,7 +10,12 @@ namespace {
 static_assert(sizeof(mbedtls_ctr_drbg_context) <= 384, "DrbgEntropy::context_ too small");
 static_assert(alignof(mbedtls_ctr_drbg_context) <= 8);
 constexpr std::size_t kMaxSeedMaterial = 256;
-static_assert(MBEDTLS_CTR_DRBG_ENTROPY_LEN + kMaxSeedMaterial <= MBEDTLS_CTR_DRBG_MAX_SEED_INPUT);
+// Noise drawn at each (re)seed: one and a half AES-256 keys, so that the seeding needs
+// no separate nonce (SP 800-90A). mbedTLS's default follows its entropy collector's
+// hash (32 bytes with SHA-256), but this noise source is the HAL's, and on the board
+// it is timer jitter: more of it is better.
+constexpr std::size_t kNoisePerSeed = 48;
+static_assert(kNoisePerSeed + kMaxSeedMaterial <= MBEDTLS_CTR_DRBG_MAX_SEED_INPUT);
 
 mbedtls_ctr_drbg_context* Ctx(unsigned char* storage) {
   return std::launder(static_cast<mbedtls_ctr_drbg_context*>(static_cast<void*>(storage)));
@@ -33,6 +38,7 @@ Status DrbgEntropy::Start(hal::Entropy& noise, ByteSpan seed_material) {
   noise_ = &noise;
   mbedtls_ctr_drbg_context* ctx = Ctx(context_);
   mbedtls_ctr_drbg_set_reseed_interval(ctx, kReseedInterval);
+  mbedtls_ctr_drbg_set_entropy_len(ctx, kNoisePerSeed);
   const int rc = mbedtls_ctr_drbg_seed(ctx, &DrbgEntropy::PullNoise, this,
                                        reinterpret_cast<const unsigned char*>(seed_material.data()),
                                        seed_material.size());

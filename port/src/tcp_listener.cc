@@ -169,12 +169,13 @@ err_t TcpCallbacks::Accept(void* arg, altcp_pcb* pcb, err_t err) {
   return ToErr(self->Accept(pcb));
 }
 
-bool TcpListenerBase::TakeTlsSlot() {
-  if (TlsSessionGate::TryEnter(options_.tls_slots)) return true;
+TlsSlotId TcpListenerBase::TakeTlsSlot() {
+  const TlsSlotId slot = TlsSessionGate::TryEnter(options_.tls_slots);
+  if (slot != kNoTlsSlot) return slot;
   // Only a completed handshake keeps a slot: this service's oldest connection still
   // in its handshake gives its slot to the new one.
   TcpConnection* oldest = OldestHandshake();
-  if (oldest == nullptr) return false;
+  if (oldest == nullptr) return kNoTlsSlot;
   ++counters_.tls_evicted;
   oldest->Ended("gave up its TLS slot to a newer connection while still in the handshake");
   return TlsSessionGate::TryEnter(options_.tls_slots);
@@ -183,13 +184,15 @@ bool TcpListenerBase::TakeTlsSlot() {
 TcpConnection::Outcome TcpListenerBase::Accept(altcp_pcb* pcb) {
   const bool tls = options_.tls != nullptr;
   if (sessions() >= options_.max_sessions) return Refuse(pcb, "all sessions busy");
-  if (tls && !TakeTlsSlot()) return Refuse(pcb, "no TLS session slot free");
+  const TlsSlotId slot = tls ? TakeTlsSlot() : kNoTlsSlot;
+  if (tls && slot == kNoTlsSlot) return Refuse(pcb, "no TLS session slot free");
   TcpConnection* connection = NewSession(pcb);
   if (connection == nullptr) {
-    if (tls) TlsSessionGate::Leave(options_.tls_slots);
+    TlsSessionGate::Leave(slot);
     return Refuse(pcb, "all sessions busy");
   }
-  connection->tls_slot_ = tls;
+  connection->tls_slot_ = slot;
+  if (tls) TlsBindSession(slot, *options_.tls, pcb);
   PinPeer(InnerTcp(pcb));
   ++counters_.accepted;
   return TcpConnection::Outcome::kAlive;
@@ -253,7 +256,7 @@ TcpConnection::~TcpConnection() {
     DetachCallbacks(pcb_);
     altcp_abort(pcb_);
   }
-  if (tls_slot_) TlsSessionGate::Leave(listener_.options_.tls_slots);
+  TlsSessionGate::Leave(tls_slot_);
 }
 
 void TcpConnection::Attach(ConnectionEvents& events) {
@@ -630,7 +633,7 @@ void TcpConnection::StopTimer() {
 
 Result<TlsPeer> TcpConnection::TlsClient(FixedString<120>* why) const {
   if (listener_.options_.tls == nullptr || pcb_ == nullptr) return FailedPrecondition("not a TLS connection");
-  return TlsCheckPeer(*listener_.options_.tls, pcb_, why);
+  return TlsCheckPeer(*listener_.options_.tls, pcb_, tls_slot_, why);
 }
 
 bool TcpConnection::handshake_done() const {

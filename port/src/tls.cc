@@ -3,18 +3,25 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
+#include <iterator>
 
 #include "tls_internal.h"
 
+#include "pmu/port/lwip_port.h"
+
 #include "lwip/altcp_tls.h"
 #include "lwip/tcp.h"
+#include "mbedtls/bignum.h"
 #include "mbedtls/ctr_drbg.h"
+#include "mbedtls/ecp.h"
 #include "mbedtls/entropy.h"
 #include "mbedtls/error.h"
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/oid.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
+#include "mbedtls/sha256.h"
 #include "mbedtls/ssl_internal.h"
 
 namespace pmu::port {
@@ -29,28 +36,51 @@ UtcSecondsFn g_utc = nullptr;
 void* g_utc_context = nullptr;
 TlsDiagnostic g_diag = nullptr;
 void* g_diag_context = nullptr;
-std::size_t g_sessions = 0;
-std::size_t g_shared_sessions = 0;
 std::size_t g_session_limit = 3;
+
+// A TLS session slot: who holds it, and what its handshake learnt of the client.
+struct SessionSlot {
+  bool in_use;
+  bool shared;
+  bool has_certificate;
+  const TlsServer::State* server;
+  FixedString<64> client;  // the common name of the client's certificate
+};
+SessionSlot g_slots[TlsSessionGate::kCapacity];
 
 // PEM parsing wants the terminating NUL inside the length; one scratch buffer serves
 // every parse (main loop only).
-char g_pem[4097];
+char g_pem[kMaxPemBytes + 1];
 
 // The servers' mbedTLS objects: static, so the firmware holding a TlsServer needs no
 // mbedTLS type, and created once (lwIP must never free a configuration).
 constinit TlsServer::State g_servers[kMaxTlsServers]{};
 std::size_t g_servers_used = 0;
+// At most one identity per server; servers given the same texts share one.
+constinit TlsIdentity g_identities[kMaxTlsServers]{};
 static_assert(offsetof(TlsServer::State, conf) == 0, "altcp_tls reads the configuration at the object's start");
 
 class TlsReporter final : public StatsReporter {
  public:
   bool StatsLine(std::size_t index, ReportLine& t) const override {
-    if (index != 0) return false;
-    const TlsArenaStats a = GetTlsArenaStats();
-    t.Format("tls arena size=%u used=%u peak=%u blocks=%u sessions=%u/%u", static_cast<unsigned>(a.size),
-             static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak), static_cast<unsigned>(a.blocks),
-             static_cast<unsigned>(TlsSessionGate::active()), static_cast<unsigned>(TlsSessionGate::limit()));
+    if (index == 0) {
+      const TlsArenaStats a = GetTlsArenaStats();
+      t.Format("tls arena size=%u used=%u peak=%u blocks=%u peak_blocks=%u sessions=%u/%u",
+               static_cast<unsigned>(a.size), static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak),
+               static_cast<unsigned>(a.blocks), static_cast<unsigned>(a.peak_blocks),
+               static_cast<unsigned>(TlsSessionGate::active()), static_cast<unsigned>(TlsSessionGate::limit()));
+      return true;
+    }
+    if (index > g_servers_used) return false;
+    const TlsServer::State& st = g_servers[index - 1];
+    const HandshakeCost& h = st.handshakes;
+    t.Format("tls server %s handshakes=%lu handshake_cpu_ns last=%llu min=%llu mean=%llu max=%llu sent_bytes=%llu"
+             " send_cpu_ns=%llu",
+             st.tag, static_cast<unsigned long>(h.count), static_cast<unsigned long long>(h.last_ns),
+             static_cast<unsigned long long>(h.min_ns),
+             static_cast<unsigned long long>(h.count ? h.total_ns / h.count : 0),
+             static_cast<unsigned long long>(h.max_ns), static_cast<unsigned long long>(st.sent_bytes),
+             static_cast<unsigned long long>(st.send_ns));
     return true;
   }
 };
@@ -73,24 +103,37 @@ void Diagnose(const char* line) {
   if (g_diag != nullptr) g_diag(g_diag_context, line);
 }
 
+// mbedTLS found no room in the arena (an allocation failure of any of its modules; a
+// code may combine a high-level and a low-level one).
+bool OutOfArena(int rc) {
+  const int high = -((-rc) & 0xFF80), low = -((-rc) & 0x7F);
+  for (const int code : {MBEDTLS_ERR_SSL_ALLOC_FAILED, MBEDTLS_ERR_X509_ALLOC_FAILED, MBEDTLS_ERR_PK_ALLOC_FAILED,
+                         MBEDTLS_ERR_ECP_ALLOC_FAILED, MBEDTLS_ERR_MPI_ALLOC_FAILED}) {
+    if (rc == code || high == code || low == code) return true;
+  }
+  return false;
+}
+
 Status Fail(int rc, const char* what) {
   FixedString<200> line;
   line.Format("%s: %s", what, TlsErrorText(rc).c_str());
   Diagnose(line.c_str());
+  // Not the input's fault: say so rather than blame it.
+  if (OutOfArena(rc)) return ResourceExhausted("no room in the TLS arena");
   return InvalidArgument(what);
 }
 
 int ParseCertificate(mbedtls_x509_crt* crt, std::string_view pem) {
   std::size_t n = 0;
   const unsigned char* text = NulTerminatedPem(pem, &n);
-  if (text == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+  if (text == nullptr) return kPemTooLong;
   return mbedtls_x509_crt_parse(crt, text, n);
 }
 
 int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
   std::size_t n = 0;
   const unsigned char* text = NulTerminatedPem(pem, &n);
-  if (text == nullptr) return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+  if (text == nullptr) return kPemTooLong;
   const int rc = mbedtls_pk_parse_key(key, text, n, nullptr, 0);
   WipePemScratch();  // no copy of a private key stays behind
   return rc;
@@ -98,19 +141,169 @@ int ParseKey(mbedtls_pk_context* key, std::string_view pem) {
 
 int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
 
-// TLS 1.2 AEAD suites with ECDHE-ECDSA, the strongest first.
-const int kCipherSuites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    0,
-};
+// SHA-256 over texts, each with its length, so no two lists of texts run together.
+PemDigest DigestOf(std::initializer_list<std::string_view> texts) {
+  PemDigest d{};
+  mbedtls_sha256_context sha;
+  mbedtls_sha256_init(&sha);
+  mbedtls_sha256_starts_ret(&sha, 0);
+  for (const std::string_view t : texts) {
+    const std::uint32_t n = static_cast<std::uint32_t>(t.size());
+    mbedtls_sha256_update_ret(&sha, reinterpret_cast<const unsigned char*>(&n), sizeof(n));
+    mbedtls_sha256_update_ret(&sha, reinterpret_cast<const unsigned char*>(t.data()), t.size());
+  }
+  mbedtls_sha256_finish_ret(&sha, d.data());
+  mbedtls_sha256_free(&sha);
+  return d;
+}
 
-// Key exchange groups, in the device's order of preference (mbedTLS 2.28 would take the
-// strongest the client offers, P-384, at twice the cost for no practical gain here).
-const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
+// Parses a certificate and its key into pair `slot` of `id` and checks that they belong
+// together; `cert_what`, `key_what` and `pair_what` say what failed.
+Status ParsePair(TlsIdentity& id, std::size_t slot, std::string_view cert_pem, std::string_view key_pem,
+                 const char* cert_what, const char* key_what, const char* pair_what) {
+  mbedtls_x509_crt_free(&id.own_cert[slot]);
+  mbedtls_pk_free(&id.own_key[slot]);
+  mbedtls_x509_crt_init(&id.own_cert[slot]);
+  mbedtls_pk_init(&id.own_key[slot]);
+  id.own_texts[slot] = PemDigest{};
+  int rc = ParseCertificate(&id.own_cert[slot], cert_pem);
+  if (rc != 0) return Fail(rc, cert_what);
+  rc = ParseKey(&id.own_key[slot], key_pem);
+  if (rc != 0) return Fail(rc, key_what);
+  rc = mbedtls_pk_check_pair(&id.own_cert[slot].pk, &id.own_key[slot]);
+  if (rc != 0) return Fail(rc, pair_what);
+  id.own_texts[slot] = DigestOf({cert_pem, key_pem});
+  return Status::Ok();
+}
+
+// A server's mbedTLS configuration: versions, suite, group, identity, client checks.
+Status Configure(TlsServer::State& st, std::string_view ca_pem, std::string_view cert_pem,
+                 std::string_view key_pem, ClientAuth auth);
+
+void FreeIdentity(TlsIdentity& id) {
+  mbedtls_x509_crt_free(&id.ca);
+  for (std::size_t i = 0; i < 2; ++i) {
+    mbedtls_x509_crt_free(&id.own_cert[i]);
+    mbedtls_pk_free(&id.own_key[i]);
+  }
+  id = TlsIdentity{};
+}
+
+// The identity parsed from these texts: one a server already has, or a new one.
+Result<TlsIdentity*> IdentityFor(std::string_view ca_pem, std::string_view cert_pem, std::string_view key_pem) {
+  const PemDigest texts = DigestOf({ca_pem, cert_pem, key_pem});
+  TlsIdentity* free = nullptr;
+  for (TlsIdentity& id : g_identities) {
+    if (id.used && id.texts == texts) return &id;
+    if (!id.used && free == nullptr) free = &id;
+  }
+  if (free == nullptr) return ResourceExhausted("no TLS identity left (kMaxTlsServers)");
+  TlsIdentity& id = *free;
+  mbedtls_x509_crt_init(&id.ca);
+  for (std::size_t i = 0; i < 2; ++i) {
+    mbedtls_x509_crt_init(&id.own_cert[i]);
+    mbedtls_pk_init(&id.own_key[i]);
+  }
+  id.current = 0;
+  Status s = ParsePair(id, 0, cert_pem, key_pem, "device certificate", "device private key",
+                       "device key and certificate do not belong together");
+  // The trust anchor is kept for `cert info` and the CSR flow even without client auth.
+  if (s.ok() && !ca_pem.empty()) {
+    const int rc = ParseCertificate(&id.ca, ca_pem);
+    if (rc != 0) s = Fail(rc, "trust anchor");
+  }
+  if (!s.ok()) {
+    FreeIdentity(id);
+    return s;
+  }
+  id.texts = texts;
+  id.used = true;
+  return &id;
+}
+
+// The one suite of the TLS policy (docs/PROTOCOL.md).
+const int kCipherSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
+
+// The key exchange group of the TLS policy (docs/PROTOCOL.md).
+const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
+
+// ---- handshake and record cost ---------------------------------------------------------
+// mbedtls_ssl_handshake runs when a peer's records have arrived and returns when it needs
+// more, so the time inside it is the handshake's computation without the waits for the
+// peer. lwIP's altcp_tls makes that call; the link routes it through
+// __wrap_mbedtls_ssl_handshake below (port/CMakeLists.txt), which sums the calls of each
+// connection until its handshake ends. mbedtls_ssl_write is timed the same way.
+struct HandshakeClock {
+  const mbedtls_ssl_context* ssl;
+  std::uint64_t ns;
+};
+// One per session slot: every connection in its handshake holds one; an entry left by a
+// connection reset in its handshake is taken over by a later one.
+HandshakeClock g_clocks[TlsSessionGate::kCapacity];
+std::size_t g_next_clock = 0;
+
+HandshakeClock* StartClock(const mbedtls_ssl_context* ssl) {
+  HandshakeClock* slot = nullptr;
+  for (HandshakeClock& c : g_clocks) {
+    if (c.ssl == ssl || (slot == nullptr && c.ssl == nullptr)) slot = &c;
+  }
+  if (slot == nullptr) slot = &g_clocks[g_next_clock++ % std::size(g_clocks)];
+  *slot = HandshakeClock{ssl, 0};
+  return slot;
+}
+
+HandshakeClock* FindClock(const mbedtls_ssl_context* ssl) {
+  for (HandshakeClock& c : g_clocks) {
+    if (c.ssl == ssl) return &c;
+  }
+  return nullptr;
+}
+
+TlsServer::State* ServerOf(const mbedtls_ssl_context* ssl) {
+  for (std::size_t i = 0; i < g_servers_used; ++i) {
+    if (ssl->conf == &g_servers[i].conf) return &g_servers[i];
+  }
+  return nullptr;
+}
 
 }  // namespace
+
+void HandshakeCost::Add(std::uint64_t ns) {
+  if (count == 0 || ns < min_ns) min_ns = ns;
+  if (ns > max_ns) max_ns = ns;
+  last_ns = ns;
+  total_ns += ns;
+  ++count;
+}
+
+extern "C" int __real_mbedtls_ssl_handshake(mbedtls_ssl_context* ssl);
+extern "C" int __wrap_mbedtls_ssl_handshake(mbedtls_ssl_context* ssl) {
+  // A server's handshake begins in HELLO_REQUEST.
+  HandshakeClock* clock = ssl->state == MBEDTLS_SSL_HELLO_REQUEST ? StartClock(ssl) : FindClock(ssl);
+  const std::uint64_t start = LwipNowNs();
+  const int rc = __real_mbedtls_ssl_handshake(ssl);
+  if (clock == nullptr) return rc;
+  clock->ns += LwipNowNs() - start;
+  if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return rc;
+  if (rc == 0 && ssl->state == MBEDTLS_SSL_HANDSHAKE_OVER) {
+    if (TlsServer::State* st = ServerOf(ssl)) st->handshakes.Add(clock->ns);
+  }
+  clock->ssl = nullptr;
+  return rc;
+}
+
+extern "C" int __real_mbedtls_ssl_write(mbedtls_ssl_context* ssl, const unsigned char* data, std::size_t size);
+extern "C" int __wrap_mbedtls_ssl_write(mbedtls_ssl_context* ssl, const unsigned char* data, std::size_t size) {
+  const std::uint64_t start = LwipNowNs();
+  const int rc = __real_mbedtls_ssl_write(ssl, data, size);
+  if (rc > 0) {
+    if (TlsServer::State* st = ServerOf(ssl)) {
+      st->send_ns += LwipNowNs() - start;
+      st->sent_bytes += static_cast<std::uint64_t>(rc);
+    }
+  }
+  return rc;
+}
 
 const unsigned char* NulTerminatedPem(std::string_view pem, std::size_t* length_with_nul) {
   if (pem.size() >= sizeof(g_pem)) return nullptr;
@@ -150,31 +343,57 @@ Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic
   return Status::Ok();
 }
 
+// mbedTLS 2.28's allocator counts only what was asked for; each block also has a header
+// of eight words in the arena (memory_buffer_alloc.c, without MBEDTLS_MEMORY_BACKTRACE).
+// A handshake holds a few hundred blocks, so the headers are a third of its use.
+constexpr std::size_t kArenaHeaderBytes = 8 * sizeof(void*);
+
 TlsArenaStats GetTlsArenaStats() {
   TlsArenaStats s;
   s.size = sizeof(g_arena);
-  std::size_t blocks = 0, peak_blocks = 0;
-  mbedtls_memory_buffer_alloc_cur_get(&s.used, &blocks);
-  mbedtls_memory_buffer_alloc_max_get(&s.peak, &peak_blocks);
+  std::size_t used = 0, blocks = 0, peak = 0, peak_blocks = 0;
+  mbedtls_memory_buffer_alloc_cur_get(&used, &blocks);
+  mbedtls_memory_buffer_alloc_max_get(&peak, &peak_blocks);
+  s.used = used + blocks * kArenaHeaderBytes;
+  // The allocator's own figure (mbedtls_memory_buffer_alloc_status): the largest use and
+  // the most blocks, which need not have come at the same moment, so at most this much.
+  s.peak = peak + peak_blocks * kArenaHeaderBytes;
   s.blocks = blocks;
+  s.peak_blocks = peak_blocks;
   return s;
 }
 
 int TlsRandom(void*, unsigned char* out, std::size_t size) { return mbedtls_ctr_drbg_random(&g_drbg, out, size); }
 
-void TlsSessionGate::SetLimit(std::size_t limit) { g_session_limit = limit; }
-bool TlsSessionGate::TryEnter(TlsSlots slots) {
-  if (g_sessions >= g_session_limit) return false;
-  if (slots == TlsSlots::kShared && g_shared_sessions + 1 >= g_session_limit) return false;
-  ++g_sessions;
-  if (slots == TlsSlots::kShared) ++g_shared_sessions;
-  return true;
+void TlsSessionGate::SetLimit(std::size_t limit) { g_session_limit = limit < kCapacity ? limit : kCapacity; }
+
+TlsSlotId TlsSessionGate::TryEnter(TlsSlots slots) {
+  std::size_t active = 0, shared = 0;
+  TlsSlotId free = kNoTlsSlot;
+  for (std::size_t i = 0; i < kCapacity; ++i) {
+    if (g_slots[i].in_use) {
+      ++active;
+      if (g_slots[i].shared) ++shared;
+    } else if (free == kNoTlsSlot) {
+      free = static_cast<TlsSlotId>(i);
+    }
+  }
+  if (active >= g_session_limit || free == kNoTlsSlot) return kNoTlsSlot;
+  if (slots == TlsSlots::kShared && shared + 1 >= g_session_limit) return kNoTlsSlot;
+  g_slots[free] = SessionSlot{true, slots == TlsSlots::kShared, false, nullptr, {}};
+  return free;
 }
-void TlsSessionGate::Leave(TlsSlots slots) {
-  if (g_sessions > 0) --g_sessions;
-  if (slots == TlsSlots::kShared && g_shared_sessions > 0) --g_shared_sessions;
+
+void TlsSessionGate::Leave(TlsSlotId slot) {
+  if (slot < kCapacity) g_slots[slot] = SessionSlot{};
 }
-std::size_t TlsSessionGate::active() { return g_sessions; }
+
+std::size_t TlsSessionGate::active() {
+  std::size_t n = 0;
+  for (const SessionSlot& s : g_slots) n += s.in_use ? 1 : 0;
+  return n;
+}
+
 std::size_t TlsSessionGate::limit() { return g_session_limit; }
 
 const char* ClientAuthName(ClientAuth mode) {
@@ -191,18 +410,27 @@ Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::
   if (!g_ready) return FailedPrecondition("InitTls first");
   if (state_ != nullptr) return FailedPrecondition("TLS server already initialised (configs are created once)");
   if (g_servers_used == kMaxTlsServers) return ResourceExhausted("no TLS server left (kMaxTlsServers)");
-  State& st = g_servers[g_servers_used++];
-  state_ = &st;
-  auth_ = auth;
+  State& st = g_servers[g_servers_used];
   st.tag = tag;
   st.auth = auth;
   st.allowed = allowed_clients;
   mbedtls_ssl_config_init(&st.conf);
-  mbedtls_x509_crt_init(&st.ca);
-  for (std::size_t i = 0; i < 2; ++i) {
-    mbedtls_x509_crt_init(&st.own_cert[i]);
-    mbedtls_pk_init(&st.own_key[i]);
+  const Status s = Configure(st, ca_pem, cert_pem, key_pem, auth);
+  if (!s.ok()) {
+    // Nothing stays behind: the slot can be used again.
+    mbedtls_ssl_config_free(&st.conf);
+    st = State{};
+    return s;
   }
+  ++g_servers_used;
+  state_ = &st;
+  auth_ = auth;
+  return Status::Ok();
+}
+
+namespace {
+Status Configure(TlsServer::State& st, std::string_view ca_pem, std::string_view cert_pem,
+                 std::string_view key_pem, ClientAuth auth) {
 
   int rc = mbedtls_ssl_config_defaults(&st.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                        MBEDTLS_SSL_PRESET_DEFAULT);
@@ -213,13 +441,14 @@ Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::
   mbedtls_ssl_conf_curves(&st.conf, kCurves);
   mbedtls_ssl_conf_rng(&st.conf, mbedtls_ctr_drbg_random, &g_drbg);
 
-  rc = ParseCertificate(&st.own_cert[0], cert_pem);
-  if (rc != 0) return Fail(rc, "device certificate");
-  rc = ParseKey(&st.own_key[0], key_pem);
-  if (rc != 0) return Fail(rc, "device private key");
-  rc = mbedtls_pk_check_pair(&st.own_cert[0].pk, &st.own_key[0]);
-  if (rc != 0) return Fail(rc, "device key and certificate do not belong together");
-  rc = mbedtls_ssl_conf_own_cert(&st.conf, &st.own_cert[0], &st.own_key[0]);
+  if (auth != ClientAuth::kNone && ca_pem.empty()) {
+    return Fail(MBEDTLS_ERR_X509_INVALID_FORMAT, "trust anchor for client certificates");
+  }
+  Result<TlsIdentity*> identity = IdentityFor(ca_pem, cert_pem, key_pem);
+  if (!identity.ok()) return identity.status();
+  TlsIdentity& id = **identity;
+  st.identity = &id;
+  rc = mbedtls_ssl_conf_own_cert(&st.conf, &id.own_cert[id.current], &id.own_key[id.current]);
   if (rc != 0) return Fail(rc, "device certificate in the TLS configuration");
 
   switch (auth) {
@@ -228,44 +457,34 @@ Status TlsServer::Init(std::string_view ca_pem, std::string_view cert_pem, std::
       break;
     case ClientAuth::kOptional:
     case ClientAuth::kRequired:
-      rc = ParseCertificate(&st.ca, ca_pem);
-      if (rc != 0) return Fail(rc, "trust anchor for client certificates");
-      mbedtls_ssl_conf_ca_chain(&st.conf, &st.ca, nullptr);
+      mbedtls_ssl_conf_ca_chain(&st.conf, &id.ca, nullptr);
       mbedtls_ssl_conf_authmode(&st.conf, auth == ClientAuth::kRequired ? MBEDTLS_SSL_VERIFY_REQUIRED
                                                                          : MBEDTLS_SSL_VERIFY_OPTIONAL);
       mbedtls_ssl_conf_verify(&st.conf, &Verify, &st);
       break;
   }
-  // The trust anchor is kept for `cert info` and the CSR flow even without client auth.
-  if (auth == ClientAuth::kNone && !ca_pem.empty()) {
-    rc = ParseCertificate(&st.ca, ca_pem);
-    if (rc != 0) return Fail(rc, "trust anchor");
-  }
   st.allocator.alloc = altcp_tls_alloc;
   st.allocator.arg = reinterpret_cast<altcp_tls_config*>(&st.conf);
   return Status::Ok();
 }
+}  // namespace
 
 Status TlsServer::ReplaceIdentity(std::string_view cert_pem, std::string_view key_pem) {
   if (state_ == nullptr || state_->conf.key_cert == nullptr) return FailedPrecondition("TLS server not initialised");
   State& st = *state_;
-  const std::size_t next = 1 - st.current;
-  mbedtls_x509_crt_free(&st.own_cert[next]);
-  mbedtls_pk_free(&st.own_key[next]);
-  mbedtls_x509_crt_init(&st.own_cert[next]);
-  mbedtls_pk_init(&st.own_key[next]);
-  int rc = ParseCertificate(&st.own_cert[next], cert_pem);
-  if (rc != 0) return Fail(rc, "new device certificate");
-  rc = ParseKey(&st.own_key[next], key_pem);
-  if (rc != 0) return Fail(rc, "new device private key");
-  rc = mbedtls_pk_check_pair(&st.own_cert[next].pk, &st.own_key[next]);
-  if (rc != 0) return Fail(rc, "new certificate does not match the device key");
+  TlsIdentity& id = *st.identity;
+  // A server sharing the identity may have parsed these texts already.
+  if (id.own_texts[id.current] != DigestOf({cert_pem, key_pem})) {
+    const std::size_t next = 1 - id.current;
+    PMU_TRY(ParsePair(id, next, cert_pem, key_pem, "new device certificate", "new device private key",
+                      "new certificate does not match the device key"));
+    id.current = next;
+  }
   // mbedTLS has no call to replace an own certificate; the configuration's entry is
   // re-pointed. The previous pair stays valid until the next replacement, for any
   // handshake that already chose it.
-  st.conf.key_cert->cert = &st.own_cert[next];
-  st.conf.key_cert->key = &st.own_key[next];
-  st.current = next;
+  st.conf.key_cert->cert = &id.own_cert[id.current];
+  st.conf.key_cert->key = &id.own_key[id.current];
   return Status::Ok();
 }
 
@@ -292,7 +511,7 @@ bool TlsServer::State::Allowed(std::string_view common_name) const {
 namespace {
 int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
   auto* self = static_cast<const TlsServer::State*>(context);
-  if (depth != 0) return 0;
+  if (depth != 0 || self == nullptr) return 0;
   const FixedString<64> cn = CommonName(*crt);
   if (!self->Allowed(cn.view())) *flags |= MBEDTLS_X509_BADCERT_OTHER;
   if (*flags != 0) {
@@ -314,9 +533,30 @@ int Verify(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags
   return 0;
 }
 
+// A connection's own verification callback: the server's checks, and the client's name
+// kept in the connection's slot.
+int VerifySession(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+  auto* slot = static_cast<SessionSlot*>(context);
+  if (depth == 0) {
+    slot->has_certificate = true;
+    slot->client = CommonName(*crt);
+  }
+  return Verify(const_cast<TlsServer::State*>(slot->server), crt, depth, flags);
+}
+
 }  // namespace
 
-Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedString<120>* why_refused) {
+void TlsBindSession(TlsSlotId slot, const TlsServer& server, altcp_pcb* conn) {
+  auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
+  if (slot >= TlsSessionGate::kCapacity || ssl == nullptr) return;
+  SessionSlot& s = g_slots[slot];
+  s.server = server.state();
+  s.has_certificate = false;
+  s.client.clear();
+  mbedtls_ssl_set_verify(ssl, &VerifySession, &s);
+}
+
+Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, TlsSlotId slot, FixedString<120>* why_refused) {
   const TlsServer::State& st = *server.state();
   auto* ssl = static_cast<mbedtls_ssl_context*>(altcp_tls_context(conn));
   if (ssl == nullptr) return FailedPrecondition("not a TLS connection");
@@ -324,8 +564,8 @@ Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedStri
   peer.version = mbedtls_ssl_get_version(ssl);
   peer.ciphersuite = mbedtls_ssl_get_ciphersuite(ssl);
   if (st.auth == ClientAuth::kNone) return peer;
-  const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(ssl);
-  if (crt == nullptr) {
+  const SessionSlot* session = slot < TlsSessionGate::kCapacity ? &g_slots[slot] : nullptr;
+  if (session == nullptr || session->server != &st || !session->has_certificate) {
     if (st.auth == ClientAuth::kRequired) {
       why_refused->Append("no client certificate");
       return Status(StatusCode::kPermissionDenied, "no client certificate");
@@ -333,7 +573,7 @@ Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedStri
     return peer;  // optional: an anonymous client
   }
   peer.has_certificate = true;
-  peer.common_name = CommonName(*crt);
+  peer.common_name = session->client;
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl);
   if (flags != 0) {
     if ((flags & MBEDTLS_X509_BADCERT_OTHER) && !st.Allowed(peer.common_name.view())) {
@@ -350,6 +590,10 @@ Result<TlsPeer> TlsCheckPeer(const TlsServer& server, altcp_pcb* conn, FixedStri
 }
 
 std::size_t TlsMaxRecordLength() { return MBEDTLS_SSL_IN_CONTENT_LEN + 8 + 16; }
+
+// altcp_tls fails a write that does not fit one record, and a service writes at most
+// one segment's payload at once.
+static_assert(MBEDTLS_SSL_OUT_CONTENT_LEN >= kSegmentSize, "a service's write must fit one TLS record");
 
 bool TlsHandshakeDone(altcp_pcb* conn) {
   if (conn == nullptr || conn->inner_conn == nullptr) return true;  // plain TCP
@@ -413,6 +657,11 @@ FixedString<24> FormatX509Time(const mbedtls_x509_time& t) {
 }
 
 FixedString<120> TlsErrorText(int code) {
+  if (code == kPemTooLong) {
+    FixedString<120> text;
+    text.Format("PEM text longer than %u bytes", static_cast<unsigned>(kMaxPemBytes));
+    return text;
+  }
 #if defined(MBEDTLS_ERROR_C)
   char buf[121];
   mbedtls_strerror(code, buf, sizeof(buf));
@@ -439,11 +688,16 @@ FixedString<120> TlsErrorText(int code) {
       {MBEDTLS_ERR_X509_INVALID_FORMAT, "X509 - The CRT/CRL/CSR format is invalid"},
       {MBEDTLS_ERR_PK_KEY_INVALID_FORMAT, "PK - Invalid key tag or value"},
       {MBEDTLS_ERR_PK_TYPE_MISMATCH, "PK - Type mismatch"},
+      {MBEDTLS_ERR_X509_ALLOC_FAILED, "X509 - Allocation of memory failed"},
+      {MBEDTLS_ERR_PK_ALLOC_FAILED, "PK - Memory allocation failed"},
+      {MBEDTLS_ERR_ECP_ALLOC_FAILED, "ECP - Memory allocation failed"},
+      {MBEDTLS_ERR_MPI_ALLOC_FAILED, "BIGNUM - Memory allocation failed"},
   };
   FixedString<120> text;
-  const int high = code < 0 ? -((-code) & 0xFF80) : code;  // SSL, X509, PK: the high part
+  const int high = code < 0 ? -((-code) & 0xFF80) : code;  // SSL, X509, PK, ECP: the high part
+  const int low = code < 0 ? -((-code) & 0x7F) : code;     // BIGNUM: the low part
   for (const Known& k : kKnown) {
-    if (k.code == high || k.code == code) {
+    if (k.code == high || k.code == code || k.code == low) {
       text.Format("%s (-0x%04X)", k.text, static_cast<unsigned>(-code));
       return text;
     }

@@ -46,7 +46,7 @@ Status MakeKeyAndCsr(std::string_view common_name, std::span<char> key_pem, std:
 Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_view key_pem,
                                          FixedString<160>* why) const {
   if (state_ == nullptr) return FailedPrecondition("TLS server not initialised");
-  const mbedtls_x509_crt& trust_anchor = state_->ca;
+  const mbedtls_x509_crt& trust_anchor = state_->trust_anchor();
   mbedtls_x509_crt crt;
   mbedtls_x509_crt_init(&crt);
   mbedtls_pk_context key;
@@ -54,7 +54,7 @@ Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_
   Status result = Status::Ok();
   std::size_t n = 0;
   const unsigned char* text = NulTerminatedPem(cert_pem, &n);
-  int rc = text ? mbedtls_x509_crt_parse(&crt, text, n) : MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+  int rc = text ? mbedtls_x509_crt_parse(&crt, text, n) : kPemTooLong;
   if (rc != 0) {
     why->Format("not a PEM certificate: %s", TlsErrorText(rc).c_str());
     result = InvalidArgument("bad certificate");
@@ -79,7 +79,7 @@ Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_
   }
   if (result.ok()) {
     text = NulTerminatedPem(key_pem, &n);
-    rc = text ? mbedtls_pk_parse_key(&key, text, n, nullptr, 0) : MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+    rc = text ? mbedtls_pk_parse_key(&key, text, n, nullptr, 0) : kPemTooLong;
     WipePemScratch();
     if (rc != 0 || mbedtls_pk_check_pair(&crt.pk, &key) != 0) {
       why->Append("the certificate is not for the key made by 'cert csr'");
@@ -93,7 +93,7 @@ Status TlsServer::CheckCertificateForKey(std::string_view cert_pem, std::string_
 
 bool TlsServer::CertificateLine(Which which, std::size_t index, CertificateText* line) const {
   if (state_ == nullptr) return false;
-  const mbedtls_x509_crt& crt = which == Which::kOwn ? state_->certificate() : state_->ca;
+  const mbedtls_x509_crt& crt = which == Which::kOwn ? state_->certificate() : state_->trust_anchor();
   char buf[200];
   switch (index) {
     case 0:

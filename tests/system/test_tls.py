@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The TLS command service (5007) with independent peers: pdc (OpenSSL), Python's ssl
-(CERT_REQUIRED, hostname checking), openssl s_client. TLS 1.2 with an AEAD suite;
-no CBC suite, no TLS 1.0/1.1, no renegotiation, no compression; CMD_time; and a
+(CERT_REQUIRED, hostname checking), openssl s_client. TLS 1.2 with its one suite,
+ECDHE-ECDSA-AES128-GCM-SHA256 on P-256; no other suite or group, no TLS 1.0/1.1, no
+renegotiation, no compression; CMD_time; and a
 capture shows the handshake and none of the plaintext. Run with --pki and --pcap."""
 import datetime
 import ssl
@@ -11,7 +12,6 @@ import time
 from pmutest import *
 
 WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()
-AEAD = ("GCM", "CHACHA20")
 
 
 def s_client(fam, *args, stdin=b""):
@@ -30,7 +30,7 @@ def main():
     summary, lines = pdc_json("tls", flag, HOST, "CMD_short:0")
     check(lines == [f"This is PMU data {i}" for i in range(1, 11)], f"pdc tls CMD_short:0 printed {lines}")
     check(summary["tls_version"] == "TLSv1.2", f"negotiated {summary['tls_version']}")
-    check(any(a in summary["cipher"] for a in AEAD) and "ECDHE-ECDSA" in summary["cipher"], f"cipher {summary['cipher']}")
+    check(summary["cipher"] == "ECDHE-ECDSA-AES128-GCM-SHA256", f"cipher {summary['cipher']}")
     check("CN=pmu1" in summary["device_subject"] and summary["device_not_after"] > "2027",
           f"device certificate {summary['device_subject']} until {summary['device_not_after']}")
     pdc_json("tls", flag, address(fam), "CMD_short:0")  # the IP address is in the certificate too
@@ -53,11 +53,18 @@ def main():
     rc, out = s_client(fam, "-tls1_2")
     check(rc == 0 and "Verification: OK" in out and re.search(r"Protocol\s*:\s*TLSv1\.2", out),
           f"s_client handshake:\n{out[-800:]}")
-    check(re.search(r"Cipher is ECDHE-ECDSA-(AES\d+-GCM|CHACHA20-POLY1305)", out), f"s_client cipher:\n{out[-800:]}")
+    check("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" in out and "Server Temp Key: ECDH, prime256v1" in out,
+          f"s_client cipher and group:\n{out[-800:]}")
     check("Compression: NONE" in out, "compression offered")
     # ... and cannot get anything weaker.
     rc, out = s_client(fam, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA:AES128-SHA")
     check(rc != 0 and "alert handshake failure" in out, f"a CBC suite was negotiated:\n{out[-600:]}")
+    # One suite, one group (docs/PROTOCOL.md, "TLS policy"): the other AEAD suites and
+    # the other curves are not in the device.
+    rc, out = s_client(fam, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305")
+    check(rc != 0 and "alert handshake failure" in out, f"a suite outside the policy was negotiated:\n{out[-600:]}")
+    rc, out = s_client(fam, "-tls1_2", "-curves", "X25519:P-384")
+    check(rc != 0 and "alert handshake failure" in out, f"a group other than P-256 was used:\n{out[-600:]}")
     for proto in ("-tls1", "-tls1_1"):
         rc, out = s_client(fam, proto, "-cipher", "DEFAULT:@SECLEVEL=0")
         check(rc != 0 and "alert protocol version" in out, f"{proto} was negotiated:\n{out[-600:]}")
@@ -105,6 +112,21 @@ def main():
         time.sleep(0.2)
     check(peak < arena_size, f"arena peak {peak} of {arena_size}")
     print(f"TLS arena: {arena_idle} bytes idle, peak {peak} of {arena_size} with three sessions")
+
+    # Each completed handshake's computation is counted, per server: the console's
+    # (mutual TLS) costs more than a command session's (server authentication only);
+    # and so is the sending of application data (CMD_floodme:100000 above, and more).
+    since = log_size()
+    request_stats()
+    wait_log(r"stats: end of report", since)
+    cost = {m.group(1): [int(x) for x in m.groups()[1:]] for m in log_lines(
+        r"stats: tls server (\S+) handshakes=(\d+) handshake_cpu_ns last=(\d+) min=(\d+) mean=(\d+) max=(\d+)"
+        r" sent_bytes=(\d+) send_cpu_ns=(\d+)", since)}
+    check(set(cost) == {"tls-cmd", "console"}, f"TLS server cost lines: {cost}")
+    count, _, low, mean, high, sent, send_ns = cost["tls-cmd"]
+    check(count >= 8 and 0 < low <= mean <= high, f"tls-cmd handshake cost {cost['tls-cmd']}")
+    check(sent > 100000 and send_ns > 0, f"tls-cmd sending cost {cost['tls-cmd']}")
+    check(cost["console"][0] == 1 and cost["console"][3] > low, f"console handshake cost {cost['console']}")
 
     # The capture: TLS 1.2 handshake on 5007, application data, and no plaintext.
     deadline = time.monotonic() + 10

@@ -38,9 +38,9 @@ std::size_t SendRoom(altcp_pcb* pcb, bool bulk) {
   return room < free_heap ? room : free_heap;
 }
 
-unsigned LwipNowMs() {
-  return g_clock ? static_cast<unsigned>(g_clock->MonotonicNs() / 1'000'000u) : 0u;
-}
+unsigned LwipNowMs() { return static_cast<unsigned>(LwipNowNs() / 1'000'000u); }
+
+std::uint64_t LwipNowNs() { return g_clock ? g_clock->MonotonicNs() : 0u; }
 
 }  // namespace pmu::port
 

@@ -43,6 +43,10 @@ enum class TlsSlots : std::uint8_t {
   kReserved,  // any free slot: one always stays for it (the operator console)
 };
 
+// A TLS session slot (port/tls.h's TlsSessionGate), or none.
+using TlsSlotId = std::uint8_t;
+inline constexpr TlsSlotId kNoTlsSlot = 0xFF;
+
 // The size of one TCP segment's payload: a service writes at most this much at once.
 inline constexpr std::size_t kSegmentSize = 1460;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "lwip/altcp.h"
 #include "lwip/opt.h"
@@ -21,6 +22,8 @@ Status BindLwip(const hal::Clock& clock, hal::Entropy& entropy, DiagnosticHandle
 
 // Milliseconds of the monotonic clock, as lwIP sees them (sys_now).
 unsigned LwipNowMs();
+// Nanoseconds of the same clock (0 before BindLwip).
+std::uint64_t LwipNowNs();
 
 // Bytes a service may queue on `pcb` now: its send buffer room, and for a bulk answer
 // (CMD_floodme, a large echo) never into the last quarter of the lwIP heap. Every

@@ -148,7 +148,7 @@ class TcpConnection final : public Connection {
   bool close_notify_sent_ = false;
   bool ended_ = false;              // the PCB is gone; destroyed at Settle
   bool timer_armed_ = false;
-  bool tls_slot_ = false;
+  TlsSlotId tls_slot_ = kNoTlsSlot;
   PeerText peer_;
   proto::TlsRecordScanner records_;
 };
@@ -197,7 +197,7 @@ class TcpListenerBase {
   friend struct TcpCallbacks;
   TcpConnection::Outcome Accept(altcp_pcb* pcb);
   TcpConnection::Outcome Refuse(altcp_pcb* pcb, const char* why);
-  bool TakeTlsSlot();
+  TlsSlotId TakeTlsSlot();
 
   ListenOptions options_;
   TcpBudget budget_;

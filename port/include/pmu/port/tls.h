@@ -35,11 +35,16 @@ inline constexpr std::size_t kTlsArenaBytes = PMU_TLS_ARENA_BYTES;
 // TLS servers a device can have: the TLS command service and the operator console.
 inline constexpr std::size_t kMaxTlsServers = 2;
 
+// The longest PEM text the TLS servers parse (a certificate chain of two or three P-256
+// certificates, a trust anchor, a key); a longer one is refused with an error saying so.
+inline constexpr std::size_t kMaxPemBytes = 2048;
+
 struct TlsArenaStats {
   std::size_t size = 0;
-  std::size_t used = 0;    // bytes in use now (with the allocator's headers)
-  std::size_t peak = 0;    // high-water mark since boot
-  std::size_t blocks = 0;  // allocations alive now
+  std::size_t used = 0;         // bytes in use now, the allocator's headers included
+  std::size_t peak = 0;         // high-water mark since boot, headers included (an upper bound)
+  std::size_t blocks = 0;       // allocations alive now
+  std::size_t peak_blocks = 0;  // the most at once since boot
 };
 
 using TlsDiagnostic = void (*)(void* context, const char* line);
@@ -62,13 +67,19 @@ const StatsReporter& TlsReport();
 
 // Sessions share the arena: at most `limit` TLS sessions at once over every TLS
 // service, of which kShared users hold at most limit - 1, so anonymous clients of the
-// TLS command service can never take the operator's last slot. A connection asks
-// at its accept and leaves when it ends.
+// TLS command service can never take the operator's last slot. A connection takes a
+// slot at its accept and gives it back when it ends. The slot also keeps the name on
+// the client's certificate, which the handshake reads: mbedTLS keeps no client
+// certificate past its verification (that saves 2 KiB of the arena per session).
 class TlsSessionGate {
  public:
+  // More than any configuration asks for (tls.max_sessions); SetLimit clamps to it.
+  static constexpr std::size_t kCapacity = 4;
+
   static void SetLimit(std::size_t limit);
-  static bool TryEnter(TlsSlots slots);
-  static void Leave(TlsSlots slots);
+  // A free slot, or kNoTlsSlot.
+  static TlsSlotId TryEnter(TlsSlots slots);
+  static void Leave(TlsSlotId slot);
   static std::size_t active();
   static std::size_t limit();
 };
