@@ -1,24 +1,31 @@
 #include "pmu/firmware/config_store.h"
 
+#include <cstdio>
+
 #include "pmu/base/fixed_string.h"
 #include "pmu/firmware/storage_records.h"
+#include "pmu/firmware/text_scratch.h"
 
 namespace pmu::firmware {
 
 Status SaveConfig(hal::Storage& storage, const DeviceConfig& config, std::size_t* bytes) {
   if (const ConfigError e = ValidateConfig(config); !e.ok()) return InvalidArgument(e.reason);
-  // Static, not on the stack: the console calls this under the TLS stack, and the
-  // board's main stack is 8 KiB (main loop only, so never re-entered).
-  static FixedString<4000> text;
-  text.clear();
+  // Not on the stack: the console calls this under the TLS stack, and the board's main
+  // stack is small.
+  TextScratch scratch;
+  const std::span<char> text = scratch.bytes().first(StorageRecordCapacity(StorageRecord::kConfig));
+  std::size_t used = 0;
   for (std::size_t i = 0; i < ConfigKeyCount(); ++i) {
     ConfigValueText v;
     ConfigValueAt(config, i, v, /*reveal_secrets=*/true);
-    text.Format("%s = %s\n", ConfigKeyName(i), v.c_str());
+    const int n = std::snprintf(text.data() + used, text.size() - used, "%s = %s\n", ConfigKeyName(i), v.c_str());
+    if (n < 0 || static_cast<std::size_t>(n) >= text.size() - used) {
+      return ResourceExhausted("configuration text too long for its storage slot");
+    }
+    used += static_cast<std::size_t>(n);
   }
-  if (text.truncated()) return ResourceExhausted("configuration text too long for its storage slot");
-  *bytes = text.size();
-  return WriteRecord(storage, StorageRecord::kConfig, AsBytes(text.view()));
+  *bytes = used;
+  return WriteRecord(storage, StorageRecord::kConfig, AsBytes(std::string_view(text.data(), used)));
 }
 
 Result<std::string_view> ReadSavedConfig(hal::Storage& storage, std::span<char> buffer) {
