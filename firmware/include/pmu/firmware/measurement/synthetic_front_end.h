@@ -5,9 +5,9 @@
 //
 // Phases are 64-bit fractions of a turn (exact wrap-around, harmonics by integer
 // multiplication); the cosine comes from a 1024-entry Q30 table with linear
-// interpolation (error below 5e-6 of full scale). Each sample is synthesised once
-// (a cache of the newest 1024 serves overlapping windows); its deviation phase and
-// modulation are computed in double, which on a Cortex-M3 costs tens of microseconds
+// interpolation (error below 5e-6 of full scale). Each sample is synthesised when it
+// is read (the measurement keeps the samples that overlapping windows share, so it
+// reads each once); its deviation phase and modulation are computed in double, which on a Cortex-M3 costs tens of microseconds
 // per sample: acceptable for a simulation stand-in, replaced there by the ADC driver. The waveform is
 // deterministic given the configuration, its start sample and the noise seed, so the
 // accuracy tests can compare with the analytic truth (TruePhasor).
@@ -58,8 +58,6 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   double DeviationTurns(double t) const;
   double FrequencyAt(double t_s) const;
 
-  static constexpr std::size_t kCacheSize = 1024;  // samples: the longest window fits
-
   WaveformConfig config_;
   std::uint32_t nominal_hz_ = 60;
   std::int64_t start_ = 0;
@@ -68,10 +66,6 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   float scale_[hal::kAnalogChannels] = {};
   std::int64_t step_sample_ = -1;  // relative to the start; -1: no step
   std::uint64_t step_turns_ = 0;
-  // Samples [cache_begin_, cache_end_) are held at index (sample mod kCacheSize).
-  hal::AnalogSample cache_[kCacheSize];
-  std::int64_t cache_begin_ = 0;
-  std::int64_t cache_end_ = 0;
 };
 
 }  // namespace pmu::firmware
