@@ -36,8 +36,9 @@
 
 namespace pmu::firmware {
 
-inline constexpr std::size_t kMaxC37Sessions = 4;
-inline constexpr std::size_t kMaxUdpSubscribers = 4;
+// PDCs subscribed over UDP at once (kMaxC37Sessions, over TCP: measurement_config.h):
+// the target's, a board's profile.
+inline constexpr std::size_t kMaxUdpSubscribers = PMU_MAX_C37_SUBSCRIBERS;
 
 struct C37Counters {
   std::uint32_t accepted = 0;

@@ -1,0 +1,47 @@
+/* Profile "complete": every service the issue names (sink, echo, command, clock reset
+ * with Fernet, bulletins, WebSocket, the TLS command service, the mutual-TLS console,
+ * C37.118.2 over TCP and UDP with the estimator and the synthetic front end) on a part
+ * with 256 KiB of flash and 128 KiB of RAM. Not COMTRADE or scenario playback: it
+ * needs a RAM pool of its own for the resampled record (profile "lab").
+ *
+ * Every limit is the most the configuration keys may ask for (they may only lower it);
+ * pools and heap are sized for all of them in use at once (docs/BOARD.md, "Profiles",
+ * gives the reasons, bench/footprint.sh the measured peaks). */
+#ifndef PMU_PROFILE_H
+#define PMU_PROFILE_H
+
+#define PMU_PROFILE_NAME "complete"
+
+/* Services a profile may leave out (cmake/PmuProfile.cmake reads these lines). */
+#define PMU_WITH_BULLETIN  1
+#define PMU_WITH_WEBSOCKET 1
+#define PMU_WITH_PLAYBACK  0
+
+/* Sessions at once, per service */
+#define PMU_MAX_ECHO_SESSIONS      4
+#define PMU_MAX_COMMAND_SESSIONS   4
+#define PMU_MAX_WEBSOCKET_SESSIONS 2
+#define PMU_MAX_TLS_SESSIONS       3   /* TLS command service and console together */
+#define PMU_MAX_CONSOLE_SESSIONS   2
+#define PMU_MAX_C37_SESSIONS       4   /* PDCs over TCP */
+#define PMU_MAX_C37_SUBSCRIBERS    4   /* PDCs over UDP */
+#define PMU_RESET_ID_CACHE         16  /* identified reset requests remembered */
+
+/* lwIP */
+#define PMU_LWIP_MEM_SIZE       32768
+#define PMU_LWIP_PBUF_POOL_SIZE 10
+#define PMU_LWIP_TCP_PCBS       44    /* every listener's budget (sessions + 4): 42, and TIME_WAIT */
+#define PMU_LWIP_TCP_SEGS       64
+#define PMU_LWIP_SND_BUF_MSS    4
+#define PMU_LWIP_APP_TIMEOUTS   32
+
+/* mbedTLS's arena */
+#define PMU_TLS_ARENA_BYTES     (56 * 1024)
+
+/* The device log's RAM ring */
+#define PMU_LOG_RING_RECORDS    16
+
+/* The main stack (the linker script's .stack) */
+#define PMU_STACK_BYTES         8192
+
+#endif
