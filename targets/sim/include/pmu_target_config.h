@@ -24,11 +24,13 @@
 
 /* lwIP */
 #define PMU_LWIP_MEM_SIZE       (64 * 1024)
-#define PMU_LWIP_PBUF_POOL_SIZE 32
+#define PMU_LWIP_PBUF_POOL_SIZE (2 * PMU_MAX_ECHO_SESSIONS * 2) /* received frames: half for reception, half for
+                                         the windows (2 segments) echo sessions may hold */
 #define PMU_LWIP_TCP_PCBS       64
 #define PMU_LWIP_TCP_SEGS       128
 #define PMU_LWIP_SND_BUF_MSS    16    /* send buffer per connection, in segments */
 #define PMU_LWIP_APP_TIMEOUTS   32    /* one per service session, see firmware/services */
+#define PMU_LWIP_TCP_OVERSIZE   1460   /* a whole segment: small writes share one pbuf */
 
 /* mbedTLS's arena: three TLS sessions in their handshakes at once (docs/PROTOCOL.md) */
 #define PMU_TLS_ARENA_BYTES     (56 * 1024)

@@ -25,11 +25,13 @@
 
 /* lwIP */
 #define PMU_LWIP_MEM_SIZE       16384
-#define PMU_LWIP_PBUF_POOL_SIZE 6
+#define PMU_LWIP_PBUF_POOL_SIZE (2 * PMU_MAX_ECHO_SESSIONS * 2) /* received frames: half for reception, half for
+                                         the windows (2 segments) echo sessions may hold */
 #define PMU_LWIP_TCP_PCBS       30    /* every listener's budget (sessions + 4): 28, and TIME_WAIT */
 #define PMU_LWIP_TCP_SEGS       32
 #define PMU_LWIP_SND_BUF_MSS    4
 #define PMU_LWIP_APP_TIMEOUTS   16
+#define PMU_LWIP_TCP_OVERSIZE   0      /* a small write costs its own size, not a segment */
 
 /* mbedTLS's arena */
 #define PMU_TLS_ARENA_BYTES     (56 * 1024)

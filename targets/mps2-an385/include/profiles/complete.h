@@ -18,22 +18,24 @@
 #define PMU_WITH_PLAYBACK  0
 
 /* Sessions at once, per service */
-#define PMU_MAX_ECHO_SESSIONS      4
+#define PMU_MAX_ECHO_SESSIONS      2
 #define PMU_MAX_COMMAND_SESSIONS   4
 #define PMU_MAX_WEBSOCKET_SESSIONS 2
 #define PMU_MAX_TLS_SESSIONS       3   /* TLS command service and console together */
-#define PMU_MAX_CONSOLE_SESSIONS   2
+#define PMU_MAX_CONSOLE_SESSIONS   1   /* the TLS session tls.max_sessions keeps for it */
 #define PMU_MAX_C37_SESSIONS       4   /* PDCs over TCP */
 #define PMU_MAX_C37_SUBSCRIBERS    4   /* PDCs over UDP */
 #define PMU_RESET_ID_CACHE         16  /* identified reset requests remembered */
 
 /* lwIP */
-#define PMU_LWIP_MEM_SIZE       32768
-#define PMU_LWIP_PBUF_POOL_SIZE 10
-#define PMU_LWIP_TCP_PCBS       44    /* every listener's budget (sessions + 4): 42, and TIME_WAIT */
+#define PMU_LWIP_MEM_SIZE       24576
+#define PMU_LWIP_PBUF_POOL_SIZE (2 * PMU_MAX_ECHO_SESSIONS * 2) /* received frames: half for reception, half for
+                                         the windows (2 segments) echo sessions may hold */
+#define PMU_LWIP_TCP_PCBS       40    /* every listener's budget (sessions + 4): 39, and TIME_WAIT */
 #define PMU_LWIP_TCP_SEGS       64
 #define PMU_LWIP_SND_BUF_MSS    4
 #define PMU_LWIP_APP_TIMEOUTS   32
+#define PMU_LWIP_TCP_OVERSIZE   0      /* a small write costs its own size, not a segment */
 
 /* mbedTLS's arena */
 #define PMU_TLS_ARENA_BYTES     (56 * 1024)
