@@ -402,7 +402,7 @@ FixedString<240> DescribeConfigError(const ConfigError& e) {
     text.Format("%s: %s", e.key, e.reason);
   } else {
     text.Format("%s = '%.*s': %s", e.key, n, e.input.data(), e.reason);
-    const char* help = ConfigKeyHelp(e.key);
+    const char* help = IsLeftOutReason(e.reason) ? nullptr : ConfigKeyHelp(e.key);
     if (help != nullptr && std::string_view(e.reason).find(help) == std::string_view::npos) {
       text.Format(" (expected %s)", help);
     }

@@ -31,6 +31,13 @@ const char* OptionalServiceName(OptionalService s) { return kNames[static_cast<u
 
 const char* LeftOutReason(OptionalService s) { return kLeftOut[static_cast<unsigned>(s)]; }
 
+bool IsLeftOutReason(const char* reason) {
+  for (const char* r : kLeftOut) {
+    if (reason == r) return true;
+  }
+  return false;
+}
+
 bool ServiceOfKey(std::string_view key, OptionalService* service) {
   for (const KeyPrefix& p : kPrefixes) {
     if (key.substr(0, p.prefix.size()) == p.prefix) {

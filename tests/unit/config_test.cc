@@ -185,6 +185,10 @@ TEST(ConfigProfile, KeysOfServicesLeftOutSayWhichAndNameTheProfile) {
   for (const char* key : {"echo.port", "c37.rate", "analog.source", "wsx", "tls.port"}) {
     EXPECT_EQ(KeyLeftOut(key, 0), nullptr) << key;
   }
+  // The error says why, without the key's help: no value would do.
+  const ConfigError refused{"ws.port", KeyLeftOut("ws.port", 0), 0, "5006"};
+  EXPECT_EQ(std::string(DescribeConfigError(refused).c_str()),
+            std::string("ws.port = '5006': ") + KeyLeftOut("ws.port", 0));
   // Only the services missing count.
   EXPECT_EQ(KeyLeftOut("ws.port", ServiceBit(OptionalService::kWebSocket)), nullptr);
   EXPECT_NE(KeyLeftOut("bulletin.port", ServiceBit(OptionalService::kWebSocket)), nullptr);

@@ -34,6 +34,9 @@ const char* OptionalServiceName(OptionalService s);
 // "is for the WebSocket service, which profile 'compact' leaves out of this image".
 const char* LeftOutReason(OptionalService s);
 
+// Whether `reason` is one of LeftOutReason's (no value of the key helps then).
+bool IsLeftOutReason(const char* reason);
+
 // The optional service the configuration key `key` belongs to (by its prefix:
 // bulletin.*, ws.*, comtrade.*, scenario.*); false for the others.
 bool ServiceOfKey(std::string_view key, OptionalService* service);

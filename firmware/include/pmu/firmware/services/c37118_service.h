@@ -49,6 +49,7 @@ struct C37Counters {
   std::uint32_t udp_commands = 0;
   std::uint32_t udp_refused = 0;      // data on with every subscriber slot taken
   std::uint32_t udp_expired = 0;      // subscriptions whose lease ran out
+  std::uint32_t udp_peak = 0;         // most UDP subscribers at once
   std::uint64_t data_frames = 0;      // data frames sent (per destination)
   std::uint64_t data_dropped = 0;     // not sent, for one of the reasons below
   std::uint64_t dropped_queue = 0;    // TCP: kMaxQueuedDataFrames already wait for the PDC
