@@ -494,8 +494,9 @@ const char* ConfigKeyName(std::size_t index) { return RawKeyName(RawIndex(index)
 
 bool IsSecretConfigKey(std::string_view key) { return key == "reset.fernet_key"; }
 
-void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets) {
-  const std::size_t raw = RawIndex(index);
+namespace {
+
+void RawValueAt(const DeviceConfig& config, std::size_t raw, ConfigValueText& out, bool reveal_secrets) {
   if (raw >= RawKeyCount()) return;
   if (raw >= kDeviceKeyCount) {
     config_detail::MeasurementValueAt(config, raw - kDeviceKeyCount, out);
@@ -508,12 +509,20 @@ void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueTex
   }
 }
 
+}  // namespace
+
+void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets) {
+  RawValueAt(config, RawIndex(index), out, reveal_secrets);
+}
+
 void ForEachConfigValue(const DeviceConfig& config,
                         void (*fn)(void* context, const char* key, std::string_view value), void* context) {
-  for (std::size_t i = 0; i < ConfigKeyCount(); ++i) {
+  for (std::size_t raw = 0; raw < RawKeyCount(); ++raw) {
+    const char* name = RawKeyName(raw);
+    if (KeyLeftOut(name) != nullptr) continue;
     ConfigValueText text;
-    ConfigValueAt(config, i, text, /*reveal_secrets=*/true);
-    fn(context, ConfigKeyName(i), text.view());
+    RawValueAt(config, raw, text, /*reveal_secrets=*/true);
+    fn(context, name, text.view());
   }
 }
 

@@ -13,19 +13,30 @@ Status SaveConfig(hal::Storage& storage, const DeviceConfig& config, std::size_t
   // Not on the stack: the console calls this under the TLS stack, and the board's main
   // stack is small.
   TextScratch scratch;
-  const std::span<char> text = scratch.bytes().first(StorageRecordCapacity(StorageRecord::kConfig));
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < ConfigKeyCount(); ++i) {
-    ConfigValueText v;
-    ConfigValueAt(config, i, v, /*reveal_secrets=*/true);
-    const int n = std::snprintf(text.data() + used, text.size() - used, "%s = %s\n", ConfigKeyName(i), v.c_str());
-    if (n < 0 || static_cast<std::size_t>(n) >= text.size() - used) {
-      return ResourceExhausted("configuration text too long for its storage slot");
-    }
-    used += static_cast<std::size_t>(n);
-  }
+  struct Text {
+    std::span<char> buffer;
+    std::size_t used = 0;
+    bool overflow = false;
+  } text{scratch.bytes().first(StorageRecordCapacity(StorageRecord::kConfig))};
+  ForEachConfigValue(
+      config,
+      [](void* context, const char* key, std::string_view value) {
+        auto& t = *static_cast<Text*>(context);
+        if (t.overflow) return;  // a text without one of the keys must not be saved
+        const std::size_t room = t.buffer.size() - t.used;
+        const int n = std::snprintf(t.buffer.data() + t.used, room, "%s = %.*s\n", key, static_cast<int>(value.size()),
+                                    value.data());
+        if (n < 0 || static_cast<std::size_t>(n) >= room) {
+          t.overflow = true;
+        } else {
+          t.used += static_cast<std::size_t>(n);
+        }
+      },
+      &text);
+  if (text.overflow) return ResourceExhausted("configuration text too long for its storage slot");
+  const std::size_t used = text.used;
   *bytes = used;
-  return WriteRecord(storage, StorageRecord::kConfig, AsBytes(std::string_view(text.data(), used)));
+  return WriteRecord(storage, StorageRecord::kConfig, AsBytes(std::string_view(text.buffer.data(), used)));
 }
 
 Result<std::string_view> ReadSavedConfig(hal::Storage& storage, std::span<char> buffer) {
