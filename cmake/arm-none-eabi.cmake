@@ -8,6 +8,11 @@
 #   -ffunction-sections -fdata-sections with --gc-sections: unused code drops out
 #   -fno-exceptions -fno-rtti   also for C++ code outside pmu_firmware_code()
 #   --specs=nano.specs          newlib-nano: small printf family, no locale tables
+#   link-time optimisation      (CMAKE_INTERPROCEDURAL_OPTIMIZATION: -flto and gcc-ar)
+#                               inlines and drops across files and libraries: 5% less
+#                               flash (docs/BENCHMARKS.md, "Board footprint"); newlib
+#                               and the start-up stubs it calls stay ordinary objects
+#                               (hal/mps2-an385/CMakeLists.txt)
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 
@@ -31,6 +36,8 @@ set(CMAKE_EXE_LINKER_FLAGS_INIT "${_pmu_arch} --specs=nano.specs -Wl,--gc-sectio
 # it costs no flash and makes the map file and fault addresses readable.
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-g")
 set(CMAKE_CXX_FLAGS_MINSIZEREL_INIT "-g")
+
+set(CMAKE_INTERPROCEDURAL_OPTIMIZATION ON)
 
 # Libraries and headers come from the cross toolchain only.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -4,6 +4,7 @@
 
 #include "pmu/firmware/config_store.h"
 #include "pmu/firmware/device.h"
+#include "pmu/firmware/text_scratch.h"
 
 namespace pmu::firmware {
 namespace {
@@ -11,9 +12,6 @@ namespace {
 constexpr const char* kTag = "config";
 constexpr const char* kEntropyTag = "entropy";
 constexpr const char* kTlsTag = "tls";
-
-// The saved text, read at boot (main loop only; LoadConfig's outcome points into it).
-char g_saved_text[4096];
 
 // Applies a source to a copy of `config` and keeps it when the result is valid. A
 // source is a function of the trial configuration and its text.
@@ -29,7 +27,8 @@ ConfigSourceOutcome Layer(DeviceConfig& config, const char* origin, std::string_
   if (e.ok()) e = ValidateConfig(trial);
   if (!e.ok()) {
     out.kind = ConfigSourceOutcome::Kind::kRefused;
-    out.error = e;
+    out.line = e.line;
+    out.why = DescribeConfigError(e);
     return out;
   }
   config = trial;
@@ -57,9 +56,12 @@ ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources) {
     load.provisioned =
         Layer(config, sources.provisioned_origin, sources.provisioned_config, &ApplyText, sources);
   }
-  const Result<std::string_view> saved = ReadSavedConfig(storage, g_saved_text);
-  if (saved.ok()) {
-    load.saved = Layer(config, "the configuration saved in storage", *saved, &ApplyText, sources);
+  {
+    TextScratch scratch;
+    const Result<std::string_view> saved = ReadSavedConfig(storage, scratch.bytes());
+    if (saved.ok()) {
+      load.saved = Layer(config, "the configuration saved in storage", *saved, &ApplyText, sources);
+    }
   }
   if (!sources.overrides.empty()) {
     load.overrides = Layer(config, sources.overrides_origin, {}, &ApplyOverrides, sources);
@@ -70,8 +72,8 @@ ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources) {
 FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome) {
   FixedString<320> text;
   text.Format("invalid configuration in %s", outcome.origin);
-  if (outcome.error.line != 0) text.Format(" line %u", outcome.error.line);
-  text.Format(": %s", DescribeConfigError(outcome.error).c_str());
+  if (outcome.line != 0) text.Format(" line %u", outcome.line);
+  text.Format(": %s", outcome.why.c_str());
   return text;
 }
 

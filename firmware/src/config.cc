@@ -9,6 +9,10 @@
 namespace pmu::firmware {
 namespace {
 
+// A limit of the target's configuration in a help text ("1 to " PMU_LIMIT(...)).
+#define PMU_LIMIT_TEXT(n) #n
+#define PMU_LIMIT(n) PMU_LIMIT_TEXT(n)
+
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 std::string_view Trim(std::string_view s) {
@@ -166,13 +170,13 @@ const Key kKeys[] = {
     {"echo.port", "TCP port of the echo service, 1 to 65535",
      SetUnsigned<std::uint16_t, &DeviceConfig::echo_port, 1, 65535>,
      GetUnsigned<std::uint16_t, &DeviceConfig::echo_port>},
-    {"echo.max_clients", "echo connections served at once, 1 to 8",
+    {"echo.max_clients", "echo connections served at once, 1 to " PMU_LIMIT(PMU_MAX_ECHO_SESSIONS),
      SetUnsigned<std::uint8_t, &DeviceConfig::echo_max_clients, 1, kMaxEchoSessions>,
      GetUnsigned<std::uint8_t, &DeviceConfig::echo_max_clients>},
     {"command.port", "TCP port of the command service, 1 to 65535",
      SetUnsigned<std::uint16_t, &DeviceConfig::command_port, 1, 65535>,
      GetUnsigned<std::uint16_t, &DeviceConfig::command_port>},
-    {"command.max_clients", "command connections served at once, 1 to 8",
+    {"command.max_clients", "command connections served at once, 1 to " PMU_LIMIT(PMU_MAX_COMMAND_SESSIONS),
      SetUnsigned<std::uint8_t, &DeviceConfig::command_max_clients, 1, kMaxCommandSessions>,
      GetUnsigned<std::uint8_t, &DeviceConfig::command_max_clients>},
     {"command.short_count", "messages CMD_short sends, 1 to 1000",
@@ -269,7 +273,8 @@ const Key kKeys[] = {
        return nullptr;
      },
      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.tls_allowed_clients.view()); }},
-    {"tls.max_sessions", "TLS sessions at once over the TLS services together, one of them kept for the console, 2 to 3",
+    {"tls.max_sessions", "TLS sessions at once over the TLS services together, one of them kept for the console, 2 to "
+     PMU_LIMIT(PMU_MAX_TLS_SESSIONS),
      SetUnsigned<std::uint8_t, &DeviceConfig::tls_max_sessions, 2, kMaxTlsSessions>,
      GetUnsigned<std::uint8_t, &DeviceConfig::tls_max_sessions>},
     {"tls.handshake_timeout_s", "seconds a TLS client has to complete its handshake, 1 to 3600",
@@ -314,7 +319,7 @@ const Key kKeys[] = {
     {"ws.port", "TCP port of the WebSocket command service, 1 to 65535",
      SetUnsigned<std::uint16_t, &DeviceConfig::ws_port, 1, 65535>,
      GetUnsigned<std::uint16_t, &DeviceConfig::ws_port>},
-    {"ws.max_clients", "WebSocket connections served at once, 1 to 8; beyond, HTTP 503",
+    {"ws.max_clients", "WebSocket connections served at once, 1 to " PMU_LIMIT(PMU_MAX_WEBSOCKET_SESSIONS) "; beyond, HTTP 503",
      SetUnsigned<std::uint8_t, &DeviceConfig::ws_max_clients, 1, kMaxWebSocketSessions>,
      GetUnsigned<std::uint8_t, &DeviceConfig::ws_max_clients>},
     {"ws.max_message", "largest message a WebSocket client may send, 16 to 1048576 bytes (beyond: close 1009)",
@@ -337,9 +342,46 @@ const Key* FindKey(std::string_view name) {
   return nullptr;
 }
 
+// Every key, in the documented order: the device's, then the measurement's
+// (config_measurement.cc, which lists the playback's last), whether this image has
+// their service or not ("raw" indices); the public functions count only those it has.
+constexpr std::size_t kDeviceKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
+constexpr bool kAllServices = kImageServices == (ServiceBit(OptionalService::kBulletin) |
+                                                 ServiceBit(OptionalService::kWebSocket) |
+                                                 ServiceBit(OptionalService::kPlayback));
+
+std::size_t RawKeyCount() { return kDeviceKeyCount + config_detail::MeasurementKeyCount(); }
+
+const char* RawKeyName(std::size_t raw) {
+  if (raw < kDeviceKeyCount) return kKeys[raw].name;
+  return raw < RawKeyCount() ? config_detail::MeasurementKeyName(raw - kDeviceKeyCount) : nullptr;
+}
+
+// The raw index of the key at `index` among those of this image (RawKeyCount() past them).
+std::size_t RawIndex(std::size_t index) {
+  if constexpr (kAllServices) return index < RawKeyCount() ? index : RawKeyCount();
+  for (std::size_t raw = 0; raw < RawKeyCount(); ++raw) {
+    if (KeyLeftOut(RawKeyName(raw)) != nullptr) continue;
+    if (index-- == 0) return raw;
+  }
+  return RawKeyCount();
+}
+
+// `key`'s own (static) name, if it is a key at all.
+const char* KnownKeyName(std::string_view key) {
+  for (std::size_t raw = 0; raw < RawKeyCount(); ++raw) {
+    if (key == RawKeyName(raw)) return RawKeyName(raw);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 ConfigError SetConfigValue(DeviceConfig& config, std::string_view key, std::string_view value) {
+  // A key of a service this image leaves out is known, and refused as such.
+  if (const char* why = KeyLeftOut(key)) {
+    if (const char* name = KnownKeyName(key)) return {name, why, 0, value};
+  }
   const Key* k = FindKey(key);
   if (k == nullptr) {
     const char* why = nullptr;
@@ -360,7 +402,7 @@ FixedString<240> DescribeConfigError(const ConfigError& e) {
     text.Format("%s: %s", e.key, e.reason);
   } else {
     text.Format("%s = '%.*s': %s", e.key, n, e.input.data(), e.reason);
-    const char* help = ConfigKeyHelp(e.key);
+    const char* help = IsLeftOutReason(e.reason) ? nullptr : ConfigKeyHelp(e.key);
     if (help != nullptr && std::string_view(e.reason).find(help) == std::string_view::npos) {
       text.Format(" (expected %s)", help);
     }
@@ -441,37 +483,47 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
   return {};
 }
 
-// The device's keys, then the measurement's (config_measurement.cc).
-constexpr std::size_t kDeviceKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
-
-std::size_t ConfigKeyCount() { return kDeviceKeyCount + config_detail::MeasurementKeyCount(); }
-
-const char* ConfigKeyName(std::size_t index) {
-  return index < kDeviceKeyCount ? kKeys[index].name : config_detail::MeasurementKeyName(index - kDeviceKeyCount);
+std::size_t ConfigKeyCount() {
+  if constexpr (kAllServices) return RawKeyCount();
+  std::size_t n = 0;
+  for (std::size_t raw = 0; raw < RawKeyCount(); ++raw) n += KeyLeftOut(RawKeyName(raw)) == nullptr ? 1 : 0;
+  return n;
 }
+
+const char* ConfigKeyName(std::size_t index) { return RawKeyName(RawIndex(index)); }
 
 bool IsSecretConfigKey(std::string_view key) { return key == "reset.fernet_key"; }
 
-void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets) {
-  if (index >= kDeviceKeyCount) {
-    config_detail::MeasurementValueAt(config, index - kDeviceKeyCount, out);
+namespace {
+
+void RawValueAt(const DeviceConfig& config, std::size_t raw, ConfigValueText& out, bool reveal_secrets) {
+  if (raw >= RawKeyCount()) return;
+  if (raw >= kDeviceKeyCount) {
+    config_detail::MeasurementValueAt(config, raw - kDeviceKeyCount, out);
     return;
   }
-  kKeys[index].get(config, out);
-  if (!reveal_secrets && IsSecretConfigKey(kKeys[index].name) && out.view() != "none") {
+  kKeys[raw].get(config, out);
+  if (!reveal_secrets && IsSecretConfigKey(kKeys[raw].name) && out.view() != "none") {
     out.clear();
     out.Append("(set)");
   }
 }
 
+}  // namespace
+
+void ConfigValueAt(const DeviceConfig& config, std::size_t index, ConfigValueText& out, bool reveal_secrets) {
+  RawValueAt(config, RawIndex(index), out, reveal_secrets);
+}
+
 void ForEachConfigValue(const DeviceConfig& config,
                         void (*fn)(void* context, const char* key, std::string_view value), void* context) {
-  for (const Key& k : kKeys) {
+  for (std::size_t raw = 0; raw < RawKeyCount(); ++raw) {
+    const char* name = RawKeyName(raw);
+    if (KeyLeftOut(name) != nullptr) continue;
     ConfigValueText text;
-    k.get(config, text);
-    fn(context, k.name, text.view());
+    RawValueAt(config, raw, text, /*reveal_secrets=*/true);
+    fn(context, name, text.view());
   }
-  config_detail::ForEachMeasurementValue(config, fn, context);
 }
 
 const char* TlsClientAuthName(TlsClientAuth a) {
@@ -494,6 +546,7 @@ const char* ResetFamiliesName(ResetFamilies f) {
 }
 
 const char* ConfigKeyHelp(std::string_view key) {
+  if (KeyLeftOut(key) != nullptr) return nullptr;
   const Key* k = FindKey(key);
   return k ? k->help : config_detail::MeasurementKeyHelp(key);
 }

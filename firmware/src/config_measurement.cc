@@ -10,6 +10,10 @@
 namespace pmu::firmware::config_detail {
 namespace {
 
+// A limit of the target's configuration in a help text ("1 to " PMU_LIMIT(...)).
+#define PMU_LIMIT_TEXT(n) #n
+#define PMU_LIMIT(n) PMU_LIMIT_TEXT(n)
+
 // [-]digits[.digits]: at most 9 integer digits and `max_decimals` decimals.
 bool ParseDecimal(std::string_view s, unsigned max_decimals, float* out) {
   bool negative = false;
@@ -242,7 +246,8 @@ const Key kKeys[] = {
     {"c37.time_base", "TIME_BASE: FRACSEC counts per second, 1 to 16777215", C37_U(c37.time_base, std::uint32_t, 1, 16777215)},
     {"c37.port", "TCP port of the C37.118.2 stream, 1 to 65535", C37_U(c37.port, std::uint16_t, 1, 65535)},
     {"c37.udp_port", "UDP port of the C37.118.2 stream, 1 to 65535", C37_U(c37.udp_port, std::uint16_t, 1, 65535)},
-    {"c37.max_clients", "TCP PDC connections at once, 1 to 4", C37_U(c37.max_clients, std::uint8_t, 1, 4)},
+    {"c37.max_clients", "TCP PDC connections at once, 1 to " PMU_LIMIT(PMU_MAX_C37_SESSIONS),
+     C37_U(c37.max_clients, std::uint8_t, 1, kMaxC37Sessions)},
     {"c37.udp_config_period_s", "seconds between CFG-2 frames re-sent to UDP subscribers, 1 to 3600",
      C37_U(c37.udp_config_period_s, std::uint32_t, 1, 3600)},
     {"c37.udp_lease_s", "seconds a UDP subscription lasts without a renewing command, 10 to 3600",

@@ -1,6 +1,7 @@
 #include "config_playback.h"
 
 #include "pmu/base/civil_time.h"
+#include "pmu/firmware/profile.h"
 
 namespace pmu::firmware::config_detail {
 namespace {
@@ -105,6 +106,9 @@ const Key kKeys[] = {
     {"analog.source", "synthetic, comtrade or scenario",
      [](MeasurementConfig& c, std::string_view v) -> const char* {
        if (v == "synthetic") return c.playback.source = AnalogSource::kSynthetic, nullptr;
+       if ((v == "comtrade" || v == "scenario") && !InImage(OptionalService::kPlayback)) {
+         return LeftOutReason(OptionalService::kPlayback);
+       }
        if (v == "comtrade") return c.playback.source = AnalogSource::kComtrade, nullptr;
        if (v == "scenario") return c.playback.source = AnalogSource::kScenario, nullptr;
        return "must be synthetic, comtrade or scenario";

@@ -48,21 +48,36 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       echo_(context_),
       command_(context_),
       reset_(context_, prng_),
+#if PMU_WITH_BULLETIN
       bulletin_(context_),
+#endif
+#if PMU_WITH_WEBSOCKET
       websocket_(context_),
+#endif
       identity_(board.storage),
       tls_command_(context_),
       console_(context_, *this),
       editor_(config_, board.storage),
       pmu_(config_, clock_, board.storage, log_),
-      c37_(context_, pmu_.model()),
-      stats_parts_{&network_,    &sink_, &echo_,    &reset_,          &bulletin_,    &port::TlsReport(),
-                   &tls_command_, &command_, &console_, &websocket_, &c37_, &pmu_.measurement()} {
+      c37_(context_, pmu_.model()) {
+  const StatsReporter* parts[] = {&network_, &sink_, &echo_, &reset_,
+#if PMU_WITH_BULLETIN
+                                  &bulletin_,
+#endif
+                                  &port::TlsReport(), &tls_command_, &command_, &console_,
+#if PMU_WITH_WEBSOCKET
+                                  &websocket_,
+#endif
+                                  &c37_, &pmu_.measurement()};
+  static_assert(sizeof(parts) / sizeof(parts[0]) == kStatsParts);
+  for (std::size_t i = 0; i < kStatsParts; ++i) stats_parts_[i] = parts[i];
   log_.set_level(config_.log_level);
 }
 
 Status Device::Start() {
-  PMU_LOG_INFO(log_, kTag, "PMU firmware %s on %s (%s)", kFirmwareVersion, board_.name, port::StackVersions());
+  PMU_LOG_INFO(log_, kTag, "PMU firmware %s on %s (%s), profile %s", kFirmwareVersion, board_.name,
+               port::StackVersions(), kProfileName);
+  LogLeftOut();
   UpdateBootRecord();
 
   if (Status s = prng_.Seed(board_.entropy); !s.ok()) return StartFailed("entropy source", s);
@@ -93,12 +108,16 @@ Status Device::Start() {
     return StartFailed("command service", s);
   }
   if (s = reset_.Start(config_.reset_port); !s.ok()) return StartFailed("clock reset service", s);
+#if PMU_WITH_BULLETIN
   if (s = bulletin_.Start(&Device::DescribeState, this); !s.ok()) return StartFailed("bulletin channel", s);
+#endif
+#if PMU_WITH_WEBSOCKET
   if (s = websocket_.Start(config_.ws_port, limits, config_.ws_max_clients, config_.ws_max_message,
                            config_.ws_handshake_timeout_s * 1000);
       !s.ok()) {
     return StartFailed("WebSocket service", s);
   }
+#endif
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
   if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);
@@ -186,6 +205,15 @@ void Device::UpdateBootRecord() {
   PMU_LOG_INFO(log_, kTag, "boot number %" PRIu32, boot_count_);
 }
 
+void Device::LogLeftOut() {
+  for (OptionalService service : {OptionalService::kBulletin, OptionalService::kWebSocket, OptionalService::kPlayback}) {
+    if (!InImage(service)) {
+      PMU_LOG_INFO(log_, kTag, "profile %s leaves %s out of this image", kProfileName, OptionalServiceName(service));
+    }
+  }
+}
+
+#if PMU_WITH_BULLETIN
 void Device::DescribeState(void* context, BulletinText& text) {
   auto* self = static_cast<Device*>(context);
   text.Format("%s up %llu s, boot %" PRIu32 ", UTC %s, clock offset %+lld s; sessions: command %u/%u, "
@@ -205,6 +233,8 @@ void Device::DescribeState(void* context, BulletinText& text) {
               static_cast<unsigned>(self->c37_.listener().sessions()),
               static_cast<unsigned>(self->c37_.udp_subscribers()));
 }
+
+#endif
 
 void Device::Publish(void* context, const Estimate& estimate) {
   static_cast<Device*>(context)->c37_.Publish(estimate);

@@ -4,15 +4,22 @@
 #include <span>
 
 #include "pmu/firmware/storage_records.h"
+#include "pmu/firmware/text_scratch.h"
 
 namespace pmu::firmware {
 namespace {
 
-// PEM texts read from storage at boot and for `cert install` (main loop only), each as
-// long as the TLS servers parse.
-char g_ca_pem[port::kMaxPemBytes];
-char g_cert_pem[port::kMaxPemBytes];
-char g_key_pem[1024];
+// The PEM texts read from storage, in the text scratch while they are parsed, each as
+// long as the TLS servers parse (the key's slot is smaller: storage_records.h).
+struct PemBuffers {
+  static constexpr std::size_t kKeyBytes = 1024;
+  explicit PemBuffers(std::span<char> scratch)
+      : ca(scratch.first(port::kMaxPemBytes)),
+        cert(scratch.subspan(port::kMaxPemBytes, port::kMaxPemBytes)),
+        key(scratch.subspan(2 * port::kMaxPemBytes, kKeyBytes)) {}
+  std::span<char> ca, cert, key;
+};
+static_assert(TextScratch::kSize >= 2 * port::kMaxPemBytes + PemBuffers::kKeyBytes);
 
 Result<std::string_view> ReadPem(hal::Storage& storage, StorageRecord record, std::span<char> buffer) {
   const Result<std::size_t> n = ReadRecord(storage, record, AsWritableBytes(buffer.data(), buffer.size()));
@@ -69,9 +76,11 @@ ProvisionOutcome ProvisionIdentity(hal::Storage& storage, std::string_view text)
 }
 
 Status DeviceIdentity::Load(const DeviceConfig& config) {
-  const auto ca = ReadPem(storage_, StorageRecord::kTrustAnchor, g_ca_pem);
-  const auto cert = ReadPem(storage_, StorageRecord::kDeviceCert, g_cert_pem);
-  const auto key = ReadPem(storage_, StorageRecord::kDeviceKey, g_key_pem);
+  TextScratch scratch;  // zeroed when it goes: it held the key
+  const PemBuffers pem(scratch.bytes());
+  const auto ca = ReadPem(storage_, StorageRecord::kTrustAnchor, pem.ca);
+  const auto cert = ReadPem(storage_, StorageRecord::kDeviceCert, pem.cert);
+  const auto key = ReadPem(storage_, StorageRecord::kDeviceKey, pem.key);
   if (!ca.ok()) return NotFound("no trust anchor in storage");
   if (!cert.ok()) return NotFound("no device certificate in storage");
   if (!key.ok()) return NotFound("no device key in storage");
@@ -81,7 +90,6 @@ Status DeviceIdentity::Load(const DeviceConfig& config) {
     s = console_tls_.Init(*ca, *cert, *key, port::ClientAuth::kRequired, config.tls_allowed_clients.view(),
                           "console");
   }
-  std::memset(g_key_pem, 0, sizeof(g_key_pem));
   ready_ = s.ok();
   return s;
 }
@@ -90,10 +98,10 @@ Status DeviceIdentity::MakeCsr(std::string_view common_name, CsrText& csr_pem) {
   if (!ready_) return FailedPrecondition("no TLS identity");
   char csr[1024];
   std::size_t key_len = 0, csr_len = 0;
-  PMU_TRY(port::MakeKeyAndCsr(common_name, g_key_pem, &key_len, csr, &csr_len));
-  const Status s = WriteRecord(storage_, StorageRecord::kPendingKey, AsBytes(g_key_pem, key_len));
-  std::memset(g_key_pem, 0, sizeof(g_key_pem));
-  PMU_TRY(s);
+  TextScratch scratch;  // zeroed when it goes: it held the key
+  const PemBuffers pem(scratch.bytes());
+  PMU_TRY(port::MakeKeyAndCsr(common_name, pem.key, &key_len, csr, &csr_len));
+  PMU_TRY(WriteRecord(storage_, StorageRecord::kPendingKey, AsBytes(pem.key.data(), key_len)));
   csr_pem.clear();
   csr_pem.Append(std::string_view(csr, csr_len));
   return Status::Ok();
@@ -101,7 +109,9 @@ Status DeviceIdentity::MakeCsr(std::string_view common_name, CsrText& csr_pem) {
 
 Status DeviceIdentity::InstallCertificate(std::string_view cert_pem, FixedString<160>* why) {
   if (!ready_) return FailedPrecondition("no TLS identity");
-  const auto key = ReadPem(storage_, StorageRecord::kPendingKey, g_key_pem);
+  TextScratch scratch;  // zeroed when it goes: it held the key
+  const PemBuffers pem(scratch.bytes());
+  const auto key = ReadPem(storage_, StorageRecord::kPendingKey, pem.key);
   if (!key.ok()) {
     why->Append("no pending key: run 'cert csr' first");
     return FailedPrecondition("no pending key");
@@ -112,7 +122,6 @@ Status DeviceIdentity::InstallCertificate(std::string_view cert_pem, FixedString
   if (s.ok()) s = EraseRecord(storage_, StorageRecord::kPendingKey);
   if (s.ok()) s = command_tls_.ReplaceIdentity(cert_pem, *key);
   if (s.ok()) s = console_tls_.ReplaceIdentity(cert_pem, *key);
-  std::memset(g_key_pem, 0, sizeof(g_key_pem));
   if (!s.ok() && why->empty()) why->Append(s.message());
   return s;
 }

@@ -530,11 +530,13 @@ void TcpConnection::DiscardInput() {
 }
 
 void TcpConnection::MoveHeldToHeap() {
-  // Held bytes in receive-pool buffers go to one heap buffer: the pool must stay free
-  // for the frames everyone receives (a board has ten). What a connection holds is
-  // bounded by its receive window. When the heap has no room for it outside the
-  // reserve everyone's replies and ACKs need, the peer is sending faster than the
-  // device can handle its data, and it is reset.
+  // Received data a session holds (an echo whose echo waits for room; at most its
+  // receive window) stays in the receive pool while half the pool is free for the
+  // frames everyone receives: the target sizes the pool for that (half for reception,
+  // half for the windows sessions may hold), and a copy could meet a fragmented heap.
+  // Beyond that half, held bytes go to one heap buffer, which may take from the reserve
+  // all but the room bare ACKs need. When even that is short, the peer is sending
+  // faster than the device can handle its data, and it is reset.
   if (input_ == nullptr || pcb_ == nullptr) return;
   bool pooled = false;
   std::size_t held = 0;
@@ -544,7 +546,9 @@ void TcpConnection::MoveHeldToHeap() {
   }
   held -= input_offset_;
   if (!pooled || held == 0 || held > 0xFFFF) return;
-  pbuf* copy = lwip_stats.mem.used + held + kHeapReserveBytes <= MEM_SIZE
+  const stats_mem* pool = lwip_stats.memp[MEMP_PBUF_POOL];
+  if (pool->avail - pool->used >= PBUF_POOL_SIZE / 2) return;
+  pbuf* copy = lwip_stats.mem.used + held + kAckReserveBytes <= MEM_SIZE
                    ? pbuf_alloc(PBUF_RAW, static_cast<u16_t>(held), PBUF_RAM)
                    : nullptr;
   if (copy == nullptr) {

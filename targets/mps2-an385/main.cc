@@ -120,8 +120,8 @@ int main() {
   const ImageLayout layout = Layout();
   const ResetRecord last = LastReset();
   Uart0::Write("\r\n");
-  UartLine("PMU firmware %s for the ARM MPS2+ AN385 (Cortex-M3 at 25 MHz), gcc %s", firmware::kFirmwareVersion,
-      __VERSION__);
+  UartLine("PMU firmware %s for the ARM MPS2+ AN385 (Cortex-M3 at 25 MHz), gcc %s, profile %s",
+      firmware::kFirmwareVersion, __VERSION__, firmware::kProfileName);
   UartLine("  image    0x%08" PRIxPTR "-0x%08" PRIxPTR " (%u KiB of code and constants)", layout.code_start,
       layout.code_end, KiB(layout.code_end - layout.code_start));
   UartLine("  RAM      0x%08" PRIxPTR "-0x%08" PRIxPTR " (%u KiB: stack %u KiB, data, bss; no heap)", layout.ram_start,
@@ -178,8 +178,10 @@ int main() {
   if (!boot.SeedEntropy(entropy, g_noise, g_seeds, link.mac()).ok()) Fatal("the DRBG could not be seeded");
 
   hal::Board board{link, g_clock, entropy, g_storage, g_log_sink, "mps2-an385"};
+#if PMU_WITH_PLAYBACK
   static ReadOnlyArea playback(PlaybackArea());  // what analog.source plays
   board.playback = &playback;
+#endif
   firmware::Device& device = g_device.Emplace(board, config);
   firmware::Logger& log = device.logger();
   if (host_s) {

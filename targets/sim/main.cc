@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -65,6 +66,25 @@ void PrintConfig(const DeviceConfig& config) {
         std::cout << key << " = " << value << "\n";
       },
       nullptr);
+}
+
+// Only the keys whose value is not the default: what a board is given, so that it takes
+// its own defaults for the rest (a board profile's limits among them).
+void PrintChangedConfig(const DeviceConfig& config) {
+  std::map<std::string, std::string> defaults;
+  pmu::firmware::ForEachConfigValue(
+      DeviceConfig{},
+      [](void* ctx, const char* key, std::string_view value) {
+        (*static_cast<std::map<std::string, std::string>*>(ctx))[key] = std::string(value);
+      },
+      &defaults);
+  pmu::firmware::ForEachConfigValue(
+      config,
+      [](void* ctx, const char* key, std::string_view value) {
+        const auto& d = *static_cast<const std::map<std::string, std::string>*>(ctx);
+        if (d.at(key) != value) std::cout << key << " = " << value << "\n";
+      },
+      &defaults);
 }
 
 // The configuration as text without the keys that apply while running.
@@ -153,6 +173,10 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed,
                  "seed the device's random source for reproducible runs (not for keys)");
   app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  bool print_changed = false;
+  app.add_flag("--print-changed-config", print_changed,
+               "print only the keys that differ from the defaults and exit (what the launcher writes into a "
+               "board's config area: the board keeps its own defaults, its profile's limits among them)");
   app.add_option("--write-playback", write_playback,
                  "write what analog.source plays (a .cfg and .dat joined as one .cff, a .cff or a scenario) to FILE "
                  "and exit: what the launcher loads into a board's playback area");
@@ -209,6 +233,10 @@ int main(int argc, char** argv) {
   const DeviceConfig& config = loaded.config;
   if (print_config) {
     PrintConfig(config);
+    return 0;
+  }
+  if (print_changed) {
+    PrintChangedConfig(config);
     return 0;
   }
   // What analog.source plays, read now: a missing or malformed file stops the start.

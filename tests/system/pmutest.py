@@ -143,6 +143,14 @@ def log_lines(pattern, since=0):
         return [m for m in (rx.search(l) for l in f.read().decode(errors="replace").splitlines()) if m]
 
 
+def session_limit(tag):
+    """The most sessions the service `tag` (cmd, echo, ws, tls-cmd, console) serves at
+    once, as the device said when it started listening: the simulator's 8, a board
+    profile's own (docs/BOARD.md, "Profiles")."""
+    m = wait_log(rf" {re.escape(tag)}: listening on TCP port \d+ \((?:mutual TLS, )?up to (\d+) sessions")
+    return int(m.group(1))
+
+
 def request_stats():
     """Makes the device log its statistics report: SIGUSR1 to the simulator; on the
     board (no process to signal), the serial console's 'stats' command on UART0."""

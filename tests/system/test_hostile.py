@@ -13,8 +13,9 @@ at their resting level with no allocation failure:
   tls_squat    plain TCP connections to 5007 that never start a handshake (and are
                replaced as soon as the device drops them) do not keep the operator
                out of the console on 5008.  (needs --pki)
-  isolation    8 idle echo + 8 idle command + 8 idle WebSocket sessions, each service
-               within its own limit, leave room for C37.118.2 and TLS clients.  (needs --pki)
+  isolation    every echo, command and WebSocket session held idle (8 each on the
+               simulator, a board profile's limits), each service within its own
+               limit, leave room for C37.118.2 and TLS clients.  (needs --pki)
   syn_flood    16 SYNs from addresses that never answer the SYN-ACK, then 4 more: a
                real client still connects to the port within a second or two.
   same_port    a client reconnecting from the same source port right after the device
@@ -213,12 +214,13 @@ def ws_upgrade(fam):
 
 def case_isolation(fam):
     held = []
+    limits = session_limit("echo"), session_limit("cmd"), session_limit("ws")
     try:
-        held += open_many(fam, PORT_ECHO, 8)
-        held += open_many(fam, PORT_CMD, 8)
-        for _ in range(8):
+        held += open_many(fam, PORT_ECHO, limits[0])
+        held += open_many(fam, PORT_CMD, limits[1])
+        for _ in range(limits[2]):
             held.append(ws_upgrade(fam))
-        check(len(held) == 24, f"only {len(held)} of the 24 idle sessions opened")
+        check(len(held) == sum(limits), f"only {len(held)} of the {sum(limits)} idle sessions opened")
         c37_stream_works(fam)
         got = tls_command(fam, b"CMD_time")
         check(got.endswith(b"Z\n"), f"CMD_time over TLS answered {got!r}")
@@ -364,9 +366,10 @@ def stalled_echo_client(fam, results, i):
 
 
 def case_stalled(fam):
-    # Eight echo clients that send without reading.
+    # As many echo clients as the service serves, sending without reading.
+    n = session_limit("echo")
     results = {}
-    threads = [threading.Thread(target=stalled_echo_client, args=(fam, results, i)) for i in range(8)]
+    threads = [threading.Thread(target=stalled_echo_client, args=(fam, results, i)) for i in range(n)]
     for t in threads:
         t.start()
     time.sleep(2)
@@ -377,7 +380,7 @@ def case_stalled(fam):
     for t in threads:
         t.join(STALL_S + 60)
     late = {i: r for i, r in results.items() if r is None or r > STALL_BOUND_S}
-    check(len(results) == 8 and not late,
+    check(len(results) == n and not late,
           f"stalled echo clients not aborted within {STALL_BOUND_S} s of stalling: {results}")
 
     # Fourteen CMD_floodme clients that never read (their window closes).

@@ -22,6 +22,12 @@ def main():
     r = sim("--print-config", "--set", "hostname=feeder9")
     check(r.returncode == 0 and "hostname = feeder9\n" in r.stdout, f"print-config: {r.stdout}")
     check("ipv6.address = 2001:db8::2\n" in r.stdout, "default IPv6 address not shown")
+    # What the launcher gives a board: only the keys that differ from the defaults.
+    r = sim("--print-changed-config", "--set", "hostname=feeder9", "--set", "c37.rate=60")
+    check(r.returncode == 0 and r.stdout == "hostname = feeder9\nc37.rate = 60\n",
+          f"print-changed-config: {r.stdout!r}")
+    r = sim("--print-changed-config")
+    check(r.returncode == 0 and r.stdout == "", f"print-changed-config of the defaults: {r.stdout!r}")
 
     bad = [
         (["--set", "ipv4.prefix=40"], ["ipv4.prefix", "'40'", "out of range", "1 to 30"]),

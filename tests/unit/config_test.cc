@@ -161,6 +161,53 @@ TEST(Config, EveryBadValueNamesItsKey) {
   }
 }
 
+TEST(ConfigProfile, KeysOfServicesLeftOutSayWhichAndNameTheProfile) {
+  // This image (the simulator's) has every service.
+  for (const char* key : {"ws.port", "bulletin.period_s", "comtrade.file", "scenario.bus", "echo.port"}) {
+    EXPECT_EQ(KeyLeftOut(key), nullptr) << key;
+  }
+  // An image without any of them: each key is refused for its own service, naming the
+  // profile; the others' are not.
+  const struct {
+    const char* key;
+    const char* service;
+  } cases[] = {{"ws.port", "the WebSocket service"},
+               {"ws.max_message", "the WebSocket service"},
+               {"bulletin.period_s", "the bulletin channel"},
+               {"comtrade.file", "COMTRADE and scenario playback"},
+               {"scenario.bus", "COMTRADE and scenario playback"}};
+  for (const auto& c : cases) {
+    const char* why = KeyLeftOut(c.key, 0);
+    ASSERT_NE(why, nullptr) << c.key;
+    EXPECT_NE(std::string(why).find(c.service), std::string::npos) << why;
+    EXPECT_NE(std::string(why).find("profile 'sim'"), std::string::npos) << why;
+  }
+  for (const char* key : {"echo.port", "c37.rate", "analog.source", "wsx", "tls.port"}) {
+    EXPECT_EQ(KeyLeftOut(key, 0), nullptr) << key;
+  }
+  // The error says why, without the key's help: no value would do.
+  const ConfigError refused{"ws.port", KeyLeftOut("ws.port", 0), 0, "5006"};
+  EXPECT_EQ(std::string(DescribeConfigError(refused).c_str()),
+            std::string("ws.port = '5006': ") + KeyLeftOut("ws.port", 0));
+  // Only the services missing count.
+  EXPECT_EQ(KeyLeftOut("ws.port", ServiceBit(OptionalService::kWebSocket)), nullptr);
+  EXPECT_NE(KeyLeftOut("bulletin.port", ServiceBit(OptionalService::kWebSocket)), nullptr);
+}
+
+TEST(ConfigProfile, LimitsAreTheTargetsInRangesAndHelp) {
+  DeviceConfig c;
+  EXPECT_EQ(c.echo_max_clients, kMaxEchoSessions);
+  EXPECT_EQ(c.ws_max_clients, kMaxWebSocketSessions);
+  EXPECT_EQ(c.c37.max_clients, kMaxC37Sessions);
+  const std::string over = std::to_string(kMaxCommandSessions + 1);
+  EXPECT_FALSE(SetConfigValue(c, "command.max_clients", over).ok());
+  EXPECT_TRUE(SetConfigValue(c, "command.max_clients", std::to_string(kMaxCommandSessions)).ok());
+  EXPECT_NE(std::string(ConfigKeyHelp("command.max_clients")).find("1 to " + std::to_string(kMaxCommandSessions)),
+            std::string::npos);
+  EXPECT_NE(std::string(ConfigKeyHelp("c37.max_clients")).find("1 to " + std::to_string(kMaxC37Sessions)),
+            std::string::npos);
+}
+
 TEST(Config, UnknownKeyAndSyntax) {
   DeviceConfig c;
   ConfigError e = SetConfigValue(c, "ipv4.adress", "1.2.3.4");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -206,7 +207,7 @@ TEST(Estimator, EveryStandardRateConfigures) {
   EXPECT_FALSE(est.Configure({55, 10, MeasurementClass::kP}, fe).ok());
 }
 
-TEST(SyntheticFrontEnd, DeterministicAndCachedReadsAgree) {
+TEST(SyntheticFrontEnd, DeterministicReadsAgree) {
   WaveformConfig w;
   w.noise = 0.01f;
   w.seed = 3;
@@ -217,7 +218,7 @@ TEST(SyntheticFrontEnd, DeterministicAndCachedReadsAgree) {
   ASSERT_TRUE(a.Read(kStart + 1000, x).ok());
   ASSERT_TRUE(b.Read(kStart + 1100, y).ok());  // a fresh generator, mid-run
   for (std::size_t i = 0; i < y.size(); ++i) EXPECT_EQ(x[100 + i].counts, y[i].counts) << i;
-  ASSERT_TRUE(a.Read(kStart + 1150, y).ok());  // from a's cache
+  ASSERT_TRUE(a.Read(kStart + 1150, y).ok());  // a again, over samples it made before
   for (std::size_t i = 0; i < y.size(); ++i) EXPECT_EQ(x[150 + i].counts, y[i].counts) << i;
 }
 
@@ -359,6 +360,68 @@ TEST(Measurement, ReportsOnTheUtcGridAndFollowsClockSteps) {
   EXPECT_GT(instants[before] - instants[before - 1], 99 * kSampleRate);
   EXPECT_GT(m.counters().skipped, 2900u);
   EXPECT_EQ(m.counters().read_errors, 0u);
+}
+
+// The synthetic front end, counting the reads of each sample.
+class CountingFrontEnd : public hal::AnalogFrontEnd {
+ public:
+  explicit CountingFrontEnd(SyntheticFrontEnd& inner) : inner_(inner) {}
+  std::uint32_t sample_rate() const override { return inner_.sample_rate(); }
+  float scale(std::size_t channel) const override { return inner_.scale(channel); }
+  Status Read(std::int64_t first, std::span<hal::AnalogSample> out) override {
+    for (std::size_t i = 0; i < out.size(); ++i) ++reads[first + static_cast<std::int64_t>(i)];
+    return inner_.Read(first, out);
+  }
+  std::map<std::int64_t, int> reads;
+
+ private:
+  SyntheticFrontEnd& inner_;
+};
+
+TEST(Measurement, KeepsWhatWindowsShareAndReadsEachSampleOnce) {
+  // M class at 10/s: 1023-sample windows 240 apart; P class at 120/s: 119 samples, 20
+  // apart. Each report must be the one a whole fresh window gives.
+  struct Case {
+    std::uint32_t nominal, rate;
+    MeasurementClass cls;
+  };
+  for (const Case c : {Case{50, 10, MeasurementClass::kM}, Case{60, 120, MeasurementClass::kP}}) {
+    ManualClock platform;
+    platform.utc = kStartSecond * 1'000'000'000LL;
+    DeviceClock clock(platform);
+    WaveformConfig w;
+    w.noise = 0.01f;  // every sample differs
+    w.freq_offset_hz = 0.3f;
+    SyntheticFrontEnd synthetic, reference;
+    ASSERT_TRUE(synthetic.Configure(w, c.nominal, kStart).ok());
+    ASSERT_TRUE(reference.Configure(w, c.nominal, kStart).ok());
+    CountingFrontEnd fe(synthetic);
+    Measurement m(clock);
+    std::vector<Estimate> reports;
+    ASSERT_TRUE(m.Configure(fe, {c.nominal, c.rate, c.cls}, 0,
+                            [](void* ctx, const Estimate& e) { static_cast<std::vector<Estimate>*>(ctx)->push_back(e); },
+                            &reports)
+                    .ok());
+    for (int i = 0; i < 3000; ++i) {  // 3 s in 1 ms steps
+      m.Tick();
+      platform.utc += 1'000'000;
+      platform.mono += 1'000'000;
+    }
+    ASSERT_GE(reports.size(), 2u * c.rate) << c.rate;
+    for (const auto& [sample, count] : fe.reads) ASSERT_EQ(count, 1) << "sample " << sample << " at " << c.rate;
+    const PhasorEstimator& est = m.estimator();
+    std::vector<hal::AnalogSample> window(est.window_size());
+    for (const Estimate& e : reports) {
+      ASSERT_TRUE(reference.Read(e.sample - est.half_span(), window).ok());
+      Estimate fresh;
+      est.Run(e.sample, window, fresh);
+      for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
+        EXPECT_EQ(e.phases[ch].re, fresh.phases[ch].re) << "report at " << e.sample << ", rate " << c.rate;
+        EXPECT_EQ(e.phases[ch].im, fresh.phases[ch].im);
+      }
+      EXPECT_EQ(e.frequency, fresh.frequency);
+    }
+  }
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ std::string ShortAnswer(int n) {
 
 TEST(CommandSession, AnswersALineThenCloses) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   c.Send("CMD_short:0\nrest is ignored");
@@ -118,7 +118,7 @@ TEST(CommandSession, AnswersALineThenCloses) {
 
 TEST(CommandSession, ABareCommandEndsAfterSilence) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   c.Send("CMD_sho");
@@ -134,7 +134,7 @@ TEST(CommandSession, ABareCommandEndsAfterSilence) {
 
 TEST(CommandSession, AHalfCloseEndsTheCommandAndTheAnswerStillGoes) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   c.Send("CMD_short:0");
@@ -147,7 +147,7 @@ TEST(CommandSession, AHalfCloseEndsTheCommandAndTheAnswerStillGoes) {
 
 TEST(CommandSession, WaitsForRoomAndResumesOnSent) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   c.room = 3000;
   CommandSession s(service, c);
@@ -167,7 +167,7 @@ TEST(CommandSession, WaitsForRoomAndResumesOnSent) {
 
 TEST(CommandSession, ShortMessagesWaitTheirDelayOnTheTimer) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   c.Send("CMD_short:1\n");
@@ -184,7 +184,7 @@ TEST(CommandSession, ShortMessagesWaitTheirDelayOnTheTimer) {
 
 TEST(CommandSession, AnErrorIsOneLineThenClose) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   c.Send("CMD_nonsense\n");
@@ -197,7 +197,7 @@ TEST(CommandSession, AnErrorIsOneLineThenClose) {
 TEST(CommandSession, NoCommandBeforeTheIdleTimeoutIsAborted) {
   Device d;
   d.config.idle_timeout_s = 5;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   d.platform.ms += 4000;
@@ -211,7 +211,7 @@ TEST(CommandSession, NoCommandBeforeTheIdleTimeoutIsAborted) {
 
 TEST(CommandSession, ClosedWithoutACommandCloses) {
   Device d;
-  CommandService service(d.ctx);
+  TcpCommandService service(d.ctx);
   FakeConnection c;
   CommandSession s(service, c);
   c.fin = true;

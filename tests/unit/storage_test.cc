@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "pmu/base/crc32.h"
+#include "pmu/firmware/config_store.h"
 #include "pmu/firmware/storage_records.h"
+#include "pmu/firmware/text_scratch.h"
 #include "pmu/hal/linux/memory_storage.h"
 
 namespace pmu::firmware {
@@ -67,6 +70,49 @@ TEST(StorageRecords, DamageReadsAsAbsent) {
   // Storage smaller than the layout: records that do not fit are absent.
   hal::linux_host::MemoryStorage small(0x1800);
   EXPECT_EQ(WriteRecord(small, StorageRecord::kDeviceCert, AsBytes("x")).code(), StatusCode::kOutOfRange);
+}
+
+TEST(SavedConfig, SavedTextParsesBackToTheSameConfiguration) {
+  hal::linux_host::MemoryStorage storage(kStorageBytesNeeded);
+  DeviceConfig c;
+  ASSERT_TRUE(SetConfigValue(c, "hostname", "feeder-7").ok());
+  ASSERT_TRUE(SetConfigValue(c, "reset.fernet_key", "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=").ok());
+  ASSERT_TRUE(SetConfigValue(c, "tls.allowed_clients", std::string(200, 'x')).ok());
+  std::size_t bytes = 0;
+  ASSERT_TRUE(SaveConfig(storage, c, &bytes).ok());
+  char buffer[4096];
+  const Result<std::string_view> text = ReadSavedConfig(storage, buffer);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->size(), bytes);
+  EXPECT_EQ(std::count(text->begin(), text->end(), '\n'), static_cast<long>(ConfigKeyCount()));
+  DeviceConfig back;
+  ASSERT_TRUE(ParseConfigText(*text, back).ok());
+  for (std::size_t i = 0; i < ConfigKeyCount(); ++i) {
+    ConfigValueText a, b;
+    ConfigValueAt(c, i, a, true);
+    ConfigValueAt(back, i, b, true);
+    EXPECT_EQ(a.view(), b.view()) << ConfigKeyName(i);
+  }
+}
+
+TEST(TextScratch, ZeroedWhenGivenBackAndNeverTakenTwice) {
+  char* seen = nullptr;
+  {
+    TextScratch scratch;
+    seen = scratch.bytes().data();
+    std::fill(scratch.bytes().begin(), scratch.bytes().end(), 'k');
+  }
+  EXPECT_TRUE(std::all_of(seen, seen + TextScratch::kSize, [](char ch) { return ch == 0; }));
+  {
+    TextScratch again;  // free again once the first went
+    EXPECT_EQ(again.bytes().data(), seen);
+  }
+  EXPECT_DEATH(
+      {
+        TextScratch first;
+        TextScratch second;
+      },
+      "");
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "pmu/firmware/measurement/measurement.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace pmu::firmware {
 namespace {
 
@@ -22,6 +25,7 @@ Status Measurement::Configure(hal::AnalogFrontEnd& front_end, const EstimatorSet
   delay_samples_ = static_cast<std::int64_t>(delay_ms) * fs_ / 1000;
   sink_ = sink;
   sink_context_ = sink_context;
+  window_count_ = 0;  // the front end or its waveform may have changed
   // A reconfiguration goes on from the next instant of the new grid: no report is
   // skipped or repeated when the old next instant is on it.
   if (next_ >= 0 && next_ % step_ != 0) next_ = -1;
@@ -48,7 +52,7 @@ void Measurement::Tick() {
   for (unsigned i = 0; i < kMaxReportsPerTick && DueSample(next_) <= now; ++i) {
     const std::size_t size = estimator_.window_size();
     const std::uint64_t t0 = clock_.MonotonicNs();
-    const Status read = front_end_->Read(next_ - half_span_, std::span<hal::AnalogSample>(window_, size));
+    const Status read = FillWindow(next_ - half_span_, size);
     const std::uint64_t t1 = clock_.MonotonicNs();
     counters_.acquisition_ns += t1 - t0;
     if (read.code() == StatusCode::kOutOfRange) {
@@ -72,6 +76,22 @@ void Measurement::Tick() {
     }
     next_ += step_;
   }
+}
+
+Status Measurement::FillWindow(std::int64_t first, std::size_t size) {
+  std::size_t kept = 0;
+  const std::int64_t held_end = window_first_ + static_cast<std::int64_t>(window_count_);
+  if (first >= window_first_ && first < held_end) {
+    const auto offset = static_cast<std::size_t>(first - window_first_);
+    kept = std::min(window_count_ - offset, size);
+    std::memmove(window_, window_ + offset, kept * sizeof(window_[0]));
+  }
+  window_first_ = first;
+  window_count_ = kept;
+  if (kept < size) PMU_TRY(front_end_->Read(first + static_cast<std::int64_t>(kept),
+                                            std::span<hal::AnalogSample>(window_ + kept, size - kept)));
+  window_count_ = size;
+  return Status::Ok();
 }
 
 std::uint32_t Measurement::MsUntilNextReport() const {

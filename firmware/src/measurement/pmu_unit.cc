@@ -102,6 +102,15 @@ std::uint16_t PmuUnit::KeepConfigCount() {
   return static_cast<std::uint16_t>(count);
 }
 
+#if !PMU_WITH_PLAYBACK
+Status PmuUnit::StartPlayback(const MeasurementConfig&, std::int64_t) {
+  // The configuration refuses analog.source = comtrade or scenario in this image.
+  PMU_LOG_ERROR(log_, kTag, "analog.source = %s: %s", AnalogSourceName(config_.playback.source),
+                LeftOutReason(OptionalService::kPlayback));
+  return FailedPrecondition("no playback in this image");
+}
+#endif
+
 void PmuUnit::OnEstimate(void* context, const Estimate& estimate) {
   auto* self = static_cast<PmuUnit*>(context);
   self->last_estimate_ = estimate;

@@ -65,7 +65,6 @@ Status SyntheticFrontEnd::Configure(const WaveformConfig& c, std::uint32_t nomin
   config_ = c;
   nominal_hz_ = nominal_hz;
   start_ = start;
-  cache_begin_ = cache_end_ = 0;
 
   // Each phase is the positive sequence plus `unbalance` of negative sequence, so the
   // positive-sequence truth stays the configured amplitude and angle: phase p is
@@ -125,12 +124,6 @@ Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> 
   const WaveformConfig& c = config_;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const std::int64_t k = first + static_cast<std::int64_t>(i);
-    // Samples generated before (windows overlap from one report to the next) come
-    // from the cache, so each sample is synthesised once.
-    if (k >= cache_begin_ && k < cache_end_) {
-      out[i] = cache_[static_cast<std::size_t>(k % static_cast<std::int64_t>(kCacheSize))];
-      continue;
-    }
     const std::int64_t n = k - start_;
     // Nominal rotation from the UTC grid: (f0 k mod fs) / fs = (k mod N) / N turns.
     std::uint64_t turns = FloorMod64(k, cycle_) * nominal_hz_ * kQ64PerSample + DeviationQ64(n);
@@ -163,11 +156,6 @@ Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> 
       s.counts[ch] = static_cast<std::int16_t>(counts);
     }
     out[i] = s;
-    // Keep the cache one contiguous run of the newest samples.
-    if (k != cache_end_) cache_begin_ = cache_end_ = k;
-    cache_[static_cast<std::size_t>(k % static_cast<std::int64_t>(kCacheSize))] = s;
-    ++cache_end_;
-    if (cache_end_ - cache_begin_ > static_cast<std::int64_t>(kCacheSize)) cache_begin_ = cache_end_ - kCacheSize;
   }
   return Status::Ok();
 }

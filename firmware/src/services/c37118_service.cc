@@ -46,10 +46,10 @@ Status C37Service::Start() {
     m.next_config_ms = 0;
   }
   last_offset_ns_ = ctx_.clock.offset_ns();
-  PMU_LOG_INFO(ctx_.log, kTag, "IDCODE %u '%s': TCP port %u (up to %u PDCs), UDP port %u%s%s; %u frames/s, "
-               "version %u, CFGCNT %u",
+  PMU_LOG_INFO(ctx_.log, kTag, "IDCODE %u '%s': TCP port %u (up to %u PDCs), UDP port %u (up to %u PDCs)%s%s; "
+               "%u frames/s, version %u, CFGCNT %u",
                c.idcode, c.station.c_str(), c.port, static_cast<unsigned>(c.max_clients), c.udp_port,
-               c.multicast ? ", multicast to " : "", c.multicast ? FormatIpv4(c.multicast_group4).c_str() : "",
+               static_cast<unsigned>(kMaxUdpSubscribers), c.multicast ? ", multicast to " : "", c.multicast ? FormatIpv4(c.multicast_group4).c_str() : "",
                c.rate, c.version, pmu_->config_count());
   return Status::Ok();
 }
@@ -230,6 +230,8 @@ void C37Service::OnUdp(void* context, ByteSpan datagram, std::size_t size, const
       sub->config_count_seen = seen;
       // The first CFG-2 follows one period after data on: the PDC asked for it already.
       sub->next_config_ms = self->ctx_.clock.MonotonicMs() + std::uint64_t{self->ctx_.config.c37.udp_config_period_s} * 1000;
+      const auto now_subscribed = static_cast<std::uint32_t>(self->udp_subscribers());
+      if (now_subscribed > self->counters_.udp_peak) self->counters_.udp_peak = now_subscribed;
     }
   } else if (!data_on && sub != nullptr) {
     sub->used = false;
@@ -324,10 +326,10 @@ bool C37Service::StatsLine(std::size_t index, ReportLine& t) const {
   if (index == 0) {
     if (!listener_.Summary(t)) return false;
     t.Format(" commands=%" PRIu32 " ignored=%" PRIu32 " rejected=%" PRIu32 " udp_commands=%" PRIu32
-             " udp_subscribers=%u udp_expired=%" PRIu32 " data=%llu dropped=%llu config=%" PRIu32 " header=%" PRIu32
-             " cfgcnt=%u",
+             " udp_subscribers=%u udp_peak=%" PRIu32 " udp_expired=%" PRIu32 " data=%llu dropped=%llu config=%" PRIu32
+             " header=%" PRIu32 " cfgcnt=%u",
              c.commands, c.ignored_frames, c.rejected_frames, c.udp_commands, static_cast<unsigned>(udp_subscribers()),
-             c.udp_expired, static_cast<unsigned long long>(c.data_frames),
+             c.udp_peak, c.udp_expired, static_cast<unsigned long long>(c.data_frames),
              static_cast<unsigned long long>(c.data_dropped), c.config_frames, c.header_frames,
              static_cast<unsigned>(pmu_->config_count()));
     return true;

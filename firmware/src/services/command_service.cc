@@ -34,6 +34,12 @@ FixedString<64> Quoted(std::string_view text) {
 
 // ---- service -----------------------------------------------------------------------
 
+TcpCommandService::TcpCommandService(const ServiceContext& context) : CommandService(context, pool_), pool_(*this) {}
+TcpCommandService::~TcpCommandService() = default;
+
+TlsCommandService::TlsCommandService(const ServiceContext& context) : CommandService(context, pool_), pool_(*this) {}
+TlsCommandService::~TlsCommandService() = default;
+
 Status CommandService::Start(std::uint16_t port, const CommandLimits& limits, std::size_t max_sessions,
                              const char* tag, port::TlsServer* tls, std::uint32_t tls_handshake_ms) {
   limits_ = limits;

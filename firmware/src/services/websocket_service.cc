@@ -27,9 +27,10 @@ std::byte g_incoming[512];
 // The 503 answer beyond the session limit, written once at start.
 char g_busy[ws::kMaxHandshakeResponseSize];
 
-// RAM: a slot is the 2 KiB handshake buffer plus the decoder, the job and the command,
-// about 3.2 KiB on a 64-bit host (less on the board). Keep it there.
-static_assert(sizeof(WebSocketSession) <= 3584, "a WebSocket session slot grew past 3.5 KiB");
+// RAM: a slot is the 2 KiB handshake buffer, which the decoder, the job and the command
+// use after the upgrade, and the session's own state: about 2.3 KiB on a 64-bit host
+// (less on the board). Keep it there.
+static_assert(sizeof(WebSocketSession) <= 2560, "a WebSocket session slot grew past 2.5 KiB");
 
 // The one path served; a query string is allowed and ignored.
 bool PathServed(std::string_view target) { return target == "/" || target.substr(0, 2) == "/?"; }
@@ -61,7 +62,7 @@ Status WebSocketService::Start(std::uint16_t port, const CommandLimits& limits, 
 // ---- session: life cycle -------------------------------------------------------------
 
 WebSocketSession::WebSocketSession(WebSocketService& service, port::Connection& connection)
-    : service_(service), connection_(connection), decoder_(ws::Role::kServer, service.max_message_) {
+    : service_(service), connection_(connection) {
   last_progress_ms_ = started_ms_ = service_.ctx_.clock.MonotonicMs();
   PMU_LOG_DEBUG(service_.ctx_.log, kTag, "%s connected", connection_.peer().c_str());
 }
@@ -182,9 +183,9 @@ void WebSocketSession::OnBytes(MutableByteSpan data) {
   while (!data.empty()) {
     switch (phase_) {
       case Phase::kHandshake: {
-        const std::size_t used = head_.Feed(data);
+        const std::size_t used = head().Feed(data);
         data = data.subspan(used);
-        if (head_.state() == ws::HttpHeadReader::State::kReading) return;
+        if (head().state() == ws::HttpHeadReader::State::kReading) return;
         Handshake();
         break;  // the bytes after the head are frames (or are drained)
       }
@@ -203,11 +204,11 @@ void WebSocketSession::OnBytes(MutableByteSpan data) {
 void WebSocketSession::Handshake() {
   const ServiceContext& ctx = service_.ctx_;
   ws::UpgradeRequest request;
-  if (head_.state() == ws::HttpHeadReader::State::kTooLarge) {
+  if (head().state() == ws::HttpHeadReader::State::kTooLarge) {
     request.response = ws::HttpStatus::kRequestHeaderFieldsTooLarge;
     request.reason = "request head larger than 2048 bytes";
   } else {
-    request = ws::ParseUpgradeRequest(head_.head());
+    request = ws::ParseUpgradeRequest(head().head());
     if (request.response == ws::HttpStatus::kSwitchingProtocols && !PathServed(request.path)) {
       request.response = ws::HttpStatus::kNotFound;
       request.reason = "no WebSocket service at this path; use /";
@@ -228,14 +229,15 @@ void WebSocketSession::Handshake() {
     return;
   }
   ++service_.counters_.upgraded;
+  state_.emplace<Exchange>(service_.max_message_);  // the head is not needed any more
   phase_ = Phase::kOpen;
   PMU_LOG_DEBUG(ctx.log, kTag, "%s upgraded to WebSocket", connection_.peer().c_str());
 }
 
 void WebSocketSession::OnFrames(MutableByteSpan& data) {
   for (;;) {
-    if (decoder_.finished() || done()) return;  // bytes after a close are not looked at
-    const ws::MessageEvent ev = decoder_.Next(data);
+    if (exchange().decoder.finished() || done()) return;  // bytes after a close are not looked at
+    const ws::MessageEvent ev = exchange().decoder.Next(data);
     switch (ev.kind) {
       case ws::MessageEvent::Kind::kNeedMore:
         return;
@@ -282,10 +284,10 @@ void WebSocketSession::OnData(const ws::MessageEvent& ev) {
   }
   if (ev.first) command_binary_ = ev.message_type == ws::Opcode::kBinary;
   const std::string_view piece = AsText(ev.data);
-  if (command_.size() + piece.size() > command_.capacity()) {
+  if (exchange().command.size() + piece.size() > exchange().command.capacity()) {
     command_too_long_ = true;
   } else {
-    command_.Append(piece);
+    exchange().command.Append(piece);
   }
   if (ev.last) Execute();
 }
@@ -313,17 +315,17 @@ void WebSocketSession::Execute() {
   const ServiceContext& ctx = service_.ctx_;
   const std::uint64_t now = ctx.clock.MonotonicMs();
   if (command_binary_) {
-    job_.StartError("command must be a text message", service_.limits_);
+    exchange().job.StartError("command must be a text message", service_.limits_);
     close_after_job_ = ws::kCloseUnsupportedData;
   } else if (command_too_long_) {
-    job_.StartError("command too long", service_.limits_);
+    exchange().job.StartError("command too long", service_.limits_);
   } else {
-    job_.Start(command_.view(), service_.limits_, now, ctx.clock.UtcNs());
+    exchange().job.Start(exchange().command.view(), service_.limits_, now, ctx.clock.UtcNs());
   }
   phase_ = Phase::kRunning;
   last_progress_ms_ = now;
   FixedString<64> shown;
-  for (char c : command_.view()) {
+  for (char c : exchange().command.view()) {
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x20 && u < 0x7F) {
       shown.Append(c);
@@ -331,9 +333,9 @@ void WebSocketSession::Execute() {
       shown.Format("\\x%02x", u);
     }
   }
-  if (job_.outcome() == CommandJob::Outcome::kError) {
+  if (exchange().job.outcome() == CommandJob::Outcome::kError) {
     ++service_.counters_.errors;
-    const std::string_view reason = job_.error_reason();
+    const std::string_view reason = exchange().job.error_reason();
     PMU_LOG_WARN(ctx.log, kTag, "%s %s\"%s\": ERROR %.*s", connection_.peer().c_str(),
                  command_binary_ ? "binary " : "", shown.c_str(), static_cast<int>(reason.size()), reason.data());
   } else {
@@ -407,24 +409,24 @@ void WebSocketSession::Pump() {
 
 bool WebSocketSession::PumpData(bool& wrote) {
   const ServiceContext& ctx = service_.ctx_;
-  while (!job_.done()) {
+  while (!exchange().job.done()) {
     const std::uint64_t now = ctx.clock.MonotonicMs();
-    const std::uint64_t wait = job_.WaitMs(now);
+    const std::uint64_t wait = exchange().job.WaitMs(now);
     if (wait > 0) {
       connection_.StartTimer(static_cast<std::uint32_t>(wait));
       return false;
     }
-    const std::size_t room = std::min(connection_.SendRoom(job_.outcome() == CommandJob::Outcome::kFloodme), kChunk);
+    const std::size_t room = std::min(connection_.SendRoom(exchange().job.outcome() == CommandJob::Outcome::kFloodme), kChunk);
     if (room < 3) return false;  // OnSent resumes
     // The largest payload whose frame fits the room: a 2-byte header up to 125 bytes,
     // a 4-byte one above (a frame never exceeds one segment, so never the 64-bit form).
     const std::size_t max_payload = room - 2 <= ws::kMaxControlPayload ? room - 2 : room - 4;
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(max_payload, job_.message_remaining()));
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(max_payload, exchange().job.message_remaining()));
     const std::size_t head = ws::FrameHeaderSize(want, false);
-    const std::size_t n = job_.Peek(MutableByteSpan(g_outgoing + head, want));
-    const bool last = n == job_.message_remaining();
+    const std::size_t n = exchange().job.Peek(MutableByteSpan(g_outgoing + head, want));
+    const bool last = n == exchange().job.message_remaining();
     // Commit the framer only once the frame is queued.
-    ws::MessageFramer framer = job_.at_message_start() ? ws::MessageFramer(ws::Opcode::kText) : framer_;
+    ws::MessageFramer framer = exchange().job.at_message_start() ? ws::MessageFramer(ws::Opcode::kText) : exchange().framer;
     if (framer.WriteFrameHeader(n, last, MutableByteSpan(g_outgoing, head)) != head) {
       Abort("framing failed");
       return false;
@@ -435,9 +437,9 @@ bool WebSocketSession::PumpData(bool& wrote) {
       Abort("write failed");
       return false;
     }
-    framer_ = framer;
-    const bool pause = last && job_.pause_after_message();
-    job_.Consume(ByteSpan(g_outgoing + head, n), now);
+    exchange().framer = framer;
+    const bool pause = last && exchange().job.pause_after_message();
+    exchange().job.Consume(ByteSpan(g_outgoing + head, n), now);
     ++service_.counters_.frames_sent;
     service_.counters_.bytes_sent += n;
     wrote = true;
@@ -448,22 +450,22 @@ bool WebSocketSession::PumpData(bool& wrote) {
     }
   }
   LogJobDone();
-  if (job_.outcome() != CommandJob::Outcome::kError) ++service_.counters_.completed;
+  if (exchange().job.outcome() != CommandJob::Outcome::kError) ++service_.counters_.completed;
   QueueClose(close_after_job_, "", AfterClose::kWaitForPeer);
   return true;
 }
 
 void WebSocketSession::LogJobDone() {
   const ServiceContext& ctx = service_.ctx_;
-  switch (job_.outcome()) {
+  switch (exchange().job.outcome()) {
     case CommandJob::Outcome::kFloodme:
       PMU_LOG_INFO(ctx.log, kTag, "%s floodme sent %llu bytes sha256=%s", connection_.peer().c_str(),
-                   static_cast<unsigned long long>(job_.bytes_consumed()),
-                   crypto::Sha256::ToHex(job_.floodme_digest()).c_str());
+                   static_cast<unsigned long long>(exchange().job.bytes_consumed()),
+                   crypto::Sha256::ToHex(exchange().job.floodme_digest()).c_str());
       break;
     case CommandJob::Outcome::kShort:
       PMU_LOG_INFO(ctx.log, kTag, "%s short sent %lu messages in %llu ms", connection_.peer().c_str(),
-                   static_cast<unsigned long>(job_.messages_completed()),
+                   static_cast<unsigned long>(exchange().job.messages_completed()),
                    static_cast<unsigned long long>(ctx.clock.MonotonicMs() - started_ms_));
       break;
     default:

@@ -48,7 +48,8 @@ unsigned int pmu_lwip_rand(void);
 /* The sizes are the target's (targets/<target>/include/pmu_target_config.h). */
 #include "pmu_target_config.h"
 #if !defined(PMU_LWIP_MEM_SIZE) || !defined(PMU_LWIP_PBUF_POOL_SIZE) || !defined(PMU_LWIP_TCP_PCBS) || \
-    !defined(PMU_LWIP_SND_BUF_MSS) || !defined(PMU_LWIP_APP_TIMEOUTS)
+    !defined(PMU_LWIP_TCP_SEGS) || !defined(PMU_LWIP_SND_BUF_MSS) || !defined(PMU_LWIP_APP_TIMEOUTS) || \
+    !defined(PMU_LWIP_TCP_OVERSIZE)
 #error "the target's pmu_target_config.h must define every PMU_LWIP_* size"
 #endif
 
@@ -60,7 +61,7 @@ unsigned int pmu_lwip_rand(void);
 /* Every TCP PCB, and every listener (a TLS one is two), has its altcp PCB: the
  * default (as many as TCP PCBs) ran out with 24 sessions and 6 listeners. */
 #define MEMP_NUM_ALTCP_PCB          (MEMP_NUM_TCP_PCB + 2 * MEMP_NUM_TCP_PCB_LISTEN)
-#define MEMP_NUM_TCP_SEG            128 /* 8 busy senders x TCP_SND_QUEUELEN / 2 */
+#define MEMP_NUM_TCP_SEG            PMU_LWIP_TCP_SEGS /* queued segments of every connection together */
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + PMU_LWIP_APP_TIMEOUTS)
 #define PBUF_POOL_SIZE              PMU_LWIP_PBUF_POOL_SIZE
 /* One pool buffer holds a whole Ethernet frame (1518 with a VLAN tag), so the link
@@ -134,7 +135,10 @@ unsigned int pmu_lwip_rand(void);
 #define TCP_DEFAULT_LISTEN_BACKLOG  0xff
 #define LWIP_TCP_PCB_NUM_EXT_ARGS   1   /* the TCP guard's record of each connection */
 #define LWIP_TCP_KEEPALIVE          1   /* per-PCB keep-alive detects dead peers */
-#define TCP_OVERSIZE                TCP_MSS /* small writes coalesce into one segment */
+/* Room a small write allocates beyond itself, so the next small write fills the same
+ * pbuf: a whole segment on the simulator; on a board, where each unacknowledged C37
+ * data frame would then hold a segment's worth of heap, its profile says. */
+#define TCP_OVERSIZE                PMU_LWIP_TCP_OVERSIZE
 #define LWIP_TCP_TIMESTAMPS         0
 #define LWIP_WND_SCALE              0
 #define LWIP_DNS                    0

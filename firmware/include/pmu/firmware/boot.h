@@ -52,7 +52,10 @@ struct ConfigSourceOutcome {
   enum class Kind : std::uint8_t { kAbsent, kApplied, kRefused } kind = Kind::kAbsent;
   const char* origin = "";
   std::size_t bytes = 0;  // of a text source
-  ConfigError error;      // kRefused: why
+  unsigned line = 0;      // kRefused: the line of a text source (0: none)
+  // kRefused: why (DescribeConfigError's text: the source's text may be gone by the
+  // time it is reported, as the saved one, read into the text scratch).
+  FixedString<240> why;
 };
 
 struct ConfigLoad {
@@ -62,8 +65,7 @@ struct ConfigLoad {
   ConfigSourceOutcome overrides;
 };
 
-// Step 1 alone (pmu-sim's SIGHUP reads the sources again with it). The texts must
-// outlive the outcome (its errors point into them).
+// Step 1 alone (pmu-sim's SIGHUP reads the sources again with it).
 ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources);
 
 // "invalid configuration in <origin> line 4: log.level = 'loud': ... ; <consequence>".

@@ -14,16 +14,19 @@
 #include "pmu/firmware/config_value.h"
 #include "pmu/firmware/log.h"
 #include "pmu/firmware/measurement/measurement_config.h"
+#include "pmu/firmware/profile.h"
 
 namespace pmu::firmware {
 
-// Compile-time capacities (the lwIP pools in port/lwip/include/lwipopts.h are sized for
-// them); the run-time limits in DeviceConfig may only lower them.
-inline constexpr std::uint8_t kMaxEchoSessions = 8;
-inline constexpr std::uint8_t kMaxCommandSessions = 8;
-inline constexpr std::uint8_t kMaxWebSocketSessions = 8;
+// Compile-time capacities: the target's, in its pmu_target_config.h (a board's profile;
+// the lwIP pools and the TLS arena are sized for them there); the run-time limits in
+// DeviceConfig may only lower them.
+inline constexpr std::uint8_t kMaxEchoSessions = PMU_MAX_ECHO_SESSIONS;
+inline constexpr std::uint8_t kMaxCommandSessions = PMU_MAX_COMMAND_SESSIONS;
+inline constexpr std::uint8_t kMaxWebSocketSessions = PMU_MAX_WEBSOCKET_SESSIONS;
 
-inline constexpr std::uint8_t kMaxTlsSessions = 3;  // the TLS arena is sized for them
+inline constexpr std::uint8_t kMaxTlsSessions = PMU_MAX_TLS_SESSIONS;
+static_assert(kMaxTlsSessions >= 2, "one TLS session for the console and at least one for the command service");
 
 // Client authentication of the TLS command service (the console always requires it).
 enum class TlsClientAuth : std::uint8_t { kNone, kOptional, kRequired };

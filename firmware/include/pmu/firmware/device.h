@@ -21,14 +21,19 @@
 #include "pmu/firmware/log.h"
 #include "pmu/firmware/measurement/pmu_unit.h"
 #include "pmu/firmware/random.h"
+#include "pmu/firmware/profile.h"
+#if PMU_WITH_BULLETIN
 #include "pmu/firmware/services/bulletin_service.h"
+#endif
 #include "pmu/firmware/services/c37118_service.h"
 #include "pmu/firmware/services/command_service.h"
 #include "pmu/firmware/services/console_service.h"
 #include "pmu/firmware/services/echo_service.h"
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/udp_sink.h"
+#if PMU_WITH_WEBSOCKET
 #include "pmu/firmware/services/websocket_service.h"
+#endif
 #include "pmu/firmware/version.h"
 #include "pmu/hal/board.h"
 #include "pmu/port/network.h"
@@ -92,10 +97,14 @@ class Device final : public ConsoleHost {
   static std::int64_t UtcSeconds(void* self);
   static void Diagnostic(void* self, const char* source, const char* line);
   static void TlsDiagnostic(void* self, const char* line);
+#if PMU_WITH_BULLETIN
   // The state line of the periodic bulletin.
   static void DescribeState(void* self, BulletinText& text);
+#endif
   static void Publish(void* self, const Estimate& estimate);
   void UpdateBootRecord();
+  // Says which services the profile left out of the image.
+  void LogLeftOut();
   void FollowAddresses();
 
   hal::Board& board_;
@@ -106,18 +115,24 @@ class Device final : public ConsoleHost {
   ServiceContext context_;
   UdpSink sink_;
   EchoService echo_;
-  CommandService command_;
+  TcpCommandService command_;
   DevicePrng prng_;
   ResetService reset_;
+#if PMU_WITH_BULLETIN
   BulletinService bulletin_;
+#endif
+#if PMU_WITH_WEBSOCKET
   WebSocketService websocket_;
+#endif
   DeviceIdentity identity_;
-  CommandService tls_command_;
+  TlsCommandService tls_command_;
   ConsoleService console_;
   ConfigEditor editor_;
   PmuUnit pmu_;
   C37Service c37_;
-  const StatsReporter* stats_parts_[12];
+  // The statistics report's parts: the stack, every service in the image, the measurement.
+  static constexpr std::size_t kStatsParts = 10 + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
+  const StatsReporter* stats_parts_[kStatsParts];
   std::uint64_t started_ms_ = 0;
   std::uint32_t boot_count_ = 0;
   bool reboot_requested_ = false;

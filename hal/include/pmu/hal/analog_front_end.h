@@ -7,7 +7,10 @@
 // The sample grid: sample number n is taken at n / sample_rate() seconds after
 // 1970-01-01T00:00:00Z on the device's timescale (DeviceClock::UtcNs). sample_rate()
 // is a whole number of samples per second, so every UTC second starts on a sample, and
-// the measurement can ask for any stretch of samples by number.
+// the measurement can ask for any stretch of samples by number. It keeps the samples
+// that consecutive reports' windows share, so in steady state it asks for each sample
+// once, in order; only its first report after a start or a clock step asks for a whole
+// window (up to 1023 samples) at once.
 //
 // Context: main loop only. No virtual calls in interrupt context: a driver's ISR or DMA
 // fills its ring; Read() copies out of it.

@@ -33,5 +33,8 @@ std::uint64_t LwipNowNs();
 // acknowledgements instead (their sent() and poll() callbacks retry).
 std::size_t SendRoom(altcp_pcb* pcb, bool bulk);
 inline constexpr std::size_t kHeapReserveBytes = MEM_SIZE / 4;
+// Of the reserve, what received data moved out of the receive pool leaves for bare
+// ACKs (a few dozen bytes each): port/src/tcp_listener.cc.
+inline constexpr std::size_t kAckReserveBytes = MEM_SIZE / 16;
 
 }  // namespace pmu::port

@@ -7,6 +7,11 @@
 // When the device's UTC jumps (the clock reset service), the instants follow it: the
 // reports between the old and the new time are skipped (counted), and reporting goes
 // on from the new time. The estimator's cost is measured on the monotonic clock.
+//
+// The window is the measurement's own (the only copy of the samples: a front end need
+// keep no history): consecutive reports' windows overlap (an M-class window at 10/s
+// spans 1023 samples, 240 apart), so the samples they share are kept and only the new
+// ones are read, each once.
 #pragma once
 
 #include <cstdint>
@@ -58,6 +63,9 @@ class Measurement final : public StatsReporter {
 
  private:
   std::int64_t DueSample(std::int64_t instant) const { return instant + half_span_ + delay_samples_; }
+  // Makes window_ samples [first, first + size), reading from the front end those it
+  // does not hold yet.
+  Status FillWindow(std::int64_t first, std::size_t size);
 
   DeviceClock& clock_;
   hal::AnalogFrontEnd* front_end_ = nullptr;
@@ -70,7 +78,10 @@ class Measurement final : public StatsReporter {
   std::int64_t next_ = -1;  // next reporting instant; -1: not started
   std::uint32_t fs_ = 2400;
   MeasurementCounters counters_;
+  // Samples [window_first_, window_first_ + window_count_) are window_[0 ..).
   hal::AnalogSample window_[kMaxWindowSamples];
+  std::int64_t window_first_ = 0;
+  std::size_t window_count_ = 0;
   Estimate estimate_;
 };
 

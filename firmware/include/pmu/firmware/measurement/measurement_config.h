@@ -9,8 +9,13 @@
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/ip_address.h"
 #include "pmu/firmware/measurement/playback_config.h"
+#include "pmu_target_config.h"
 
 namespace pmu::firmware {
+
+// PDCs the C37.118.2 service streams to at once over TCP: the target's (a board's
+// profile); c37.max_clients may only lower it.
+inline constexpr std::uint8_t kMaxC37Sessions = PMU_MAX_C37_SESSIONS;
 
 // The front end's fixed sampling rate: 2400 samples/s is 48 per cycle at 50 Hz and 40
 // at 60 Hz (whole cycles for both nominal frequencies), and a whole number of samples
@@ -84,7 +89,7 @@ struct C37Config {
   std::uint32_t time_base = 1'000'000;
   std::uint16_t port = 4712;
   std::uint16_t udp_port = 4713;
-  std::uint8_t max_clients = 4;
+  std::uint8_t max_clients = kMaxC37Sessions;
   std::uint32_t udp_config_period_s = 10;  // CFG-2 re-sent to UDP subscribers while data is on
   std::uint32_t udp_lease_s = 60;          // a UDP subscription ends unless a command renews it
   bool multicast = false;                  // spontaneous data stream to the groups below

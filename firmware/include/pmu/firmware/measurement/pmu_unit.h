@@ -13,11 +13,14 @@
 #include "pmu/firmware/device_clock.h"
 #include "pmu/firmware/log.h"
 #include "pmu/firmware/measurement/c37_pmu.h"
-#include "pmu/firmware/measurement/comtrade_front_end.h"
 #include "pmu/firmware/measurement/measurement.h"
 #include "pmu/firmware/measurement/measurement_config.h"
-#include "pmu/firmware/measurement/scenario_front_end.h"
 #include "pmu/firmware/measurement/synthetic_front_end.h"
+#include "pmu/firmware/profile.h"
+#if PMU_WITH_PLAYBACK
+#include "pmu/firmware/measurement/comtrade_front_end.h"
+#include "pmu/firmware/measurement/scenario_front_end.h"
+#endif
 #include "pmu/hal/analog_front_end.h"
 #include "pmu/hal/storage.h"
 
@@ -59,7 +62,8 @@ class PmuUnit {
  private:
   Status Configure(const MeasurementConfig& config, std::uint16_t config_count);
   Status ConfigureModel(const MeasurementConfig& config, std::uint16_t config_count);
-  // The front end of analog.source comtrade or scenario (pmu_unit_playback.cc).
+  // The front end of analog.source comtrade or scenario (pmu_unit_playback.cc; an image
+  // without playback refuses).
   Status StartPlayback(const MeasurementConfig& config, std::int64_t second_start);
   std::uint16_t KeepConfigCount();
   static void OnEstimate(void* self, const Estimate& estimate);
@@ -75,8 +79,10 @@ class PmuUnit {
   Publisher publish_ = nullptr;
   void* publish_context_ = nullptr;
   SyntheticFrontEnd synthetic_;
+#if PMU_WITH_PLAYBACK
   ComtradeFrontEnd comtrade_{PlaybackSamplePool()};
   ScenarioFrontEnd scenario_;
+#endif
   Measurement measurement_;
   C37Pmu model_;
   Estimate last_estimate_;

@@ -10,11 +10,12 @@
 // fixed point (amplitudes Q16, gains Q28, the waveform Q30, in int64). Float only
 // configures it. On a Cortex-M3 without FPU every float or double operation is a
 // library call: the double synthesiser took 18,000 instructions a sample, this one
-// about 2,000 (docs/BENCHMARKS.md, "Estimator cost on the board"). Each sample is synthesised once (a cache of the newest 1024 serves
-// overlapping windows). The waveform is deterministic given the configuration, its
-// start sample and the noise seed, so the accuracy tests can compare with the
-// analytic truth (Truth), which is computed independently, in double, from the
-// configuration.
+// about 2,000 (docs/BENCHMARKS.md, "Estimator cost on the board"). Each sample is
+// synthesised when it is read (the measurement keeps the samples that overlapping
+// windows share, so it reads each once). The waveform is deterministic given the
+// configuration, its start sample and the noise seed, so the accuracy tests can
+// compare with the analytic truth (Truth), which is computed independently, in
+// double, from the configuration.
 #pragma once
 
 #include <cstdint>
@@ -66,8 +67,6 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   double DeviationTurns(double t) const;
   double FrequencyAt(double t_s) const;
 
-  static constexpr std::size_t kCacheSize = 1024;  // samples: the longest window fits
-
   WaveformConfig config_;
   std::uint32_t nominal_hz_ = 60;
   std::int64_t start_ = 0;
@@ -88,10 +87,6 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   std::uint64_t step_turns_ = 0;
   std::int32_t step_gain_q28_ = 1 << 28;
   std::uint32_t cycle_ = 40;          // samples per nominal cycle
-  // Samples [cache_begin_, cache_end_) are held at index (sample mod kCacheSize).
-  hal::AnalogSample cache_[kCacheSize];
-  std::int64_t cache_begin_ = 0;
-  std::int64_t cache_end_ = 0;
 };
 
 }  // namespace pmu::firmware

@@ -36,8 +36,9 @@
 
 namespace pmu::firmware {
 
-inline constexpr std::size_t kMaxC37Sessions = 4;
-inline constexpr std::size_t kMaxUdpSubscribers = 4;
+// PDCs subscribed over UDP at once (kMaxC37Sessions, over TCP: measurement_config.h):
+// the target's, a board's profile.
+inline constexpr std::size_t kMaxUdpSubscribers = PMU_MAX_C37_SUBSCRIBERS;
 
 struct C37Counters {
   std::uint32_t accepted = 0;
@@ -48,6 +49,7 @@ struct C37Counters {
   std::uint32_t udp_commands = 0;
   std::uint32_t udp_refused = 0;      // data on with every subscriber slot taken
   std::uint32_t udp_expired = 0;      // subscriptions whose lease ran out
+  std::uint32_t udp_peak = 0;         // most UDP subscribers at once
   std::uint64_t data_frames = 0;      // data frames sent (per destination)
   std::uint64_t data_dropped = 0;     // not sent, for one of the reasons below
   std::uint64_t dropped_queue = 0;    // TCP: kMaxQueuedDataFrames already wait for the PDC

@@ -60,10 +60,8 @@ class CommandSession final : public port::ConnectionEvents {
   CommandJob job_;
 };
 
-class CommandService final : public StatsReporter {
+class CommandService : public StatsReporter {
  public:
-  explicit CommandService(const ServiceContext& context) : ctx_(context), listener_(*this) {}
-
   // Starts listening; `tag` names the service in the log ("cmd", "tls-cmd"). With
   // `tls`, the client's certificate is checked against the server's policy when the
   // command arrives (an anonymous or refused client gets "ERROR client certificate ...").
@@ -74,6 +72,12 @@ class CommandService final : public StatsReporter {
   bool StatsLine(std::size_t index, ReportLine& line) const override;
   const port::TcpListenerBase& listener() const { return listener_; }
 
+ protected:
+  // `listener` is the session pool of the TcpCommandService or TlsCommandService this is.
+  CommandService(const ServiceContext& context, port::TcpListenerBase& listener)
+      : ctx_(context), listener_(listener) {}
+  virtual ~CommandService() = default;
+
  private:
   friend class CommandSession;
   ServiceContext ctx_;
@@ -81,7 +85,28 @@ class CommandService final : public StatsReporter {
   const char* tag_ = "cmd";
   bool tls_ = false;
   CommandServiceCounters counters_;
-  port::TcpListener<CommandService, CommandSession, kMaxCommandSessions> listener_;
+  port::TcpListenerBase& listener_;
+};
+
+// The command service over plain TCP (5003), with room for kMaxCommandSessions.
+class TcpCommandService final : public CommandService {
+ public:
+  explicit TcpCommandService(const ServiceContext& context);
+  ~TcpCommandService() override;
+
+ private:
+  port::TcpListener<CommandService, CommandSession, kMaxCommandSessions> pool_;
+};
+
+// The command service over TLS (5007), with room for the TLS sessions the console does
+// not keep: a slot is a session's size whatever the limit, so the pool is what it needs.
+class TlsCommandService final : public CommandService {
+ public:
+  explicit TlsCommandService(const ServiceContext& context);
+  ~TlsCommandService() override;
+
+ private:
+  port::TcpListener<CommandService, CommandSession, kMaxTlsSessions - 1> pool_;
 };
 
 }  // namespace pmu::firmware

@@ -24,12 +24,15 @@
 #include "pmu/port/tcp_listener.h"
 #include "pmu/proto/console_line.h"
 #include "pmu/proto/line_reader.h"
+#include "pmu_target_config.h"
 
 namespace pmu::firmware {
 
 class ConsoleService;
 
-inline constexpr std::uint8_t kMaxConsoleSessions = 2;
+// Operator sessions at once: the target's (a board's profile); each also needs a TLS
+// session (tls.max_sessions keeps one for the console).
+inline constexpr std::uint8_t kMaxConsoleSessions = PMU_MAX_CONSOLE_SESSIONS;
 
 // What the console works on: the device as an operator may see and change it.
 class ConsoleHost {

@@ -5,7 +5,7 @@
 // device (IPv4 and IPv6 alike), so one request legitimately arrives from two source
 // addresses. Identifiers are expected to be unique per request (pdc draws 96 random
 // bits); entries expire after kLifetimeMs and the oldest is evicted when all
-// kCapacity slots are taken.
+// kCapacity slots (the target's PMU_RESET_ID_CACHE, a board's profile) are taken.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +14,13 @@
 
 #include "pmu/base/fixed_string.h"
 #include "pmu/proto/reset.h"
+#include "pmu_target_config.h"
 
 namespace pmu::firmware {
 
 class ResetIdCache {
  public:
-  static constexpr std::size_t kCapacity = 32;
+  static constexpr std::size_t kCapacity = PMU_RESET_ID_CACHE;
   static constexpr std::uint64_t kLifetimeMs = 300'000;  // 5 minutes
 
   // The answer first given to `token`, if it is remembered and not expired.

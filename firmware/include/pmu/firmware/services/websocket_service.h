@@ -7,14 +7,17 @@
 // What the device does where RFC 6455 leaves a choice (second messages, binary
 // commands, paths, timeouts, refusals) is in docs/PROTOCOL.md.
 //
-// Sessions live in a static pool (no heap): each holds its 2 KiB handshake buffer, the
-// frame decoder and the command job, about 3 KiB in all. Beyond the configured number
-// a new connection is answered "503 Service Unavailable" without taking a slot.
+// Sessions live in a static pool (no heap) of the target's kMaxWebSocketSessions. A
+// session holds one thing at a time: the request head while it reads the handshake
+// (2 KiB, the largest thing it must hold), then the frame decoder, the command and its
+// job in the same bytes; about 2.1 KiB in all. Beyond the configured number a new
+// connection is answered "503 Service Unavailable" without taking a slot.
 //
 // Context: main loop only.
 #pragma once
 
 #include <cstdint>
+#include <variant>
 
 #include "pmu/base/report.h"
 #include "pmu/base/fixed_string.h"
@@ -117,11 +120,19 @@ class WebSocketSession final : public port::ConnectionEvents {
   std::uint64_t started_ms_ = 0;
   std::uint64_t last_progress_ms_ = 0;
   std::uint64_t wait_from_ms_ = 0;  // when the close wait or the drain began
-  proto::websocket::HttpHeadReader head_;
-  proto::websocket::MessageDecoder decoder_;
-  proto::websocket::MessageFramer framer_{proto::websocket::Opcode::kText};
-  FixedString<proto::kMaxCommandLength> command_;
-  CommandJob job_;
+  // After the upgrade: the messages in, the command, its answer out.
+  struct Exchange {
+    explicit Exchange(std::uint64_t max_message) : decoder(proto::websocket::Role::kServer, max_message) {}
+    proto::websocket::MessageDecoder decoder;
+    proto::websocket::MessageFramer framer{proto::websocket::Opcode::kText};
+    FixedString<proto::kMaxCommandLength> command;
+    CommandJob job;
+  };
+  // The head in Phase::kHandshake, the exchange from Phase::kOpen on (draining after a
+  // refused handshake needs neither).
+  proto::websocket::HttpHeadReader& head() { return *std::get_if<proto::websocket::HttpHeadReader>(&state_); }
+  Exchange& exchange() { return *std::get_if<Exchange>(&state_); }
+  std::variant<proto::websocket::HttpHeadReader, Exchange> state_;
   std::byte pong_[proto::websocket::kMaxControlPayload] = {};
 };
 
