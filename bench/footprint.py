@@ -233,8 +233,10 @@ def main():
     ap.add_argument("--check", action="store_true", help="exit 1 when the first profile is over the goal")
     ap.add_argument("--detail", type=int, default=15, help="largest symbols of the first profile to list (0: none)")
     ap.add_argument("--markdown", action="store_true", help="Markdown tables (for docs/BENCHMARKS.md)")
-    ap.add_argument("--flash-budget", type=int, default=256 * 1024)
-    ap.add_argument("--ram-budget", type=int, default=128 * 1024)
+    ap.add_argument("--flash-budget", type=int, default=256 * 1024,
+                    help="bytes of flash --check allows the first profile (default: the goal, 256 KiB)")
+    ap.add_argument("--ram-budget", type=int, default=128 * 1024,
+                    help="bytes of RAM --check allows the first profile (default: the goal, 128 KiB)")
     args = ap.parse_args()
 
     images = []
@@ -309,10 +311,11 @@ def main():
     print()
     if over:
         for what, used, budget in over:
-            print(f"{first.name}: {what} {used:,} bytes ({kib(used)}) is over the {budget // 1024} KiB goal "
+            print(f"{first.name}: {what} {used:,} bytes ({kib(used)}) is over its budget of {budget:,} bytes "
                   f"by {used - budget:,} bytes", file=sys.stderr if args.check else sys.stdout)
     else:
-        print(f"{first.name}: within the goal ({kib(first.total_flash)} of flash, {kib(first.total_ram)} of RAM)")
+        print(f"{first.name}: within its budget ({first.total_flash:,} of {args.flash_budget:,} bytes of flash, "
+              f"{first.total_ram:,} of {args.ram_budget:,} bytes of RAM)")
     return 1 if args.check and over else 0
 
 

@@ -16,9 +16,12 @@
 #      PDC slot and the multicast group, reset requests, sink datagrams and a bulletin
 #      a second. The limits are the ones the device says it has.
 #
-#   bench/footprint.sh [--static] [--markdown] [--board DIR]
+#   bench/footprint.sh [--static] [--markdown] [--board DIR] [--budget FLASH,RAM]
 #
 # --static: parts 1 and 2 only (no QEMU, no root): what CI runs (ctest -L footprint).
+# --budget: bytes the default profile may use instead of the goal (256 KiB, 128 KiB);
+#           CI holds the image to what it measures today so it cannot grow while the
+#           goal is not reached yet.
 # --board: the default profile's build directory (default build/mps2-an385); the other
 # profiles are looked for beside it, in DIR-lab and DIR-compact.
 # Exit status: 0 the default profile is within the goal and, measured, every peak is
@@ -28,12 +31,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-md=() static=0 board=build/mps2-an385
+md=() static=0 board=build/mps2-an385 budget=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --markdown) md=(--markdown); shift ;;
     --static) static=1; shift ;;
     --board) board=${2:?--board needs a directory}; shift 2 ;;
+    --budget) IFS=, read -r bf br <<<"${2:?--budget needs FLASH,RAM}"
+              budget=(--flash-budget "$bf" --ram-budget "$br"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "footprint: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -50,7 +55,7 @@ builds=(--build "complete=$board")
 for profile in lab compact; do
   [ -f "$board-$profile/pmu-mps2-an385.elf" ] && builds+=(--build "$profile=$board-$profile")
 done
-python3 bench/footprint.py "${builds[@]}" --check --detail 15 "${md[@]}" || status=1
+python3 bench/footprint.py "${builds[@]}" --check --detail 15 "${budget[@]}" "${md[@]}" || status=1
 
 # ---- 2. object sizes: a probe built with main.cc's exact compile command -----------------
 echo
