@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 
+#include "config_key.h"
 #include "pmu/base/base64.h"
 #include "config_measurement.h"
 #include "pmu/proto/bulletin.h"
@@ -58,15 +59,9 @@ bool ParseProbabilityPpm(std::string_view s, std::uint32_t* ppm) {
   return true;
 }
 
-using Setter = const char* (*)(DeviceConfig&, std::string_view);
-using Getter = void (*)(const DeviceConfig&, ConfigValueText&);
-
-struct Key {
-  const char* name;
-  const char* help;
-  Setter set;
-  Getter get;
-};
+using Key = config_detail::ConfigKey<DeviceConfig>;
+using Setter = Key::Setter;
+using Getter = Key::Getter;
 
 // Generates a setter for an unsigned field with an inclusive range.
 template <typename T, T DeviceConfig::*Field, std::uint64_t Min, std::uint64_t Max>

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "config_key.h"
 #include "config_playback.h"
 
 namespace pmu::firmware::config_detail {
@@ -55,15 +56,9 @@ void FormatFloat(float v, ConfigValueText& out) {
   out.Format("%.6f", static_cast<double>(v));
 }
 
-using Setter = const char* (*)(MeasurementConfig&, std::string_view);
-using Getter = void (*)(const MeasurementConfig&, ConfigValueText&);
-struct Key {
-  const char* name;
-  const char* help;
-  Setter set;
-  Getter get;
-};
-
+using Key = ConfigKey<MeasurementConfig>;
+using Setter = Key::Setter;
+using Getter = Key::Getter;
 template <typename T, std::uint64_t Min, std::uint64_t Max>
 const char* SetU(T& field, std::string_view v) {
   std::uint64_t n = 0;

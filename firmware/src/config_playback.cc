@@ -1,20 +1,15 @@
 #include "config_playback.h"
 
+#include "config_key.h"
 #include "pmu/base/civil_time.h"
 #include "pmu/firmware/profile.h"
 
 namespace pmu::firmware::config_detail {
 namespace {
 
-using Setter = const char* (*)(MeasurementConfig&, std::string_view);
-using Getter = void (*)(const MeasurementConfig&, ConfigValueText&);
-struct Key {
-  const char* name;
-  const char* help;
-  Setter set;
-  Getter get;
-};
-
+using Key = ConfigKey<MeasurementConfig>;
+using Setter = Key::Setter;
+using Getter = Key::Getter;
 constexpr const char* kChannelNames[6] = {"VA", "VB", "VC", "IA", "IB", "IC"};
 
 bool ParseChannelNumber(std::string_view s, std::uint16_t* out) {

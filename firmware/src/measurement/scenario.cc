@@ -113,13 +113,7 @@ ScenarioError ScenarioParser::SetEvent(std::string_view key, std::string_view va
     if (s_.frequency_points == 0) return Fail("frequency", "needs at least one point");
     return {};
   }
-  struct Field {
-    const char* key;
-    double* into;
-    double min, max;
-    const char* reason;
-  };
-  const Field fields[] = {
+  const ScenarioField fields[] = {
       {"repeat_s", &s_.repeat_s, 0, 86400, "must be 0 to 86400 s"},
       {"oscillation_hz", &s_.oscillation_hz, 0, 5, "must be 0 to 5 Hz"},
       {"oscillation_damping", &s_.oscillation_damping, 0, 1, "must be 0 to 1 (a damping ratio)"},
@@ -128,7 +122,12 @@ ScenarioError ScenarioParser::SetEvent(std::string_view key, std::string_view va
       {"fault_duration_s", &s_.fault_duration_s, 0, 10, "must be 0 to 10 s"},
       {"step_at_s", &s_.step_at_s, 0, 86400, "must be 0 to 86400 s"},
   };
-  for (const Field& f : fields) {
+  return SetField(fields, key, value, "unknown key before the first [bus NAME]");
+}
+
+ScenarioError ScenarioParser::SetField(std::span<const ScenarioField> fields, std::string_view key,
+                                       std::string_view value, const char* unknown) const {
+  for (const ScenarioField& f : fields) {
     if (key != f.key) continue;
     double v = 0;
     if (!ParseValue(value, &v)) return Fail(f.key, "must be a decimal number like -1.25");
@@ -136,17 +135,11 @@ ScenarioError ScenarioParser::SetEvent(std::string_view key, std::string_view va
     *f.into = v;
     return {};
   }
-  return Fail(nullptr, "unknown key before the first [bus NAME]");
+  return Fail(nullptr, unknown);
 }
 
 ScenarioError ScenarioParser::SetBus(ScenarioBus& b, std::string_view key, std::string_view value) {
-  struct Field {
-    const char* key;
-    double* into;
-    double min, max;
-    const char* reason;
-  };
-  const Field fields[] = {
+  const ScenarioField fields[] = {
       {"voltage", &b.voltage, 1, 1e6, "must be 1 to 1000000 V"},
       {"angle_deg", &b.angle_deg, -180, 180, "must be -180 to 180 degrees"},
       {"current", &b.current, 0.001, 1e5, "must be 0.001 to 100000 A"},
@@ -158,15 +151,7 @@ ScenarioError ScenarioParser::SetBus(ScenarioBus& b, std::string_view key, std::
       {"step_magnitude", &b.step_magnitude, -0.5, 0.5, "must be -0.5 to 0.5"},
       {"step_angle_deg", &b.step_angle_deg, -90, 90, "must be -90 to 90 degrees"},
   };
-  for (const Field& f : fields) {
-    if (key != f.key) continue;
-    double v = 0;
-    if (!ParseValue(value, &v)) return Fail(f.key, "must be a decimal number like -1.25");
-    if (v < f.min || v > f.max) return Fail(f.key, f.reason);
-    *f.into = v;
-    return {};
-  }
-  return Fail(nullptr, "unknown key in a [bus] section");
+  return SetField(fields, key, value, "unknown key in a [bus] section");
 }
 
 ScenarioError ScenarioParser::Finish() const {

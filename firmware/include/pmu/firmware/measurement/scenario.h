@@ -33,6 +33,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "pmu/base/fixed_string.h"
@@ -112,6 +113,15 @@ class ScenarioParser {
   ScenarioError SetEvent(std::string_view key, std::string_view value);
   ScenarioError SetBus(ScenarioBus& bus, std::string_view key, std::string_view value);
   ScenarioError Fail(const char* key, const char* reason) const { return {line_, key, reason}; }
+  // A decimal key of a table, checked against its range; `unknown` when none matches.
+  struct ScenarioField {
+    const char* key;
+    double* into;
+    double min, max;
+    const char* reason;
+  };
+  ScenarioError SetField(std::span<const ScenarioField> fields, std::string_view key, std::string_view value,
+                         const char* unknown) const;
 
   Scenario& s_;
   unsigned line_ = 0;
