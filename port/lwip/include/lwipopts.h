@@ -88,6 +88,16 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_AUTOIP                 0
 #define IP_REASSEMBLY               1
 #define IP_FRAG                     1
+/* Reassembly holds received frames until a datagram is whole, and a peer can send first
+ * fragments that never complete: per family it may hold at most a quarter of the
+ * receive pool (at least two frames, a datagram of up to about 2.9 KiB; no service
+ * needs more, only the sink takes larger datagrams), and it gives up after 3 s, not
+ * lwIP's 15 s (IPv4) and 60 s (IPv6): on a lab LAN the rest of a datagram follows
+ * within milliseconds. (hostile.fragments) */
+#define IP_REASS_MAX_PBUFS          (PBUF_POOL_SIZE / 4 > 2 ? PBUF_POOL_SIZE / 4 : 2)
+#define MEMP_NUM_REASSDATA          IP_REASS_MAX_PBUFS
+#define IP_REASS_MAXAGE             3
+#define IPV6_REASS_MAXAGE           3
 
 /* ---- IPv6 ---------------------------------------------------------------------- */
 #define LWIP_IPV6                   1
