@@ -67,11 +67,14 @@ ProvisionOutcome ProvisionIdentity(hal::Storage& storage, std::string_view text)
   }
   constexpr StorageRecord kRecords[] = {StorageRecord::kTrustAnchor, StorageRecord::kDeviceCert,
                                         StorageRecord::kDeviceKey};
+  // The three together or none: a cut power leaves no half identity.
+  StorageTransaction t(storage);
   for (std::size_t i = 0; i < 3; ++i) {
-    if (!WriteRecord(storage, kRecords[i], AsBytes(blocks[i])).ok()) {
+    if (!t.Write(kRecords[i], AsBytes(blocks[i])).ok()) {
       return {Kind::kInvalid, "a PEM block of the factory identity is too large for its storage slot"};
     }
   }
+  if (!t.Commit().ok()) return {Kind::kInvalid, "storage refused the factory identity"};
   return {Kind::kProvisioned, "TLS identity provisioned into storage"};
 }
 
@@ -117,9 +120,13 @@ Status DeviceIdentity::InstallCertificate(std::string_view cert_pem, FixedString
     return FailedPrecondition("no pending key");
   }
   Status s = console_tls_.CheckCertificateForKey(cert_pem, *key, why);
-  if (s.ok()) s = WriteRecord(storage_, StorageRecord::kDeviceCert, AsBytes(cert_pem));
-  if (s.ok()) s = WriteRecord(storage_, StorageRecord::kDeviceKey, AsBytes(*key));
-  if (s.ok()) s = EraseRecord(storage_, StorageRecord::kPendingKey);
+  // The certificate, its key and the pending key's end change together: a cut power
+  // leaves the old identity or the new, never a certificate with the wrong key.
+  StorageTransaction t(storage_);
+  if (s.ok()) s = t.Write(StorageRecord::kDeviceCert, AsBytes(cert_pem));
+  if (s.ok()) s = t.Write(StorageRecord::kDeviceKey, AsBytes(*key));
+  if (s.ok()) s = t.Erase(StorageRecord::kPendingKey);
+  if (s.ok()) s = t.Commit();
   if (s.ok()) s = command_tls_.ReplaceIdentity(cert_pem, *key);
   if (s.ok()) s = console_tls_.ReplaceIdentity(cert_pem, *key);
   if (!s.ok() && why->empty()) why->Append(s.message());

@@ -71,7 +71,7 @@ def check_banner(text, boot):
                     r"  image    0x00000000-0x[0-9a-f]{8} \(\d+ KiB of code and constants\)",
                     r"  RAM      0x20000000-0x[0-9a-f]{8} \(\d+ KiB: stack 8 KiB, data, bss; no heap\)",
                     r"  config   0x003f0000 \(16 KiB\)   certs 0x003f4000 \(16 KiB\)",
-                    r"  storage  0x003f8000 \(16 KiB\)   seed  0x003fc000 \(4 KiB\)",
+                    r"  storage  0x003f8000 \(24 KiB\)   seed  0x003fe000 \(4 KiB\)",
                     r"  UART0    0x40004000   LAN9118 0x40200000 IRQ 13",
                     r"  Ethernet LAN9118 rev 1, MAC 02:50:4d:55:00:01",
                     rf"  IPv4     {re.escape(IPV4)}/24",

@@ -55,11 +55,12 @@ TEST(StorageRecords, SlotsDoNotOverlap) {
 TEST(StorageRecords, DamageReadsAsAbsent) {
   hal::linux_host::MemoryStorage storage(kStorageBytesNeeded);
   ASSERT_TRUE(WriteRecord(storage, StorageRecord::kConfig, AsBytes("hostname = pmu9\n")).ok());
-  // Flip one data byte: the CRC no longer matches.
+  // Flip one data byte of the only copy (A, after its 20-byte header): the CRC no
+  // longer matches.
   std::byte b{};
-  ASSERT_TRUE(storage.Read(0x1000 + 16 + 3, MutableByteSpan(&b, 1)).ok());
+  ASSERT_TRUE(storage.Read(0x0C00 + 20 + 3, MutableByteSpan(&b, 1)).ok());
   b ^= std::byte{1};
-  ASSERT_TRUE(storage.Write(0x1000 + 16 + 3, ByteSpan(&b, 1)).ok());
+  ASSERT_TRUE(storage.Write(0x0C00 + 20 + 3, ByteSpan(&b, 1)).ok());
   char buf[64];
   auto n = ReadRecord(storage, StorageRecord::kConfig, AsWritableBytes(buf, sizeof(buf)));
   EXPECT_EQ(n.status().code(), StatusCode::kNotFound);
@@ -70,6 +71,99 @@ TEST(StorageRecords, DamageReadsAsAbsent) {
   // Storage smaller than the layout: records that do not fit are absent.
   hal::linux_host::MemoryStorage small(0x1800);
   EXPECT_EQ(WriteRecord(small, StorageRecord::kDeviceCert, AsBytes("x")).code(), StatusCode::kOutOfRange);
+}
+
+// Storage whose power is cut after `budget` bytes written: the write that crosses it
+// writes only what fits, and nothing is written after it.
+class CutStorage final : public hal::Storage {
+ public:
+  CutStorage(hal::Storage& inner, std::size_t budget) : inner_(inner), budget_(budget) {}
+  std::size_t size() const override { return inner_.size(); }
+  Status Read(std::size_t offset, MutableByteSpan out) override { return inner_.Read(offset, out); }
+  Status Write(std::size_t offset, ByteSpan data) override {
+    const std::size_t n = std::min(budget_, data.size());
+    if (n > 0) PMU_TRY(inner_.Write(offset, data.first(n)));
+    budget_ -= n;
+    written_ += n;
+    return n == data.size() ? Status::Ok() : Unavailable("power cut");
+  }
+  std::size_t written() const { return written_; }
+
+ private:
+  hal::Storage& inner_;
+  std::size_t budget_;
+  std::size_t written_ = 0;
+};
+
+std::string Read(hal::Storage& storage, StorageRecord r) {
+  std::string buf(StorageRecordCapacity(r), '\0');
+  const auto n = ReadRecord(storage, r, AsWritableBytes(buf.data(), buf.size()));
+  return n.ok() ? buf.substr(0, *n) : std::string("<absent>");
+}
+
+// What `cert install` does: the new certificate, the pending key as the device key,
+// and no pending key, as one transaction.
+Status Install(hal::Storage& storage, const std::string& cert, const std::string& key) {
+  StorageTransaction t(storage);
+  PMU_TRY(t.Write(StorageRecord::kDeviceCert, AsBytes(cert)));
+  PMU_TRY(t.Write(StorageRecord::kDeviceKey, AsBytes(key)));
+  PMU_TRY(t.Erase(StorageRecord::kPendingKey));
+  return t.Commit();
+}
+
+TEST(StorageRecords, APowerCutAtAnyByteLeavesTheOldContentOrTheNew) {
+  const std::string old_config = "hostname = old\n", new_config(3000, 'n');
+  const std::string old_cert(900, 'c'), new_cert(950, 'C'), old_key(240, 'k'), pending(250, 'P');
+  hal::linux_host::MemoryStorage base(kStorageBytesNeeded);
+  ASSERT_TRUE(WriteRecord(base, StorageRecord::kConfig, AsBytes(old_config)).ok());
+  ASSERT_TRUE(Install(base, old_cert, old_key).ok());
+  ASSERT_TRUE(WriteRecord(base, StorageRecord::kPendingKey, AsBytes(pending)).ok());
+  // How many bytes each operation writes when nothing cuts it.
+  hal::linux_host::MemoryStorage probe = base;
+  CutStorage whole(probe, SIZE_MAX);
+  ASSERT_TRUE(WriteRecord(whole, StorageRecord::kConfig, AsBytes(new_config)).ok());
+  const std::size_t save_bytes = whole.written();
+  CutStorage whole_install(probe, SIZE_MAX);
+  ASSERT_TRUE(Install(whole_install, new_cert, pending).ok());
+  const std::size_t install_bytes = whole_install.written();
+  ASSERT_GT(save_bytes, new_config.size());
+
+  for (std::size_t cut = 0; cut <= save_bytes; ++cut) {
+    hal::linux_host::MemoryStorage s = base;
+    CutStorage cutting(s, cut);
+    const bool done = WriteRecord(cutting, StorageRecord::kConfig, AsBytes(new_config)).ok();
+    const std::string got = Read(s, StorageRecord::kConfig);  // the next boot
+    ASSERT_TRUE(got == old_config || got == new_config) << "config save cut after " << cut << " bytes";
+    ASSERT_EQ(got == new_config, done) << "cut after " << cut << " bytes";
+    // The next save, whole, works and wins.
+    ASSERT_TRUE(WriteRecord(s, StorageRecord::kConfig, AsBytes("hostname = next\n")).ok());
+    ASSERT_EQ(Read(s, StorageRecord::kConfig), "hostname = next\n");
+    ASSERT_EQ(Read(s, StorageRecord::kDeviceCert), old_cert);
+  }
+  for (std::size_t cut = 0; cut <= install_bytes; ++cut) {
+    hal::linux_host::MemoryStorage s = base;
+    CutStorage cutting(s, cut);
+    const bool done = Install(cutting, new_cert, pending).ok();
+    const std::string cert = Read(s, StorageRecord::kDeviceCert), key = Read(s, StorageRecord::kDeviceKey),
+                      pend = Read(s, StorageRecord::kPendingKey);
+    const bool old_set = cert == old_cert && key == old_key && pend == pending;
+    const bool new_set = cert == new_cert && key == pending && pend == "<absent>";
+    ASSERT_TRUE(old_set || new_set) << "cert install cut after " << cut << " bytes: a mixed identity";
+    ASSERT_EQ(new_set, done) << "cut after " << cut << " bytes";
+    ASSERT_EQ(Read(s, StorageRecord::kConfig), old_config);
+  }
+}
+
+TEST(StorageRecords, TheOtherCopyServesWhenTheCurrentOneRots) {
+  hal::linux_host::MemoryStorage storage(kStorageBytesNeeded);
+  ASSERT_TRUE(WriteRecord(storage, StorageRecord::kConfig, AsBytes("first\n")).ok());   // copy A
+  ASSERT_TRUE(WriteRecord(storage, StorageRecord::kConfig, AsBytes("second\n")).ok());  // copy B
+  EXPECT_EQ(Read(storage, StorageRecord::kConfig), "second\n");
+  std::byte b{};
+  ASSERT_TRUE(storage.Read(0x1C00 + 20, MutableByteSpan(&b, 1)).ok());
+  b ^= std::byte{0x40};
+  ASSERT_TRUE(storage.Write(0x1C00 + 20, ByteSpan(&b, 1)).ok());
+  EXPECT_EQ(Read(storage, StorageRecord::kConfig), "first\n");
 }
 
 TEST(SavedConfig, SavedTextParsesBackToTheSameConfiguration) {
