@@ -25,6 +25,14 @@ namespace pmu::port {
 namespace {
 
 constexpr std::uint32_t kSweepMs = 1000;
+// A peer that hears nothing because the link loses the device's segments is not a
+// peer that stopped reading: while lwIP retransmits to a peer that has room and has
+// said nothing for the stall time (its timeouts doubling), the stall rule waits for
+// this many retransmissions of the same segment as well, about two minutes, where ten
+// seconds would cut working connections on a lossy link (at 10 % loss three lost
+// rounds in a row are a matter of time). A peer that stopped reading answers each
+// retransmission with a shut window, and is reset in time.
+constexpr u8_t kStallRetransmissions = 6;
 
 // What the guard knows of one connection: its port's budget, when it last saw the
 // peer acknowledge something, and when the device closed it.
@@ -187,7 +195,9 @@ void Sweep(void*) {
       r.lastack = pcb->lastack;
       r.progress_ms = now;
     }
-    if (now - r.progress_ms >= g_stall_ms) {
+    const bool silent = (tcp_ticks - pcb->tmr) * TCP_SLOW_INTERVAL >= g_stall_ms;
+    const bool lossy = pcb->nrtx > 0 && pcb->nrtx < kStallRetransmissions && pcb->snd_wnd >= pcb->mss && silent;
+    if (now - r.progress_ms >= g_stall_ms && !lossy) {
       ++r.budget->stalled;
       Log("%s: %s%s%s:%u aborted: nothing acknowledged for the stall time", r.budget->tag, pcb);
       AimReset(pcb);
