@@ -158,7 +158,7 @@ Status Device::StartTimeSource() {
                  static_cast<unsigned long long>(kPlatformErrorNs));
     return Status::Ok();
   }
-  return ptp_.Start(config_.ptp_domain, board_.link.mac());
+  return ptp_.Start(config_.ptp_domain, board_.link.mac(), board_.link.TimestampUncertaintyNs());
 }
 
 std::int64_t Device::UtcSeconds(void* self) {

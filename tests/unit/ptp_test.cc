@@ -196,6 +196,7 @@ struct SimulatedLink {
   DeviceClock& clock;
   ptp::PortIdentity master{{0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10}, 1};
   std::uint16_t sequence = 0;
+  std::uint64_t late_ns = 0;  // how late the next Sync's receive stamp is
 
   ptp::Message From(ptp::MessageType type, std::int8_t log_interval = -2) {
     ptp::Message m;
@@ -217,7 +218,7 @@ struct SimulatedLink {
     osc.true_ns += kDelayNs;
     ptp::Message sync = From(ptp::MessageType::kSync);
     sync.header.flags = ptp::kFlagTwoStep;
-    const std::uint64_t rx = osc.MonotonicNs();
+    const std::uint64_t rx = osc.MonotonicNs() + late_ns;
     slave.Receive(sync, rx, rx);
     osc.true_ns += 10'000;
     ptp::Message follow = From(ptp::MessageType::kFollowUp);
@@ -257,7 +258,7 @@ TEST(PtpSlave, LocksHoldsOverAndRelocks) {
   TestOscillator osc(-734'000'000, 87'000);  // 734 ms behind, 87 ppm fast
   DeviceClock clock(osc);
   PtpSlave slave(clock);
-  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1});
+  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
   SimulatedLink link{osc, slave, clock};
   EXPECT_EQ(slave.state(), PtpState::kListening);
   link.Run(1, true);
@@ -272,7 +273,17 @@ TEST(PtpSlave, LocksHoldsOverAndRelocks) {
   EXPECT_EQ(locked.state, SyncState::kLocked);
   EXPECT_LT(std::llabs(link.TrueErrorNs()), 1000);
   EXPECT_GE(static_cast<std::int64_t>(locked.error_ns), std::llabs(link.TrueErrorNs()));
+  EXPECT_GE(locked.error_ns, 3000u + SimulatedLink::kDelayNs);  // the stamps' lateness and the path's asymmetry
   EXPECT_NEAR(static_cast<double>(clock.frequency_ppt()), -87'000'000.0 * 1e9 / (1e9 + 87'000), 50'000);
+
+  // A single Sync stamped 5 ms late (a busy host) is skipped, not stepped.
+  link.late_ns = 5'000'000;
+  link.SyncRound();
+  link.late_ns = 0;
+  EXPECT_EQ(slave.counters().outliers, 1u);
+  EXPECT_EQ(slave.counters().steps, 1u);
+  EXPECT_EQ(slave.state(), PtpState::kSlave);
+  link.Run(1, true);
 
   // The master stops (its last Announce was 0.75 s ago): three announce intervals
   // (3 s) after that Announce the slave lets it go.
@@ -298,7 +309,7 @@ TEST(PtpSlave, IgnoresOtherDomainsAndUnqualifiedMasters) {
   TestOscillator osc(0, 0);
   DeviceClock clock(osc);
   PtpSlave slave(clock);
-  slave.Configure(4, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1});
+  slave.Configure(4, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
   SimulatedLink link{osc, slave, clock};
   link.Run(3, true);  // domain 0
   EXPECT_EQ(slave.state(), PtpState::kListening);

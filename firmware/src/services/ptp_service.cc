@@ -22,17 +22,19 @@ FixedString<24> FormatPortIdentity(const ptp::PortIdentity& id) {
 
 }  // namespace
 
-Status PtpService::Start(std::uint8_t domain, const MacAddress& mac) {
+Status PtpService::Start(std::uint8_t domain, const MacAddress& mac, std::uint32_t stamp_uncertainty_ns) {
   const auto& m = mac.octets;
-  slave_.Configure(domain, {m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]});
+  slave_.Configure(domain, {m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, stamp_uncertainty_ns);
   PMU_TRY(event_.Open(ptp::kEventPort, event_buffer_, &PtpService::OnDatagram, this));
   PMU_TRY(general_.Open(ptp::kGeneralPort, general_buffer_, &PtpService::OnDatagram, this));
   event_.SetMulticastTtl(1);
   PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPtpGroup, 0)));
   tick_.Start(kTickMs, &PtpService::OnTick, this);
-  PMU_LOG_INFO(ctx_.log, kTag, "slave %s on UDP 319/320, group 224.0.1.129, domain %u: unsynchronised until it locks",
+  PMU_LOG_INFO(ctx_.log, kTag,
+               "slave %s on UDP 319/320, group 224.0.1.129, domain %u, link time stamps late by up to %lu ns: "
+               "unsynchronised until it locks",
                FormatPortIdentity({{m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, 1}).c_str(),
-               static_cast<unsigned>(domain));
+               static_cast<unsigned>(domain), static_cast<unsigned long>(stamp_uncertainty_ns));
   return Status::Ok();
 }
 
@@ -110,9 +112,9 @@ bool PtpService::StatsLine(std::size_t index, ReportLine& t) const {
   const PtpCounters& c = slave_.counters();
   t.Format("ptp received=%" PRIu32 " malformed=%" PRIu32 " other_domain=%" PRIu32 " announces=%" PRIu32
            " syncs=%" PRIu32 " delay_req=%" PRIu32 " delay_resp=%" PRIu32 " steps=%" PRIu32
-           " master_changes=%" PRIu32 " master_losses=%" PRIu32 " send_failures=%" PRIu32,
+           " master_changes=%" PRIu32 " master_losses=%" PRIu32 " outliers=%" PRIu32 " send_failures=%" PRIu32,
            c.received, c.malformed, c.other_domain, c.announces, c.syncs, c.delay_requests, c.delay_responses,
-           c.steps, c.master_changes, c.master_losses, send_failures_);
+           c.steps, c.master_changes, c.master_losses, c.outliers, send_failures_);
   return true;
 }
 

@@ -28,8 +28,10 @@ const char* PtpStateName(PtpState s) {
   return "?";
 }
 
-void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity) {
+void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity,
+                         std::uint32_t stamp_uncertainty_ns) {
   domain_ = domain;
+  stamp_uncertainty_ns_ = stamp_uncertainty_ns;
   self_.clock = identity;
   self_.port = 1;
 }
@@ -206,6 +208,12 @@ void PtpSlave::AddDelay(std::int64_t delay_ns) {
 
 void PtpSlave::Discipline(std::int64_t offset_ns) {
   last_offset_ns_ = offset_ns;
+  const bool far = offset_ns > PiServo::kStepThresholdNs || offset_ns < -PiServo::kStepThresholdNs;
+  if (far && state_ == PtpState::kSlave && ++outliers_in_row_ < kOutlierLimit) {
+    ++counters_.outliers;
+    return;
+  }
+  outliers_in_row_ = 0;
   const PiServo::Output out = servo_.Sample(offset_ns, sync_rx_ns_, sync_interval_ms_);
   clock_.SetFrequencyPpt(out.frequency_ppt);
   if (out.state == PiServo::State::kJump) {
@@ -232,7 +240,7 @@ void PtpSlave::Discipline(std::int64_t offset_ns) {
   const std::size_t n = offset_count_ < kOffsetWindow ? offset_count_ : kOffsetWindow;
   for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, offsets_[i] < 0 ? -offsets_[i] : offsets_[i]);
   state_ = PtpState::kSlave;
-  clock_.Locked(static_cast<std::uint64_t>(worst + delay_ns_));
+  clock_.Locked(static_cast<std::uint64_t>(worst + delay_ns_) + stamp_uncertainty_ns_);
 }
 
 }  // namespace pmu::firmware

@@ -24,7 +24,7 @@ class PtpService final : public StatsReporter {
  public:
   explicit PtpService(const ServiceContext& context) : ctx_(context), slave_(context.clock) {}
   // Opens both ports and joins the group; the clock identity is the EUI-64 of `mac`.
-  Status Start(std::uint8_t domain, const MacAddress& mac);
+  Status Start(std::uint8_t domain, const MacAddress& mac, std::uint32_t stamp_uncertainty_ns);
   const PtpSlave& slave() const { return slave_; }
   bool StatsLine(std::size_t index, ReportLine& line) const override;
 

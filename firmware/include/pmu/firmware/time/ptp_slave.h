@@ -17,9 +17,10 @@
 // the master's Delay_Resp t4 give the path delay ((t2 - t1) + (t4 - t3)) / 2, the
 // median of the last kDelayWindow. offset = t2 - t1 - delay goes to the servo.
 //
-// The error bound when locked: the largest |offset| of the last kOffsetWindow samples
-// plus the mean path delay (an asymmetric path can hide up to the whole one-way delay;
-// with software time stamps the stamps' own latency is part of what the offsets show).
+// The error bound when locked: the largest |offset| of the last kOffsetWindow samples,
+// plus the mean path delay (an asymmetric path can hide up to the whole one-way
+// delay), plus the link's stated time-stamp lateness (a stamp taken late on receive
+// shifts every offset the same way, which no offset can show).
 #pragma once
 
 #include <cstddef>
@@ -46,6 +47,7 @@ struct PtpCounters {
   std::uint32_t steps = 0;
   std::uint32_t master_changes = 0;
   std::uint32_t master_losses = 0;
+  std::uint32_t outliers = 0;       // offsets beyond the step threshold skipped while locked
 };
 
 class PtpSlave {
@@ -54,9 +56,14 @@ class PtpSlave {
   static constexpr std::size_t kDelayWindow = 5;
   static constexpr std::size_t kOffsetWindow = 8;
   static constexpr std::uint32_t kLockSamples = 4;  // locked samples before SLAVE
+  // Once locked, an offset beyond the servo's step threshold is skipped as an outlier
+  // (a time stamp taken late on a busy host) unless this many come in a row.
+  static constexpr std::uint32_t kOutlierLimit = 4;
 
   PtpSlave(DeviceClock& clock) : clock_(clock) {}
-  void Configure(std::uint8_t domain, const proto::ptp::ClockIdentity& identity);
+  // `stamp_uncertainty_ns`: how late the link's time stamps may be (hal::Link).
+  void Configure(std::uint8_t domain, const proto::ptp::ClockIdentity& identity,
+                 std::uint32_t stamp_uncertainty_ns);
 
   // A message from the link, time-stamped at `rx_ns` (monotonic). Returns true when a
   // Delay_Req should go out now.
@@ -107,6 +114,7 @@ class PtpSlave {
   DeviceClock& clock_;
   PiServo servo_;
   std::uint8_t domain_ = 0;
+  std::uint32_t stamp_uncertainty_ns_ = 0;
   proto::ptp::PortIdentity self_;
   PtpState state_ = PtpState::kListening;
   PtpCounters counters_;
@@ -134,6 +142,7 @@ class PtpSlave {
   std::size_t offset_count_ = 0;
   std::int64_t last_offset_ns_ = 0;
   std::uint32_t locked_samples_ = 0;
+  std::uint32_t outliers_in_row_ = 0;
   std::uint32_t epoch_ = 0;  // steps of the clock so far
 };
 
