@@ -139,6 +139,10 @@ Status Device::Start() {
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
 #endif
   pmu_.set_grid_clock(board_.grid_clock);
+  pmu_.model().set_time_source(config_.time_source == TimeSource::kPtp
+                                   ? "Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); STAT and "
+                                     "time quality say whether it is locked."
+                                   : "Time: the platform's clock, trusted as the reference.");
   if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);
   }

@@ -175,6 +175,7 @@ Status C37Pmu::Configure(const C37Config& c, const PhasorEstimator& estimator, f
   header_.Append(c.analog_count ? " (three-phase W, var, VA)" : "");
   header_.Append(c.digital_words ? "; digital word DI0-DI15." : ".");
   header_.Append(" Signals come from the built-in synthetic front end unless the board has an ADC.");
+  if (time_source_ != nullptr) header_.Format(" %s", time_source_);
   return Status::Ok();
 }
 

@@ -74,6 +74,8 @@ class C37Pmu {
 
   const proto::c37118::ConfigFrame& config_frame() const { return config_; }
   std::string_view header_text() const { return header_.view(); }
+  // A sentence naming the time source, for the header frame (before Configure).
+  void set_time_source(const char* sentence) { time_source_ = sentence; }
 
   static constexpr std::size_t kMaxDataFrame = 256;
   static constexpr std::size_t kMaxConfigFrame = 1400;  // one unfragmented datagram
@@ -86,6 +88,7 @@ class C37Pmu {
   proto::c37118::ConfigFrame config_;
   std::array<FixedString<16>, proto::c37118::kMaxDigitalNames> digital_names_{};
   C37HeaderText header_;
+  const char* time_source_ = nullptr;
   float phasor_lsb_[kPhasorChannelKinds] = {};  // V or A per count of integer phasors
   float analog_lsb_ = 1;                         // W, var or VA per count of integer analogs
 };
