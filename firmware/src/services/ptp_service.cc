@@ -25,8 +25,8 @@ FixedString<24> FormatPortIdentity(const ptp::PortIdentity& id) {
 Status PtpService::Start(std::uint8_t domain, const MacAddress& mac, std::uint32_t stamp_uncertainty_ns) {
   const auto& m = mac.octets;
   slave_.Configure(domain, {m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, stamp_uncertainty_ns);
-  PMU_TRY(event_.Open(ptp::kEventPort, event_buffer_, &PtpService::OnDatagram, this));
-  PMU_TRY(general_.Open(ptp::kGeneralPort, general_buffer_, &PtpService::OnDatagram, this));
+  PMU_TRY(event_.Open(ptp::kEventPort, buffer_, &PtpService::OnDatagram, this));
+  PMU_TRY(general_.Open(ptp::kGeneralPort, buffer_, &PtpService::OnDatagram, this));
   event_.SetMulticastTtl(1);
   PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPtpGroup, 0)));
   tick_.Start(kTickMs, &PtpService::OnTick, this);

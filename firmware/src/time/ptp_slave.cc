@@ -17,6 +17,10 @@ std::uint64_t IntervalNs(std::int8_t log) {
   return log >= 0 ? 1'000'000'000ull << log : 1'000'000'000ull >> -log;
 }
 
+// Milliseconds of the monotonic clock, wrapping every 49 days: only differences of
+// seconds are taken.
+std::uint32_t Ms(std::uint64_t ns) { return static_cast<std::uint32_t>(ns / kNsPerMs); }
+
 }  // namespace
 
 const char* PtpStateName(PtpState s) {
@@ -99,9 +103,9 @@ void PtpSlave::OnAnnounce(const ptp::Message& m, std::uint64_t now_ns) {
   }
   slot->announce = m.announce;
   slot->flags = m.header.flags;
-  ++slot->announces;
-  slot->last_ns = now_ns;
-  slot->timeout_ns = 3 * IntervalNs(m.header.log_interval);
+  if (slot->announces < kForeignThreshold) ++slot->announces;
+  slot->last_ms = Ms(now_ns);
+  slot->timeout_ms = static_cast<std::uint32_t>(3 * IntervalNs(m.header.log_interval) / kNsPerMs);
   SelectMaster(now_ns);
 }
 
@@ -109,7 +113,7 @@ void PtpSlave::SelectMaster(std::uint64_t now_ns) {
   int best = -1;
   for (int i = 0; i < static_cast<int>(kMaxForeign); ++i) {
     const Foreign& f = foreign_[i];
-    if (!f.used || f.announces < kForeignThreshold || now_ns - f.last_ns > f.timeout_ns) continue;
+    if (!f.used || f.announces < kForeignThreshold || Ms(now_ns) - f.last_ms > f.timeout_ms) continue;
     if (best < 0 || ptp::CompareDatasets(f.announce, f.sender, foreign_[best].announce, foreign_[best].sender) < 0) {
       best = i;
     }
@@ -133,12 +137,13 @@ void PtpSlave::DropMaster() {
 }
 
 void PtpSlave::Tick(std::uint64_t now_ns) {
-  if (master_ >= 0 && now_ns - foreign_[master_].last_ns > foreign_[master_].timeout_ns) {
+  const std::uint32_t now_ms = Ms(now_ns);
+  if (master_ >= 0 && now_ms - foreign_[master_].last_ms > foreign_[master_].timeout_ms) {
     DropMaster();
     SelectMaster(now_ns);  // another qualified master, if any
   }
   for (Foreign& f : foreign_) {
-    if (f.used && now_ns - f.last_ns > 2 * f.timeout_ns) f.used = false;
+    if (f.used && now_ms - f.last_ms > 2 * f.timeout_ms) f.used = false;
   }
 }
 
@@ -191,17 +196,22 @@ void PtpSlave::OnDelayResp(const ptp::Message& m) {
   AddDelay((master_to_slave_ns_ + slave_to_master) / 2);
 }
 
-void PtpSlave::AddDelay(std::int64_t delay_ns) {
-  if (delay_ns < 0) delay_ns = 0;  // the stamps' noise; a path takes no negative time
+void PtpSlave::AddDelay(std::int64_t delay) {
+  // The stamps' noise can make it negative; a path takes no negative time, nor seconds.
+  const auto delay_ns = static_cast<std::int32_t>(delay < 0 ? 0 : delay > 2'000'000'000 ? 2'000'000'000 : delay);
   if (delay_count_ < kDelayWindow) {
     delays_[delay_count_++] = delay_ns;
   } else {
     std::copy(delays_ + 1, delays_ + kDelayWindow, delays_);
     delays_[kDelayWindow - 1] = delay_ns;
   }
-  std::int64_t sorted[kDelayWindow];
-  std::copy(delays_, delays_ + delay_count_, sorted);
-  std::sort(sorted, sorted + delay_count_);
+  // The median, by insertion into a copy (five values: no library sort).
+  std::int32_t sorted[kDelayWindow];
+  for (std::size_t i = 0; i < delay_count_; ++i) {
+    std::size_t j = i;
+    for (; j > 0 && sorted[j - 1] > delays_[i]; --j) sorted[j] = sorted[j - 1];
+    sorted[j] = delays_[i];
+  }
   delay_ns_ = sorted[delay_count_ / 2];
   delay_valid_ = true;
 }
@@ -233,12 +243,14 @@ void PtpSlave::Discipline(std::int64_t offset_ns) {
     }
     return;
   }
-  offsets_[offset_count_ % kOffsetWindow] = offset_ns;
+  const std::int64_t limit = PiServo::kStepThresholdNs * 4;
+  offsets_[offset_count_ % kOffsetWindow] =
+      static_cast<std::int32_t>(offset_ns > limit ? limit : offset_ns < -limit ? -limit : offset_ns);
   ++offset_count_;
   if (++locked_samples_ < kLockSamples) return;
   std::int64_t worst = 0;
   const std::size_t n = offset_count_ < kOffsetWindow ? offset_count_ : kOffsetWindow;
-  for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, offsets_[i] < 0 ? -offsets_[i] : offsets_[i]);
+  for (std::size_t i = 0; i < n; ++i) worst = std::max<std::int64_t>(worst, offsets_[i] < 0 ? -offsets_[i] : offsets_[i]);
   state_ = PtpState::kSlave;
   clock_.Locked(static_cast<std::uint64_t>(worst + delay_ns_) + stamp_uncertainty_ns_);
 }

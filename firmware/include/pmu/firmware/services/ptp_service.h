@@ -41,8 +41,9 @@ class PtpService final : public StatsReporter {
   port::UdpEndpoint event_;
   port::UdpEndpoint general_;
   port::Timer tick_;
-  std::byte event_buffer_[proto::ptp::kMaxMessage];
-  std::byte general_buffer_[proto::ptp::kMaxMessage];
+  // Both endpoints receive into one buffer: each datagram is handled before the next
+  // one is copied (main loop only).
+  std::byte buffer_[proto::ptp::kMaxMessage];
   PtpState logged_state_ = PtpState::kListening;
   proto::ptp::PortIdentity logged_master_;
   std::uint32_t send_failures_ = 0;

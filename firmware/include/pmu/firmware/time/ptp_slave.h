@@ -93,9 +93,9 @@ class PtpSlave {
     proto::ptp::PortIdentity sender;
     proto::ptp::Announce announce;
     std::uint16_t flags = 0;
-    std::uint32_t announces = 0;
-    std::uint64_t last_ns = 0;
-    std::uint64_t timeout_ns = 0;  // three announce intervals
+    std::uint16_t announces = 0;   // up to the qualifying threshold
+    std::uint32_t last_ms = 0;     // monotonic, wrapping (differences only)
+    std::uint32_t timeout_ms = 0;  // three announce intervals
   };
 
   void OnAnnounce(const proto::ptp::Message& m, std::uint64_t now_ns);
@@ -134,11 +134,11 @@ class PtpSlave {
   bool delay_waiting_ = false;
   std::int64_t delay_t3_ns_ = 0;
   std::uint32_t delay_epoch_ = 0;
-  std::int64_t delays_[kDelayWindow] = {};
+  std::int32_t delays_[kDelayWindow] = {};  // ns; a path of up to 2 s
   std::size_t delay_count_ = 0;
   std::int64_t delay_ns_ = 0;
   bool delay_valid_ = false;
-  std::int64_t offsets_[kOffsetWindow] = {};
+  std::int32_t offsets_[kOffsetWindow] = {};  // ns; locked offsets are within the step threshold
   std::size_t offset_count_ = 0;
   std::int64_t last_offset_ns_ = 0;
   std::uint32_t locked_samples_ = 0;
