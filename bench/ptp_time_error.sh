@@ -28,7 +28,7 @@ cleanup() {
   ip netns pids "$ns_b" 2>/dev/null | xargs -r kill 2>/dev/null || true
   ip netns del "$ns_a" 2>/dev/null || true
   ip netns del "$ns_b" 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${PTP_BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -57,7 +57,7 @@ anchor_round() {  # anchor_round N -> ptp4l free_running slave's |offset| sample
   ip -n "$ns_a" link set pa up
   ip -n "$ns_b" link set pb up
   printf '[global]\npriority1 1\nlogSyncInterval -2\nlogAnnounceInterval 0\nannounceReceiptTimeout 3\nlogMinDelayReqInterval -2\n' >"$work/gm.conf"
-  printf '[global]\nslaveOnly 1\nfree_running 1\nlogMinDelayReqInterval -2\n' >"$work/slave.conf"
+  printf '[global]\nslaveOnly 1\nfree_running 1\nlogMinDelayReqInterval -2\nsummary_interval -2\n' >"$work/slave.conf"
   ip netns exec "$ns_a" ptp4l -f "$work/gm.conf" -S -4 -i pa -m >"$work/gm.log" 2>&1 &
   ip netns exec "$ns_b" ptp4l -f "$work/slave.conf" -S -4 -i pb -m >"$work/slave.log" 2>&1 &
   sleep $((10 + seconds))

@@ -85,7 +85,7 @@ def main():
     for f in locked:
         lost, unlocked, q, code = time_quality(f)
         check(not lost and unlocked == 0, f"locked device reports STAT {f.stat():#06x}")
-        check(q <= 5 and 1 <= code <= 7, f"locked device reports quality {q}, code {code:#x} (beyond 1 ms)")
+        check(q <= 6 and 1 <= code <= 8, f"locked device reports quality {q}, code {code:#x} (beyond 10 ms)")
     worst = max(abs(e) for e, _, _ in samples)
     check(all(worst <= min(code_bound_ns(f.tq), stat_bound_ns(time_quality(f)[2])) for f in locked),
           f"time quality {time_quality(locked[0])} claims better than the true error {worst} ns")
