@@ -519,6 +519,14 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     return {"reset.families", "is alternate but only one family is enabled", 0};
   }
   if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
+  // The PTP slave holds UDP 319 and 320 (fixed by IEEE 1588).
+  if (c.time_source == TimeSource::kPtp) {
+    const std::uint16_t udp_ports[] = {c.sink_port, c.reset_port, c.bulletin_port, c.c37.udp_port};
+    static const char* const kUdpKeys[] = {"sink.port", "reset.port", "bulletin.port", "c37.udp_port"};
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (udp_ports[i] == 319 || udp_ports[i] == 320) return {kUdpKeys[i], "is a PTP port (319, 320) and time.source is ptp", 0};
+    }
+  }
   // The stream's ports and multicast against the device's others (the measurement's
   // own rules are config_measurement.cc's).
   if (c.c37.port == c.echo_port || c.c37.port == c.command_port) {

@@ -60,7 +60,7 @@ class PtpSlave {
   // (a time stamp taken late on a busy host) unless this many come in a row.
   static constexpr std::uint32_t kOutlierLimit = 4;
 
-  PtpSlave(DeviceClock& clock) : clock_(clock) {}
+  explicit PtpSlave(DeviceClock& clock) : clock_(clock) {}
   // `stamp_uncertainty_ns`: how late the link's time stamps may be (hal::Link).
   void Configure(std::uint8_t domain, const proto::ptp::ClockIdentity& identity,
                  std::uint32_t stamp_uncertainty_ns);
