@@ -63,6 +63,25 @@ def stat_bound_ns(q):
     return 10 ** (q + 1)
 
 
+def fleet_locked():
+    """A fleet (pmu-netns --count): every device locks to the one grandmaster."""
+    logs = os.environ.get("PMU_LOGS", "").split()
+    deadline = time.monotonic() + LOCK_S
+    masters = set()
+    for path in logs:
+        while True:
+            with open(path, errors="replace") as f:
+                m = re.search(r"ptp: locked to (\S+):", f.read())
+            if m:
+                masters.add(m.group(1))
+                break
+            check(time.monotonic() < deadline, f"{path}: no lock within {LOCK_S} s")
+            time.sleep(0.2)
+    check(len(masters) == 1, f"the devices locked to different masters: {sorted(masters)}")
+    if len(logs) > 1:
+        print(f"{len(logs)} devices locked to {masters.pop()}")
+
+
 def main():
     check(PTP_PID, "this test needs pmu-netns --ptp")
     os.kill(PTP_PID, signal.SIGSTOP)
@@ -75,6 +94,7 @@ def main():
     finally:
         os.kill(PTP_PID, signal.SIGCONT)
     wait_log(r"ptp: locked to \S+: error within \d+ ns", timeout=LOCK_S)
+    fleet_locked()
     time.sleep(8)  # the servo settles: the bound is over the last eight samples
     samples = clock_samples(10)
     for err, bound, state in samples:
