@@ -186,9 +186,13 @@ int main(int argc, char** argv) {
       "(defaults: 192.0.2.2/24 and 2001:db8::2/64). Normally started by sim/pmu-netns,\n"
       "which makes the TAP link inside a private network namespace.\n\n"
       "Signals: SIGINT/SIGTERM stop the device (final statistics go to the log);\n"
-      "SIGUSR1 writes a statistics report to the log; SIGHUP reads the saved\n"
+      "SIGUSR1 writes a statistics report to the log, then the device clock's true error\n"
+      "against the host's UTC ('sim clock true_error_ns=...'); SIGHUP reads the saved\n"
       "configuration, --config and --set again and applies the c37.* and waveform.*\n"
-      "keys (CFGCNT goes up when the PMU's configuration changed).",
+      "keys (CFGCNT goes up when the PMU's configuration changed).\n\n"
+      "The device's clock is its own: sim.clock_offset_us and sim.clock_drift_ppb (or\n"
+      "'random', drawn from --seed) set its oscillator's error; the waveform follows the\n"
+      "host's UTC, so that error shows as phase until the PTP slave locks (time.source).",
       "pmu-sim"};
   std::string tap, config_file, log_file, pcap_file, storage_file;
   std::vector<std::string> sets;
