@@ -37,6 +37,8 @@ packages=(
   # is also the DevTools client (tests/system/cdp.py) that drives chromium for the view
   iproute2 iputils-ping tshark python3 python3-websockets procps coreutils
   python3-cryptography python3-cryptography-vectors openssl
+  # the PTP grandmaster beside the device (pmu-netns --ptp): linuxptp's ptp4l
+  linuxptp
   # the board image: cross toolchain with newlib(-nano), and QEMU to run it
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   # pdc's live view (Boost.Beast) and archive (SQLite, PostgreSQL), the browser that

@@ -59,6 +59,28 @@ bool ParseProbabilityPpm(std::string_view s, std::uint32_t* ppm) {
   return true;
 }
 
+// "random" or a signed whole number within +-limit.
+const char* ParseSimClockError(std::string_view v, std::int64_t limit, SimClockError* out) {
+  if (v == "random") {
+    *out = {true, 0};
+    return nullptr;
+  }
+  const bool negative = !v.empty() && v.front() == '-';
+  if (negative) v.remove_prefix(1);
+  std::uint64_t n = 0;
+  if (ParseConfigRange(v, 0, static_cast<std::uint64_t>(limit), &n) != nullptr) return "out of range";
+  *out = {false, negative ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n)};
+  return nullptr;
+}
+
+void FormatSimClockError(const SimClockError& e, ConfigValueText& o) {
+  if (e.random) {
+    o.Append("random");
+  } else {
+    o.Format("%lld", static_cast<long long>(e.value));
+  }
+}
+
 using Key = config_detail::ConfigKey<DeviceConfig>;
 using Setter = Key::Setter;
 using Getter = Key::Getter;
@@ -335,6 +357,37 @@ const Key kKeys[] = {
        return ParseLogLevel(v, &c.log_level) ? nullptr : "must be error, warn, info or debug";
      },
      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(LogLevelName(c.log_level)); }},
+    {"time.source", "where the device's time comes from: ptp (the PTP slave) or platform (the platform clock is trusted)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       for (TimeSource t : {TimeSource::kPtp, TimeSource::kPlatform}) {
+         if (v == TimeSourceName(t)) {
+           c.time_source = t;
+           return nullptr;
+         }
+       }
+       return "must be ptp or platform";
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(TimeSourceName(c.time_source)); }},
+    {"time.holdover_ppb", "the oscillator's stated stability: holdover error growth in ns per s, 1 to 100000",
+     SetUnsigned<std::uint32_t, &DeviceConfig::time_holdover_ppb, 1, 100000>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::time_holdover_ppb>},
+    {"ptp.domain", "PTP domain number the slave follows, 0 to 127",
+     SetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain, 0, 127>,
+     GetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain>},
+    {"sim.clock_offset_us", "simulator only: offset of the device's clock at boot in us, -1000000 to 1000000, or random",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       return ParseSimClockError(v, 1'000'000, &c.sim_clock_offset_us)
+                  ? "must be a whole number of microseconds from -1000000 to 1000000, or random"
+                  : nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { FormatSimClockError(c.sim_clock_offset_us, o); }},
+    {"sim.clock_drift_ppb", "simulator only: frequency error of the device's oscillator in ppb, -100000 to 100000, or random",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       return ParseSimClockError(v, 100'000, &c.sim_clock_drift_ppb)
+                  ? "must be a whole number of ppb from -100000 to 100000, or random"
+                  : nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { FormatSimClockError(c.sim_clock_drift_ppb, o); }},
 };
 
 const Key* FindKey(std::string_view name) {
@@ -473,6 +526,14 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     return {"reset.families", "is alternate but only one family is enabled", 0};
   }
   if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
+  // The PTP slave holds UDP 319 and 320 (fixed by IEEE 1588).
+  if (c.time_source == TimeSource::kPtp) {
+    const std::uint16_t udp_ports[] = {c.sink_port, c.reset_port, c.bulletin_port, c.c37.udp_port};
+    static const char* const kUdpKeys[] = {"sink.port", "reset.port", "bulletin.port", "c37.udp_port"};
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (udp_ports[i] == 319 || udp_ports[i] == 320) return {kUdpKeys[i], "is a PTP port (319, 320) and time.source is ptp", 0};
+    }
+  }
   // The stream's ports and multicast against the device's others (the measurement's
   // own rules are config_measurement.cc's).
   if (c.c37.port == c.echo_port || c.c37.port == c.command_port) {
@@ -547,6 +608,8 @@ const char* ResetFamiliesName(ResetFamilies f) {
   }
   return "?";
 }
+
+const char* TimeSourceName(TimeSource s) { return s == TimeSource::kPtp ? "ptp" : "platform"; }
 
 const char* ConfigKeyHelp(std::string_view key) {
   if (KeyLeftOut(key) != nullptr) return nullptr;

@@ -18,6 +18,8 @@ constexpr const char* kNetTag = "net";
 constexpr const char* kTlsTag = "tls";
 #endif
 constexpr const char* kStatsTag = "stats";
+// The bound time.source = platform claims (docs/PROTOCOL.md "STAT and time quality").
+constexpr std::uint64_t kPlatformErrorNs = 1000;
 
 // The persistent boot record at the start of storage: a boot counter.
 struct BootRecord {
@@ -53,6 +55,7 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       echo_(context_),
       command_(context_),
       reset_(context_, prng_),
+      ptp_(context_),
 #if PMU_WITH_BULLETIN
       bulletin_(context_),
 #endif
@@ -68,7 +71,7 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
 #endif
       pmu_(config_, clock_, board.storage, log_),
       c37_(context_, pmu_.model()) {
-  const StatsReporter* parts[] = {&network_, &sink_, &echo_, &reset_,
+  const StatsReporter* parts[] = {&network_, &sink_, &echo_, &reset_, &ptp_,
 #if PMU_WITH_BULLETIN
                                   &bulletin_,
 #endif
@@ -121,6 +124,7 @@ Status Device::Start() {
     return StartFailed("command service", s);
   }
   if (s = reset_.Start(config_.reset_port); !s.ok()) return StartFailed("clock reset service", s);
+  if (s = StartTimeSource(); !s.ok()) return StartFailed("time source", s);
 #if PMU_WITH_BULLETIN
   if (s = bulletin_.Start(&Device::DescribeState, this); !s.ok()) return StartFailed("bulletin channel", s);
 #endif
@@ -134,6 +138,11 @@ Status Device::Start() {
 #if PMU_WITH_TLS
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
 #endif
+  pmu_.set_grid_clock(board_.grid_clock);
+  pmu_.model().set_time_source(config_.time_source == TimeSource::kPtp
+                                   ? "Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); STAT and "
+                                     "time quality say whether it is locked."
+                                   : "Time: the platform's clock, trusted as the reference.");
   if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);
   }
@@ -143,10 +152,23 @@ Status Device::Start() {
   return Status::Ok();
 }
 
-// mbedTLS's time (certificate validity): the platform's, never the lab offset, so that
+Status Device::StartTimeSource() {
+  clock_.set_holdover_drift_ppb(config_.time_holdover_ppb);
+  if (config_.time_source == TimeSource::kPlatform) {
+    // Trusted as the reference: the bound is the platform's reading of it (two clock
+    // reads at boot in the simulator), not a measurement.
+    clock_.Locked(kPlatformErrorNs);
+    PMU_LOG_INFO(log_, kTag, "time source: the platform's clock, trusted within %llu ns",
+                 static_cast<unsigned long long>(kPlatformErrorNs));
+    return Status::Ok();
+  }
+  return ptp_.Start(config_.ptp_domain, board_.link.mac(), board_.link.TimestampUncertaintyNs());
+}
+
+// mbedTLS's time (certificate validity): the real time, never the lab offset, so that
 // a reset pushed from the network cannot make the operator's certificate expire.
 std::int64_t Device::UtcSeconds(void* self) {
-  return static_cast<Device*>(self)->clock_.PlatformUtcNs() / 1'000'000'000;
+  return static_cast<Device*>(self)->clock_.RealUtcNs() / 1'000'000'000;
 }
 
 void Device::Diagnostic(void* self, const char* source, const char* line) {

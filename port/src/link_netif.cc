@@ -22,8 +22,10 @@ ip4_addr_t ToLwip(const Ipv4Address& a) {
 
 }  // namespace
 
-Status LinkNetif::Start(hal::Link& link, const NetifAddresses& addresses, const char* hostname) {
+Status LinkNetif::Start(hal::Link& link, const hal::Clock& clock, const NetifAddresses& addresses,
+                        const char* hostname) {
   link_ = &link;
+  clock_ = &clock;
   ip4_addr_t ip{}, mask{}, gw{};
   if (addresses.ipv4_enabled) {
     ip = ToLwip(addresses.ipv4);
@@ -94,6 +96,8 @@ err_t LinkNetif::LinkOutput(pbuf* p) {
     frame = ByteSpan(tx_frame_, p->tot_len);
   }
   const Status s = link_->Send(frame);
+  // As close to the wire as this glue gets: the link has taken the frame.
+  tx_stamp_ns_ = clock_->MonotonicNs();
   if (!s.ok()) {
     // A full transmit queue drops the frame, as a busy wire would; TCP retransmits.
     ++counters_.tx_dropped;
@@ -118,6 +122,7 @@ std::size_t LinkNetif::PollInput(std::size_t max_frames) {
     }
     // PBUF_POOL_BUFSIZE holds a whole frame, so the pbuf is one buffer.
     const Result<std::size_t> got = link_->Receive(AsWritableBytes(p->payload, p->len));
+    rx_stamp_ns_ = clock_->MonotonicNs();
     if (!got.ok()) {
       pbuf_free(p);
       ++counters_.rx_dropped;

@@ -8,6 +8,7 @@
 
 #include "lwip/netif.h"
 #include "pmu/base/status.h"
+#include "pmu/hal/clock.h"
 #include "pmu/hal/link.h"
 #include "pmu/port/network.h"
 
@@ -22,7 +23,8 @@ class LinkNetif {
   // Adds the netif to lwIP (after lwip_init()), assigns the addresses, creates the
   // IPv6 link-local address and starts duplicate address detection, and makes it the
   // default netif. `hostname` must outlive the netif.
-  Status Start(hal::Link& link, const NetifAddresses& addresses, const char* hostname);
+  // `clock` time-stamps every frame as it crosses the link (PTP's event messages).
+  Status Start(hal::Link& link, const hal::Clock& clock, const NetifAddresses& addresses, const char* hostname);
 
   // Hands up to `max_frames` pending frames to lwIP. Returns how many were handled.
   std::size_t PollInput(std::size_t max_frames);
@@ -30,6 +32,12 @@ class LinkNetif {
   void PollLinkState();
 
   netif* raw() { return &netif_; }
+  // The platform's monotonic time when the frame now being handed to lwIP was read
+  // from the link, and when the last frame was handed to the link, with a count of
+  // frames sent (a sender tells whether its frame left at once, or waits for ARP).
+  std::uint64_t rx_stamp_ns() const { return rx_stamp_ns_; }
+  std::uint64_t tx_stamp_ns() const { return tx_stamp_ns_; }
+  std::uint64_t tx_count() const { return counters_.tx_frames; }
   const LinkCounters& counters() const { return counters_; }
   // Whether address slot `i` is valid (DAD passed). Slot 0 is the link-local address.
   bool Ipv6AddressValid(int slot) const;
@@ -41,8 +49,16 @@ class LinkNetif {
 
   netif netif_ = {};
   hal::Link* link_ = nullptr;
+  const hal::Clock* clock_ = nullptr;
+  std::uint64_t rx_stamp_ns_ = 0;
+  std::uint64_t tx_stamp_ns_ = 0;
   LinkCounters counters_;
   alignas(8) std::byte tx_frame_[hal::Link::kMaxFrameSize] = {};
 };
+
+// The device's one netif's stamps (network.cc owns it), for port::UdpEndpoint.
+std::uint64_t LinkRxStampNs();
+std::uint64_t LinkTxStampNs();
+std::uint64_t LinkTxCount();
 
 }  // namespace pmu::port

@@ -56,6 +56,10 @@ constexpr int kWatchedAddresses = LWIP_IPV6_NUM_ADDRESSES < 3 ? LWIP_IPV6_NUM_AD
 
 }  // namespace
 
+std::uint64_t LinkRxStampNs() { return g_netif.rx_stamp_ns(); }
+std::uint64_t LinkTxStampNs() { return g_netif.tx_stamp_ns(); }
+std::uint64_t LinkTxCount() { return g_netif.tx_count(); }
+
 const char* StackVersions() { return "lwIP " LWIP_VERSION_STRING ", " MBEDTLS_VERSION_STRING_FULL; }
 
 Status Network::Start(const hal::Clock& clock, hal::Entropy& entropy, hal::Link& link, const NetworkSettings& settings,
@@ -66,7 +70,7 @@ Status Network::Start(const hal::Clock& clock, hal::Entropy& entropy, hal::Link&
   lwip_init();
   StartTcpGuard(settings.stall_ms, &GuardLine, nullptr);
   ipv6_ = settings.addresses.ipv6_enabled;
-  return g_netif.Start(link, settings.addresses, settings.hostname);
+  return g_netif.Start(link, clock, settings.addresses, settings.hostname);
 }
 
 std::size_t Network::Poll(std::uint64_t now_ms) {

@@ -8,6 +8,7 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
+#include "link_netif.h"
 #include "pmu/port/lwip_status.h"
 
 namespace pmu::port {
@@ -51,6 +52,7 @@ struct UdpEndpoint::Callbacks {
     const auto room = static_cast<u16_t>(self->buffer_.size() < 0xFFFF ? self->buffer_.size() : 0xFFFF);
     const u16_t n = pbuf_copy_partial(p, self->buffer_.data(), room, 0);
     pbuf_free(p);
+    self->received_at_ns_ = LinkRxStampNs();
     self->receiver_(self->context_, ByteSpan(self->buffer_.data(), n), size, FromLwip(addr, port));
   }
 };
@@ -103,11 +105,13 @@ Status UdpEndpoint::SendTo(ByteSpan datagram, const UdpPeer& to) {
   if (p == nullptr) return ResourceExhausted("no memory for a datagram");
   pbuf_take(p, datagram.data(), static_cast<u16_t>(datagram.size()));
   const ip_addr_t addr = ToLwip(to);
+  const std::uint64_t sent_before = LinkTxCount();
   // Multicast leaves on the device's interface (the groups are joined there).
   const err_t err = ip_addr_ismulticast(&addr) && netif_default != nullptr
                         ? udp_sendto_if(pcb_, p, &addr, to.port, netif_default)
                         : udp_sendto(pcb_, p, &addr, to.port);
   pbuf_free(p);
+  sent_at_ns_ = LinkTxCount() != sent_before ? LinkTxStampNs() : 0;
   return FromLwipErr(err);
 }
 

@@ -138,6 +138,45 @@ void Reload(pmu::firmware::Device& device, pmu::hal::Storage& storage, const pmu
   }
 }
 
+struct SimClockSetting {
+  std::int64_t offset_ns = 0;
+  std::int64_t drift_ppb = 0;
+  bool drawn = false;
+};
+
+// sim.clock_offset_us and sim.clock_drift_ppb; "random" draws uniformly within +-1 s and
+// +-100 ppm from its own generator (seeded from --seed, so the device's other random
+// choices stay what they were for a seed).
+SimClockSetting DrawClockError(const DeviceConfig& config, const std::optional<std::uint64_t>& seed) {
+  SimClockSetting s;
+  pmu::hal::linux_host::HostEntropy source =
+      seed ? pmu::hal::linux_host::HostEntropy(*seed ^ 0x636C6F636BULL) : pmu::hal::linux_host::HostEntropy();
+  auto draw = [&](std::int64_t limit) {
+    std::uint64_t v = 0;
+    (void)source.Fill(pmu::AsWritableBytes(&v, sizeof(v)));
+    return static_cast<std::int64_t>(v % static_cast<std::uint64_t>(2 * limit + 1)) - limit;
+  };
+  const pmu::firmware::SimClockError& offset = config.sim_clock_offset_us;
+  const pmu::firmware::SimClockError& drift = config.sim_clock_drift_ppb;
+  s.offset_ns = offset.random ? draw(1'000'000'000) : offset.value * 1000;
+  s.drift_ppb = drift.random ? draw(100'000) : drift.value;
+  s.drawn = offset.random || drift.random;
+  return s;
+}
+
+// The device's UTC against the host's, which stands for true time: what no real device
+// can know about itself, the simulator's measure of how well the time source works.
+void LogTrueError(pmu::firmware::Device& device, const pmu::hal::Clock& host) {
+  const std::int64_t before = host.UtcNs();
+  const std::int64_t device_utc = device.clock().UtcNs();
+  const std::int64_t after = host.UtcNs();
+  const std::int64_t error = device_utc - (before + (after - before) / 2);
+  const pmu::firmware::TimeError e = device.clock().Error();
+  PMU_LOG_INFO(device.logger(), "stats", "sim clock true_error_ns=%lld claimed_bound_ns=%llu state=%s",
+               static_cast<long long>(error), static_cast<unsigned long long>(e.error_ns),
+               pmu::firmware::SyncStateName(e.state));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,9 +186,13 @@ int main(int argc, char** argv) {
       "(defaults: 192.0.2.2/24 and 2001:db8::2/64). Normally started by sim/pmu-netns,\n"
       "which makes the TAP link inside a private network namespace.\n\n"
       "Signals: SIGINT/SIGTERM stop the device (final statistics go to the log);\n"
-      "SIGUSR1 writes a statistics report to the log; SIGHUP reads the saved\n"
+      "SIGUSR1 writes a statistics report to the log, then the device clock's true error\n"
+      "against the host's UTC ('sim clock true_error_ns=...'); SIGHUP reads the saved\n"
       "configuration, --config and --set again and applies the c37.* and waveform.*\n"
-      "keys (CFGCNT goes up when the PMU's configuration changed).",
+      "keys (CFGCNT goes up when the PMU's configuration changed).\n\n"
+      "The device's clock is its own: sim.clock_offset_us and sim.clock_drift_ppb (or\n"
+      "'random', drawn from --seed) set its oscillator's error; the waveform follows the\n"
+      "host's UTC, so that error shows as phase until the PTP slave locks (time.source).",
       "pmu-sim"};
   std::string tap, config_file, log_file, pcap_file, storage_file;
   std::vector<std::string> sets;
@@ -254,6 +297,13 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (config.time_source == pmu::firmware::TimeSource::kPlatform &&
+      (config.sim_clock_offset_us.random || config.sim_clock_offset_us.value != 0 ||
+       config.sim_clock_drift_ppb.random || config.sim_clock_drift_ppb.value != 0)) {
+    std::cerr << "pmu-sim: time.source = platform trusts the clock, but sim.clock_offset_us or "
+                 "sim.clock_drift_ppb gives it an error: set them to 0 or use time.source = ptp\n";
+    return kExitUsage;
+  }
   if (check_only) return 0;
   if (tap.empty()) {
     std::cerr << "pmu-sim: --tap is required (the TAP interface the device is attached to)\n";
@@ -284,10 +334,13 @@ int main(int argc, char** argv) {
     }
     link = &pcap_link;
   }
-  pmu::hal::linux_host::HostClock clock;
+  const SimClockSetting clock_setting = DrawClockError(config, seed);
+  pmu::hal::linux_host::SimulatedClock clock(clock_setting.offset_ns, clock_setting.drift_ppb);
+  pmu::hal::linux_host::HostClock grid_clock;  // the host's UTC stands for the grid's true time
   auto entropy = seed ? pmu::hal::linux_host::HostEntropy(*seed) : pmu::hal::linux_host::HostEntropy();
   pmu::hal::linux_host::StreamLogSink log_sink(log_stream);
   pmu::hal::Board board{*link, clock, entropy, *storage, log_sink, "linux-tap"};
+  board.grid_clock = &grid_clock;
   pmu::hal::linux_host::MemoryStorage playback_area(playback_bytes.size());
   if (!playback_bytes.empty()) {
     (void)playback_area.Write(0, pmu::AsBytes(playback_bytes));
@@ -309,6 +362,9 @@ int main(int argc, char** argv) {
     PMU_LOG_WARN(device->logger(), kTag, "random source seeded with %llu: reproducible, not for keys",
                  static_cast<unsigned long long>(*seed));
   }
+  PMU_LOG_INFO(device->logger(), kTag, "device clock: %+lld us from the host's UTC at start, %+lld ppb%s",
+               static_cast<long long>(clock.offset_ns() / 1000), static_cast<long long>(clock.drift_ppb()),
+               clock_setting.drawn ? " (drawn at random)" : "");
   if (!boot.Start(*device).ok()) return kExitFailure;
 
   bool running = true;
@@ -327,6 +383,7 @@ int main(int argc, char** argv) {
       while (read(sig_fd, &info, sizeof(info)) == sizeof(info)) {
         if (info.ssi_signo == SIGUSR1) {
           device->LogStats();
+          LogTrueError(*device, grid_clock);
         } else if (info.ssi_signo == SIGHUP) {
           if (const auto again = sources()) Reload(*device, *storage, *again);
         } else {

@@ -24,6 +24,7 @@ class PcapLink final : public hal::Link {
   bool IsUp() override { return inner_.IsUp(); }
   Status Send(ByteSpan frame) override;
   Result<std::size_t> Receive(MutableByteSpan buffer) override;
+  std::uint32_t TimestampUncertaintyNs() const override { return inner_.TimestampUncertaintyNs(); }
 
  private:
   void Record(ByteSpan frame);

@@ -18,6 +18,13 @@ namespace {
 
 namespace p = proto::c37118;
 
+// A clock locked within `error_ns`, not reset.
+ClockQuality LockedWithin(std::uint64_t error_ns) {
+  ClockQuality q;
+  q.time = {SyncState::kLocked, error_ns, 0};
+  return q;
+}
+
 struct Fixture {
   SyntheticFrontEnd fe;
   PhasorEstimator est;
@@ -95,7 +102,7 @@ TEST(C37Pmu, DataFramesInEveryFormatRoundTrip) {
     auto config = std::make_unique<p::ConfigFrame>();
     ASSERT_TRUE(p::DecodeConfig(ByteSpan(cfg, *cn), *config).ok());
     const std::int64_t sample = 1'795'000'000LL * kSampleRate + 80;  // 1/30 s into the second
-    auto dn = f.pmu.EncodeData(SampleEstimate(sample), {}, data);
+    auto dn = f.pmu.EncodeData(SampleEstimate(sample), LockedWithin(50), data);
     ASSERT_TRUE(dn.ok()) << dn.status().message();
     auto frame = std::make_unique<p::DataFrame>();
     ASSERT_TRUE(p::DecodeData(ByteSpan(data, *dn), *config, *frame).ok());
@@ -117,15 +124,46 @@ TEST(C37Pmu, DataFramesInEveryFormatRoundTrip) {
 TEST(C37Pmu, ClockStepShowsInStatAndTimeQuality) {
   Fixture f;
   ASSERT_TRUE(f.Build({}).ok());
-  EXPECT_EQ(f.pmu.TimeQualityOf({}).quality, 0);
-  const ClockQuality stepped{true, 37'000'000'000LL, 150'000};
+  EXPECT_EQ(f.pmu.TimeQualityOf(LockedWithin(0)).quality, 1);
+  ClockQuality stepped = LockedWithin(0);
+  stepped.stepped = true;
+  stepped.offset_ns = 37'000'000'000LL;
+  stepped.since_step_ms = 150'000;
   EXPECT_EQ(f.pmu.TimeQualityOf(stepped).quality, 0xF);  // beyond 10 s: fault
-  EXPECT_EQ(f.pmu.TimeQualityOf({true, 5'000'000'000LL, 0}).quality, 0xB);  // within 10 s
-  EXPECT_EQ(f.pmu.TimeQualityOf({true, 800'000'000LL, 0}).quality, 0xA);    // within 1 s
+  stepped.offset_ns = 5'000'000'000LL;
+  EXPECT_EQ(f.pmu.TimeQualityOf(stepped).quality, 0xB);  // within 10 s
+  stepped.offset_ns = 800'000'000LL;
+  EXPECT_EQ(f.pmu.TimeQualityOf(stepped).quality, 0xA);  // within 1 s
   const std::uint16_t stat = f.pmu.Stat(stepped);
   EXPECT_TRUE(stat & p::kStatPmuSyncLost);
   EXPECT_EQ((stat & p::kStatUnlockedMask) >> 4, 2);  // 100 to 1000 s since the step
   EXPECT_EQ((stat & p::kStatTimeQualityMask) >> 6, 7);
+}
+
+TEST(C37Pmu, TimeQualityFollowsTheSourcesEstimate) {
+  Fixture f;
+  ASSERT_TRUE(f.Build({}).ok());
+  // Locked: no sync-lost bit, the estimate's bounds.
+  const ClockQuality locked = LockedWithin(40'000);  // 40 us
+  EXPECT_EQ(f.pmu.Stat(locked) & p::kStatPmuSyncLost, 0);
+  EXPECT_EQ((f.pmu.Stat(locked) & p::kStatTimeQualityMask) >> 6, 4);  // < 100 us
+  EXPECT_EQ(f.pmu.TimeQualityOf(locked).quality, 6);                  // within 100 us
+  EXPECT_EQ((f.pmu.Stat(LockedWithin(90)) & p::kStatTimeQualityMask) >> 6, 1);
+  EXPECT_EQ((f.pmu.Stat(LockedWithin(20'000'000)) & p::kStatTimeQualityMask) >> 6, 7);
+  // Unsynchronised since boot: sync lost, unknown quality, minutes since boot counted.
+  ClockQuality boot;
+  boot.time = {SyncState::kUnsynchronised, 0, 120'000};
+  EXPECT_TRUE(f.pmu.Stat(boot) & p::kStatPmuSyncLost);
+  EXPECT_EQ((f.pmu.Stat(boot) & p::kStatUnlockedMask) >> 4, 2);
+  EXPECT_EQ((f.pmu.Stat(boot) & p::kStatTimeQualityMask) >> 6, 7);
+  EXPECT_EQ(f.pmu.TimeQualityOf(boot).quality, 0xF);
+  // Holdover: sync lost, the grown bound, time since the loss.
+  ClockQuality holdover;
+  holdover.time = {SyncState::kHoldover, 600'000, 15'000};  // 600 us after 15 s
+  EXPECT_TRUE(f.pmu.Stat(holdover) & p::kStatPmuSyncLost);
+  EXPECT_EQ((f.pmu.Stat(holdover) & p::kStatUnlockedMask) >> 4, 1);
+  EXPECT_EQ((f.pmu.Stat(holdover) & p::kStatTimeQualityMask) >> 6, 5);  // < 1 ms
+  EXPECT_EQ(f.pmu.TimeQualityOf(holdover).quality, 7);                  // within 1 ms
 }
 
 TEST(C37Pmu, ConfigChangedMarkKeepsTheFrameValid) {

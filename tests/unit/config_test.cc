@@ -301,3 +301,35 @@ TEST(WebSocketConfig, PortMustNotClashWithTheOtherTcpServices) {
 
 }  // namespace
 }  // namespace pmu::firmware
+
+namespace pmu::firmware {
+namespace {
+
+TEST(Config, TimeKeys) {
+  DeviceConfig c;
+  EXPECT_EQ(c.time_source, TimeSource::kPtp);
+  ASSERT_TRUE(ParseConfigText("time.source = platform\nptp.domain = 24\ntime.holdover_ppb = 50\n"
+                              "sim.clock_offset_us = -1000000\nsim.clock_drift_ppb = random\n",
+                              c)
+                  .ok());
+  EXPECT_EQ(c.time_source, TimeSource::kPlatform);
+  EXPECT_EQ(c.ptp_domain, 24);
+  EXPECT_EQ(c.time_holdover_ppb, 50u);
+  EXPECT_EQ(c.sim_clock_offset_us.value, -1'000'000);
+  EXPECT_FALSE(c.sim_clock_offset_us.random);
+  EXPECT_TRUE(c.sim_clock_drift_ppb.random);
+  const ConfigError bad = ParseConfigText("sim.clock_drift_ppb = 100001\n", c);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(std::string(DescribeConfigError(bad).c_str()).find("sim.clock_drift_ppb"), 0u);
+  EXPECT_FALSE(ParseConfigText("time.source = gps\n", c).ok());
+  EXPECT_FALSE(ParseConfigText("sim.clock_offset_us = -\n", c).ok());
+  // The PTP slave holds 319 and 320.
+  DeviceConfig p;
+  p.sink_port = 319;
+  EXPECT_FALSE(ValidateConfig(p).ok());
+  p.time_source = TimeSource::kPlatform;
+  EXPECT_TRUE(ValidateConfig(p).ok());
+}
+
+}  // namespace
+}  // namespace pmu::firmware

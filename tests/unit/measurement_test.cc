@@ -426,3 +426,37 @@ TEST(Measurement, KeepsWhatWindowsShareAndReadsEachSampleOnce) {
 
 }  // namespace
 }  // namespace pmu::firmware
+
+namespace pmu::firmware {
+namespace {
+
+std::int64_t g_grid_ahead_ns = 0;
+std::int64_t GridAhead(void*) { return g_grid_ahead_ns; }
+
+// The grid keeps true time: a device clock that is behind reads the waveform later, so
+// its sample n is the true-time waveform at n plus the error (a phase error of 2 pi f
+// times the error); at 60 Hz a quarter cycle (4 166 667 ns) is 10 samples.
+TEST(SyntheticFrontEnd, AClockErrorBecomesAPhaseError) {
+  WaveformConfig w;
+  w.freq_offset_hz = 0;
+  SyntheticFrontEnd truth, late;
+  ASSERT_TRUE(truth.Configure(w, 60, 0).ok());
+  ASSERT_TRUE(late.Configure(w, 60, 0).ok());
+  late.SetTimeShift(&GridAhead, nullptr);
+  g_grid_ahead_ns = 4'166'667;
+  std::vector<hal::AnalogSample> a(40), b(40);
+  ASSERT_TRUE(truth.Read(1'000'010, a).ok());
+  ASSERT_TRUE(late.Read(1'000'000, b).ok());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
+      EXPECT_NEAR(a[i].counts[ch], b[i].counts[ch], 2) << "sample " << i << " channel " << ch;
+    }
+  }
+  // A whole second of error at exactly 60 Hz is whole cycles: no phase change.
+  g_grid_ahead_ns = -1'000'000'000;
+  ASSERT_TRUE(late.Read(1'000'010, b).ok());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i].counts[0], b[i].counts[0], 2);
+}
+
+}  // namespace
+}  // namespace pmu::firmware

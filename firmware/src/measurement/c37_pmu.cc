@@ -19,6 +19,16 @@ std::uint8_t QualityCode(std::int64_t error_ns) {
   return 0xF;  // beyond 10 s: fault, time not reliable
 }
 
+// STAT bits 8-6 (C37.118.2-2011 Table 6): 001 < 100 ns, 010 < 1 us, 011 < 10 us,
+// 100 < 100 us, 101 < 1 ms, 110 < 10 ms, 111 more or unknown.
+std::uint8_t StatQuality(std::uint64_t error_ns) {
+  std::uint64_t bound = 100;
+  for (std::uint8_t code = 1; code <= 6; ++code, bound *= 10) {
+    if (error_ns <= bound) return code;
+  }
+  return 7;
+}
+
 bool IsVoltage(PhasorChannel c) { return c <= PhasorChannel::kV1; }
 
 PhasorValue PickPhasor(const Estimate& e, PhasorChannel c) {
@@ -51,6 +61,28 @@ std::uint8_t Cfg3Type(PhasorChannel c) {
 }
 
 }  // namespace
+
+TimeQualityClaim ClaimOf(const ClockQuality& q) {
+  TimeQualityClaim c;
+  const TimeError& t = q.time;
+  if (t.state == SyncState::kUnsynchronised) {
+    // No reference since boot: nothing backs any bound.
+    c.sync_lost = true;
+    c.unlocked_ms = q.stepped && q.since_step_ms < t.since_ms ? q.since_step_ms : t.since_ms;
+    c.stat_quality = 7;
+    c.code = 0xF;
+    return c;
+  }
+  // A reset's offset adds to the source's bound: the device knows its time is off.
+  const std::uint64_t offset = static_cast<std::uint64_t>(q.offset_ns < 0 ? -q.offset_ns : q.offset_ns);
+  const std::uint64_t error = t.error_ns + offset;
+  c.sync_lost = q.stepped || t.state == SyncState::kHoldover;
+  c.unlocked_ms = t.state == SyncState::kHoldover ? t.since_ms : 0;
+  if (q.stepped && (t.state == SyncState::kLocked || q.since_step_ms < c.unlocked_ms)) c.unlocked_ms = q.since_step_ms;
+  c.stat_quality = q.stepped ? 7 : StatQuality(error);
+  c.code = QualityCode(static_cast<std::int64_t>(error));
+  return c;
+}
 
 Status C37Pmu::Configure(const C37Config& c, const PhasorEstimator& estimator, float voltage_rms, float current_rms,
                          std::uint16_t config_count, const char* board_name, const char* firmware_version) {
@@ -143,32 +175,32 @@ Status C37Pmu::Configure(const C37Config& c, const PhasorEstimator& estimator, f
   header_.Append(c.analog_count ? " (three-phase W, var, VA)" : "");
   header_.Append(c.digital_words ? "; digital word DI0-DI15." : ".");
   header_.Append(" Signals come from the built-in synthetic front end unless the board has an ADC.");
+  if (time_source_ != nullptr) header_.Format(" %s", time_source_);
   return Status::Ok();
 }
 
 void C37Pmu::BumpConfigCount() { ++config_.pmus[0].config_count; }
 
 std::uint16_t C37Pmu::Stat(const ClockQuality& q) const {
+  const TimeQualityClaim claim = ClaimOf(q);
   std::uint16_t stat = 0;
-  if (q.stepped) {
+  if (claim.sync_lost) {
     stat |= c37::kStatPmuSyncLost;
-    // Bits 5-4: time since the clock lost its reference (here: was stepped).
-    const std::uint64_t s = q.since_step_ms / 1000;
+    // Bits 5-4: time since the clock lost its reference (stepped, lost its master, or
+    // never had one since boot): < 10 s, < 100 s, < 1000 s, more.
+    const std::uint64_t s = claim.unlocked_ms / 1000;
     const std::uint16_t unlocked = s < 10 ? 0 : s < 100 ? 1 : s < 1000 ? 2 : 3;
     stat |= static_cast<std::uint16_t>(unlocked << 4);
   }
   if (version_ == c37::Version::k2011) {
-    // Bits 8-6 (2011): PMU time quality; 001 < 100 ns (the board's UTC is the
-    // reference), 111 above 10 ms or unknown once stepped.
-    const std::uint16_t tq = q.stepped ? 7 : 1;
-    stat |= static_cast<std::uint16_t>(tq << 6);
+    stat |= static_cast<std::uint16_t>(claim.stat_quality << 6);
   }
   return stat;
 }
 
 c37::TimeQuality C37Pmu::TimeQualityOf(const ClockQuality& q) const {
   c37::TimeQuality t;
-  t.quality = q.stepped ? QualityCode(q.offset_ns) : 0;
+  t.quality = ClaimOf(q).code;
   return t;
 }
 

@@ -50,6 +50,13 @@ Result<bool> PmuUnit::Apply(const MeasurementConfig& next) {
   return description_changed;
 }
 
+std::int64_t PmuUnit::GridAhead(void* context) {
+  const auto* self = static_cast<const PmuUnit*>(context);
+  // The disciplined time: a reset moves the device's labels and sampling grid together
+  // (docs/PROTOCOL.md), the servo's work is what the grid sees.
+  return self->grid_clock_->UtcNs() - self->clock_.DisciplinedAt(self->clock_.MonotonicNs());
+}
+
 Status PmuUnit::Configure(const MeasurementConfig& config, std::uint16_t config_count) {
   const C37Config& c37 = config.c37;
   front_end_ = board_front_end_;
@@ -59,6 +66,7 @@ Status PmuUnit::Configure(const MeasurementConfig& config, std::uint16_t config_
     const std::int64_t start = (clock_.UtcNs() / 1'000'000'000) * kSampleRate;
     if (config_.playback.source == AnalogSource::kSynthetic) {
       PMU_TRY(synthetic_.Configure(config.waveform, c37.nominal_hz, start));
+      if (grid_clock_ != nullptr) synthetic_.SetTimeShift(&PmuUnit::GridAhead, this);
       front_end_ = &synthetic_;
     } else {
       PMU_TRY(StartPlayback(config, start));

@@ -82,6 +82,7 @@ Status SyntheticFrontEnd::Configure(const WaveformConfig& c, std::uint32_t nomin
     offset_turns_[ch] = QuotientQ64(skew, 1) - p * kThirdTurn + (current ? current_turns : 0);
   }
   offset_step_ = QuotientQ64(c.freq_offset_hz, kSampleRate);
+  shift_per_ns_ = QuotientQ64(static_cast<float>(nominal_hz) + c.freq_offset_hz, 1'000'000'000u);
   ramp_half_step_ = QuotientQ64(c.rocof_hz_s, 2 * kSampleRate * kSampleRate);
   ramp_start_ = NearestSample(c.ramp_start_s);
   ramp_stop_ = c.ramp_stop_s > c.ramp_start_s ? NearestSample(c.ramp_stop_s) : -1;
@@ -122,11 +123,16 @@ std::uint64_t SyntheticFrontEnd::DeviationQ64(std::int64_t n) const {
 
 Status SyntheticFrontEnd::Read(std::int64_t first, std::span<hal::AnalogSample> out) {
   const WaveformConfig& c = config_;
+  // The grid's time at these samples is the device's plus the clock error (the error
+  // moves by ppm over a window: one reading serves the whole read). Two's complement
+  // wraps to the right fraction of a turn.
+  const std::uint64_t shift =
+      time_shift_ != nullptr ? static_cast<std::uint64_t>(time_shift_(time_shift_context_)) * shift_per_ns_ : 0;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const std::int64_t k = first + static_cast<std::int64_t>(i);
     const std::int64_t n = k - start_;
     // Nominal rotation from the UTC grid: (f0 k mod fs) / fs = (k mod N) / N turns.
-    std::uint64_t turns = FloorMod64(k, cycle_) * nominal_hz_ * kQ64PerSample + DeviationQ64(n);
+    std::uint64_t turns = FloorMod64(k, cycle_) * nominal_hz_ * kQ64PerSample + DeviationQ64(n) + shift;
     std::int64_t gain_q28 = std::int64_t{1} << 28;
     if (mod_step_ != 0) {
       // Amplitude kx cos(wt), phase ka cos(wt - pi).

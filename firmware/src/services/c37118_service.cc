@@ -78,6 +78,7 @@ ClockQuality C37Service::Quality() {
   q.stepped = offset != 0;
   q.offset_ns = offset;
   q.since_step_ms = now - step_ms_;
+  q.time = ctx_.clock.Error();
   return q;
 }
 

@@ -178,7 +178,7 @@ Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total
   if (!token.ok()) return reject(token.status().message());
   std::uint8_t tag[16];
   std::memcpy(tag, token->hmac.data(), 16);
-  const std::int64_t now_s = ctx_.clock.PlatformUtcNs() / 1'000'000'000;
+  const std::int64_t now_s = ctx_.clock.RealUtcNs() / 1'000'000'000;
   const std::uint32_t ttl = ctx_.config.reset_fernet_ttl_s;
   const Result<std::size_t> n = proto::FernetDecrypt(fernet_key_, text, now_s, ttl, work, plaintext);
   if (!n.ok()) return reject(n.status().message());

@@ -36,6 +36,20 @@ const char* TlsClientAuthName(TlsClientAuth a);  // "none", "optional", "require
 enum class ResetFamilies : std::uint8_t { kBoth, kIpv4, kIpv6, kAlternate };
 const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alternate"
 
+// Where the device's time comes from (docs/PROTOCOL.md "Time: PTP slave").
+enum class TimeSource : std::uint8_t {
+  kPtp,       // the PTP slave disciplines the clock; unsynchronised until it locks
+  kPlatform,  // the platform's clock is trusted as the reference (the simulator without a clock error)
+};
+const char* TimeSourceName(TimeSource s);  // "ptp", "platform"
+
+// A simulated clock error (the simulator's oscillator; a board ignores it): a fixed
+// value or one drawn at start from the random source (--seed makes it reproducible).
+struct SimClockError {
+  bool random = false;
+  std::int64_t value = 0;
+};
+
 // The device's keys, and (inherited) the synchrophasor stream and the measurement
 // (c37.*), the simulated power system (waveform.*) and what a front end plays
 // (analog.source, comtrade.*, scenario.*): measurement_config.h.
@@ -99,6 +113,14 @@ struct DeviceConfig : MeasurementConfig {
   std::uint32_t ws_handshake_timeout_s = 10;  // to finish the HTTP upgrade
 
   LogLevel log_level = LogLevel::kInfo;
+
+  TimeSource time_source = TimeSource::kPtp;
+  std::uint32_t time_holdover_ppb = 1000;  // the oscillator's stated stability in holdover
+  std::uint8_t ptp_domain = 0;
+  // The simulator's oscillator: offset of its UTC at boot (us, at most 1 s) and its
+  // frequency error (ppb, at most 100 ppm).
+  SimClockError sim_clock_offset_us;
+  SimClockError sim_clock_drift_ppb;
 };
 
 // "ipv4.prefix = '40': out of range (expected 1 to 30)", "unknown key: 'colour'",

@@ -31,6 +31,7 @@
 #include "pmu/firmware/services/console_service.h"
 #endif
 #include "pmu/firmware/services/echo_service.h"
+#include "pmu/firmware/services/ptp_service.h"
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/udp_sink.h"
 #if PMU_WITH_WEBSOCKET
@@ -131,6 +132,7 @@ class Device final {
   // Says which services the profile left out of the image.
   void LogLeftOut();
   void FollowAddresses();
+  Status StartTimeSource();
 
   hal::Board& board_;
   DeviceConfig config_;
@@ -143,6 +145,7 @@ class Device final {
   TcpCommandService command_;
   DevicePrng prng_;
   ResetService reset_;
+  PtpService ptp_;
 #if PMU_WITH_BULLETIN
   BulletinService bulletin_;
 #endif
@@ -159,7 +162,7 @@ class Device final {
   PmuUnit pmu_;
   C37Service c37_;
   // The statistics report's parts: the stack, every service in the image, the measurement.
-  static constexpr std::size_t kStatsParts = 9 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
+  static constexpr std::size_t kStatsParts = 10 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
   const StatsReporter* stats_parts_[kStatsParts];
   std::uint64_t started_ms_ = 0;
   std::uint32_t boot_count_ = 0;

@@ -24,6 +24,11 @@ struct Board {
   // record as one .cff, or a fleet scenario's text; nullptr: none (docs/BOARD.md,
   // "The playback area").
   Storage* playback = nullptr;
+  // The time the simulated power grid keeps, for the synthetic front end only: the
+  // simulator's host UTC stands for true time, so the device's own clock error shows
+  // as a phase error as on a real PMU. nullptr (a board): the synthesiser follows the
+  // device's clock. The firmware's notion of time never reads it.
+  const Clock* grid_clock = nullptr;
 };
 
 }  // namespace pmu::hal

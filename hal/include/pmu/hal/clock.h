@@ -14,6 +14,12 @@ class Clock {
   // The platform's best knowledge of UTC, in nanoseconds since 1970-01-01T00:00:00Z
   // (leap seconds not counted, as in POSIX time).
   virtual std::int64_t UtcNs() const = 0;
+  // UTC at the instant the monotonic clock read `monotonic_ns` (a time stamp taken by
+  // the link glue). A clock whose UTC is a function of its counter answers exactly; the
+  // default reads both clocks now.
+  virtual std::int64_t UtcAt(std::uint64_t monotonic_ns) const {
+    return UtcNs() - static_cast<std::int64_t>(MonotonicNs() - monotonic_ns);
+  }
 };
 
 }  // namespace pmu::hal

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "pmu/base/bytes.h"
 #include "pmu/base/ip_address.h"
@@ -37,6 +38,12 @@ class Link {
   // returns its length, or 0 when no frame is pending. Never blocks. Frames larger than
   // the buffer are dropped and reported as kDataLoss; the next call continues.
   virtual Result<std::size_t> Receive(MutableByteSpan buffer) = 0;
+
+  // How late a frame's time stamp may be: the glue stamps a frame when Receive hands it
+  // over (and when Send takes it), so the stamp trails the wire by as long as the frame
+  // waited for the main loop. The PTP slave adds this to the error bound it claims.
+  // A link that has not measured it states 1 ms, the main loop's longest pass.
+  virtual std::uint32_t TimestampUncertaintyNs() const { return 1'000'000; }
 };
 
 }  // namespace pmu::hal

@@ -49,6 +49,14 @@ class UdpEndpoint {
   Status Open(std::uint16_t port, MutableByteSpan buffer, Receiver receiver, void* context);
   // Queues `datagram` to `to`. kResourceExhausted when lwIP has no memory for it.
   Status SendTo(ByteSpan datagram, const UdpPeer& to);
+  // Link time stamps (the platform's monotonic ns, taken by the link glue as the frame
+  // crossed the link; docs/ARCHITECTURE.md "Time stamps"): when the datagram being
+  // received was read from the link (valid inside the receiver), and when the last
+  // datagram SendTo queued left for the link (0 when it did not leave at once, e.g.
+  // waiting for address resolution).
+  std::uint64_t received_at_ns() const { return received_at_ns_; }
+  std::uint64_t sent_at_ns() const { return sent_at_ns_; }
+
   // Multicast: the hop limit of what this endpoint sends, and the groups it receives.
   void SetMulticastTtl(std::uint8_t ttl);
   Status JoinGroup(const UdpPeer& group);
@@ -59,6 +67,8 @@ class UdpEndpoint {
   MutableByteSpan buffer_;
   Receiver receiver_ = nullptr;
   void* context_ = nullptr;
+  std::uint64_t received_at_ns_ = 0;
+  std::uint64_t sent_at_ns_ = 0;
 };
 
 }  // namespace pmu::port

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "pmu/firmware/device_clock.h"
+
 #include "pmu/base/fixed_string.h"
 #include "pmu/base/result.h"
 #include "pmu/firmware/measurement/measurement_config.h"
@@ -24,7 +26,18 @@ struct ClockQuality {
   bool stepped = false;             // the reset service moved the clock since boot
   std::int64_t offset_ns = 0;       // by how much in all
   std::uint64_t since_step_ms = 0;  // how long ago the last step was
+  TimeError time;                   // the time source's state and error bound
 };
+
+// What the STAT word and FRACSEC say about the time (docs/PROTOCOL.md "STAT and time
+// quality"): never a better claim than the evidence.
+struct TimeQualityClaim {
+  bool sync_lost = false;          // STAT bit 13
+  std::uint64_t unlocked_ms = 0;   // for STAT bits 5-4
+  std::uint8_t stat_quality = 7;   // STAT bits 8-6 (version 2011)
+  std::uint8_t code = 0xF;         // FRACSEC time-quality code
+};
+TimeQualityClaim ClaimOf(const ClockQuality& q);
 
 class C37Pmu {
  public:
@@ -61,6 +74,8 @@ class C37Pmu {
 
   const proto::c37118::ConfigFrame& config_frame() const { return config_; }
   std::string_view header_text() const { return header_.view(); }
+  // A sentence naming the time source, for the header frame (before Configure).
+  void set_time_source(const char* sentence) { time_source_ = sentence; }
 
   static constexpr std::size_t kMaxDataFrame = 256;
   static constexpr std::size_t kMaxConfigFrame = 1400;  // one unfragmented datagram
@@ -73,6 +88,7 @@ class C37Pmu {
   proto::c37118::ConfigFrame config_;
   std::array<FixedString<16>, proto::c37118::kMaxDigitalNames> digital_names_{};
   C37HeaderText header_;
+  const char* time_source_ = nullptr;
   float phasor_lsb_[kPhasorChannelKinds] = {};  // V or A per count of integer phasors
   float analog_lsb_ = 1;                         // W, var or VA per count of integer analogs
 };

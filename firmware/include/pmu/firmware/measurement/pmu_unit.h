@@ -41,6 +41,9 @@ class PmuUnit {
   // record or scenario read from `playback`, which may be null when there is none) and
   // builds the PMU's description. CFGCNT continues from the one kept in storage, one
   // higher when the description changed since it was counted.
+  // The grid's clock for the synthetic front end (hal::Board::grid_clock); before Start.
+  void set_grid_clock(const hal::Clock* grid) { grid_clock_ = grid; }
+
   Status Start(hal::AnalogFrontEnd* board_front_end, hal::Storage* playback, const char* board_name,
                Publisher publish, void* publish_context);
 
@@ -69,7 +72,10 @@ class PmuUnit {
   static void OnEstimate(void* self, const Estimate& estimate);
 
   const MeasurementConfig& config_;
+  static std::int64_t GridAhead(void* self);
+
   DeviceClock& clock_;
+  const hal::Clock* grid_clock_ = nullptr;
   hal::Storage& storage_;
   Logger& log_;
   hal::AnalogFrontEnd* board_front_end_ = nullptr;

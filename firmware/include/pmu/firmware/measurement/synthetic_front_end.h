@@ -55,6 +55,18 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   // step start on the sample nearest their configured times, here as in the samples.
   TrueValue Truth(std::size_t channel, double t_s) const;
 
+  // The grid keeps true time: `shift(context)` says by how many ns true time is ahead
+  // of the device's clock now, and the waveform is read that much later, so that a
+  // clock error becomes a phase error (2 pi f error) as on a real PMU. The shift moves
+  // the phase at the waveform's nominal-plus-offset frequency; ramps, modulation and
+  // steps stay on the sample grid (their timing error is the clock error, below a
+  // sample once synchronised). Without a shift the device's clock is the grid's.
+  using TimeShift = std::int64_t (*)(void* context);
+  void SetTimeShift(TimeShift shift, void* context) {
+    time_shift_ = shift;
+    time_shift_context_ = context;
+  }
+
   std::int64_t start() const { return start_; }
   const WaveformConfig& config() const { return config_; }
 
@@ -87,6 +99,9 @@ class SyntheticFrontEnd : public hal::AnalogFrontEnd {
   std::uint64_t step_turns_ = 0;
   std::int32_t step_gain_q28_ = 1 << 28;
   std::uint32_t cycle_ = 40;          // samples per nominal cycle
+  std::uint64_t shift_per_ns_ = 0;    // (nominal + offset) / 1e9 in 2^-64 turns
+  TimeShift time_shift_ = nullptr;
+  void* time_shift_context_ = nullptr;
 };
 
 }  // namespace pmu::firmware

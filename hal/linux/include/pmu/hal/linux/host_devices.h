@@ -19,6 +19,27 @@ class HostClock final : public Clock {
   std::int64_t UtcNs() const override;
 };
 
+// The simulated device's oscillator: CLOCK_MONOTONIC run `drift_ppb` fast (slow when
+// negative), and a UTC set at start to the host's plus `offset_ns`, advancing with that
+// oscillator. The device's clock is this one, not the host's: it drifts away from the
+// host's UTC until a time source (the PTP slave) disciplines it.
+class SimulatedClock final : public Clock {
+ public:
+  SimulatedClock(std::int64_t offset_ns, std::int64_t drift_ppb);
+  std::uint64_t MonotonicNs() const override;
+  std::int64_t UtcNs() const override { return UtcAt(MonotonicNs()); }
+  std::int64_t UtcAt(std::uint64_t monotonic_ns) const override;
+  std::int64_t offset_ns() const { return offset_ns_; }
+  std::int64_t drift_ppb() const { return drift_ppb_; }
+
+ private:
+  HostClock host_;
+  std::int64_t offset_ns_;
+  std::int64_t drift_ppb_;
+  std::uint64_t host_mono0_;
+  std::int64_t host_utc0_;
+};
+
 // getrandom(2) by default; with a seed, a deterministic generator (xoshiro256**
 // seeded through SplitMix64) so that a test can reproduce every random choice the
 // device makes. A seeded source is not suitable for keys; the simulator says so in

@@ -1,0 +1,149 @@
+// The PTP slave's state machine (IEEE 1588-2008 ordinary clock, slave only; default
+// profile, end-to-end delay, docs/PROTOCOL.md "Time: PTP slave"), without I/O: the
+// service (services/ptp_service) hands it parsed messages with their link time stamps
+// and sends the Delay_Req it asks for. Tests drive it directly.
+//
+//   LISTENING     no master qualified (after boot, or when the master went silent)
+//   UNCALIBRATED  a master is selected; the servo has not locked yet
+//   SLAVE         locked: the clock is disciplined and the error bound is vouched for
+//
+// Best master: every announcing master on the domain (up to kMaxForeign) is kept with
+// its Announce; one is qualified after two Announces and until three of its announce
+// intervals pass without one (announceReceiptTimeout 3); the best qualified is chosen
+// by the dataset comparison (proto::ptp::CompareDatasets).
+//
+// Each Sync (with its Follow_Up when two-step) gives t1 (master) and t2 (device, the
+// link time stamp); the slave then asks for a Delay_Req, whose send time stamp t3 and
+// the master's Delay_Resp t4 give the path delay ((t2 - t1) + (t4 - t3)) / 2, the
+// median of the last kDelayWindow. offset = t2 - t1 - delay goes to the servo.
+//
+// The error bound when locked: the largest |offset| of the last kOffsetWindow samples,
+// plus the mean path delay (an asymmetric path can hide up to the whole one-way
+// delay), plus the link's stated time-stamp lateness (a stamp taken late on receive
+// shifts every offset the same way, which no offset can show).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "pmu/firmware/device_clock.h"
+#include "pmu/firmware/time/pi_servo.h"
+#include "pmu/proto/ptp.h"
+
+namespace pmu::firmware {
+
+enum class PtpState : std::uint8_t { kListening, kUncalibrated, kSlave };
+const char* PtpStateName(PtpState s);  // "listening", "uncalibrated", "slave"
+
+struct PtpCounters {
+  std::uint32_t received = 0;
+  std::uint32_t malformed = 0;
+  std::uint32_t other_domain = 0;
+  std::uint32_t announces = 0;
+  std::uint32_t syncs = 0;          // complete Sync (and Follow_Up) pairs from the master
+  std::uint32_t delay_requests = 0;
+  std::uint32_t delay_responses = 0;
+  std::uint32_t steps = 0;
+  std::uint32_t master_changes = 0;
+  std::uint32_t master_losses = 0;
+  std::uint32_t outliers = 0;       // offsets beyond the step threshold skipped while locked
+};
+
+class PtpSlave {
+ public:
+  static constexpr std::size_t kMaxForeign = 4;
+  static constexpr std::size_t kDelayWindow = 5;
+  static constexpr std::size_t kOffsetWindow = 8;
+  static constexpr std::uint32_t kLockSamples = 4;  // locked samples before SLAVE
+  // Once locked, an offset beyond the servo's step threshold is skipped as an outlier
+  // (a time stamp taken late on a busy host) unless this many come in a row.
+  static constexpr std::uint32_t kOutlierLimit = 4;
+
+  explicit PtpSlave(DeviceClock& clock) : clock_(clock) {}
+  // `stamp_uncertainty_ns`: how late the link's time stamps may be (hal::Link).
+  void Configure(std::uint8_t domain, const proto::ptp::ClockIdentity& identity,
+                 std::uint32_t stamp_uncertainty_ns);
+
+  // A message from the link, time-stamped at `rx_ns` (monotonic). Returns true when a
+  // Delay_Req should go out now.
+  bool Receive(const proto::ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns);
+  // The Delay_Req to send; then DelayReqSent with its link time stamp (0: unknown, the
+  // exchange is abandoned).
+  std::size_t WriteDelayReq(std::span<std::byte> out);
+  void DelayReqSent(std::uint64_t tx_ns);
+  // A datagram on the PTP ports that did not parse.
+  void Malformed() {
+    ++counters_.received;
+    ++counters_.malformed;
+  }
+  // Master timeouts (call at least twice a second).
+  void Tick(std::uint64_t now_ns);
+
+  PtpState state() const { return state_; }
+  const PtpCounters& counters() const { return counters_; }
+  bool has_master() const { return master_ >= 0; }
+  proto::ptp::PortIdentity master() const;
+  std::int64_t last_offset_ns() const { return last_offset_ns_; }
+  std::int64_t mean_path_delay_ns() const { return delay_valid_ ? delay_ns_ : -1; }
+
+ private:
+  struct Foreign {
+    bool used = false;
+    proto::ptp::PortIdentity sender;
+    proto::ptp::Announce announce;
+    std::uint16_t flags = 0;
+    std::uint16_t announces = 0;   // up to the qualifying threshold
+    std::uint32_t last_ms = 0;     // monotonic, wrapping (differences only)
+    std::uint32_t timeout_ms = 0;  // three announce intervals
+  };
+
+  void OnAnnounce(const proto::ptp::Message& m, std::uint64_t now_ns);
+  void OnSync(const proto::ptp::Message& m, std::uint64_t rx_ns);
+  bool OnFollowUp(const proto::ptp::Message& m);
+  void OnDelayResp(const proto::ptp::Message& m);
+  void SelectMaster(std::uint64_t now_ns);
+  void DropMaster();
+  bool FromMaster(const proto::ptp::Message& m) const;
+  // The master's time stamp (plus correction, 2^-16 ns) on the UTC scale, in ns.
+  std::int64_t MasterUtcNs(const proto::ptp::Timestamp& t, std::int64_t correction) const;
+  bool SyncComplete(std::int64_t t1_ns);
+  void AddDelay(std::int64_t delay_ns);
+  void Discipline(std::int64_t offset_ns);
+
+  DeviceClock& clock_;
+  PiServo servo_;
+  std::uint8_t domain_ = 0;
+  std::uint32_t stamp_uncertainty_ns_ = 0;
+  proto::ptp::PortIdentity self_;
+  PtpState state_ = PtpState::kListening;
+  PtpCounters counters_;
+  Foreign foreign_[kMaxForeign];
+  int master_ = -1;
+  // The Sync being completed.
+  std::uint16_t sync_sequence_ = 0;
+  bool sync_waiting_ = false;
+  std::uint64_t sync_rx_ns_ = 0;
+  std::int64_t sync_correction_ = 0;
+  std::uint32_t sync_interval_ms_ = 1000;
+  // t2 - t1 of the last complete Sync, and the clock epoch (steps) it was taken in.
+  std::int64_t master_to_slave_ns_ = 0;
+  std::uint32_t master_to_slave_epoch_ = 0;
+  // The Delay_Req in flight.
+  std::uint16_t delay_sequence_ = 0;
+  bool delay_waiting_ = false;
+  std::int64_t delay_t3_ns_ = 0;
+  std::uint32_t delay_epoch_ = 0;
+  std::int32_t delays_[kDelayWindow] = {};  // ns; a path of up to 2 s
+  std::size_t delay_count_ = 0;
+  std::int64_t delay_ns_ = 0;
+  bool delay_valid_ = false;
+  std::int32_t offsets_[kOffsetWindow] = {};  // ns; locked offsets are within the step threshold
+  std::size_t offset_count_ = 0;
+  std::int64_t last_offset_ns_ = 0;
+  std::uint32_t locked_samples_ = 0;
+  std::uint32_t outliers_in_row_ = 0;
+  std::uint32_t epoch_ = 0;  // steps of the clock so far
+};
+
+}  // namespace pmu::firmware

@@ -1,0 +1,121 @@
+#include "pmu/firmware/services/ptp_service.h"
+
+#include <cinttypes>
+
+namespace pmu::firmware {
+namespace {
+
+namespace ptp = proto::ptp;
+
+constexpr const char* kTag = "ptp";
+constexpr std::uint32_t kTickMs = 250;
+const Ipv4Address kPtpGroup{{224, 0, 1, 129}};
+
+// "001122.fffe.334455-1", as ptp4l writes a port identity.
+FixedString<24> FormatPortIdentity(const ptp::PortIdentity& id) {
+  FixedString<24> s;
+  const auto& c = id.clock;
+  s.Format("%02x%02x%02x.%02x%02x.%02x%02x%02x-%u", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+           static_cast<unsigned>(id.port));
+  return s;
+}
+
+}  // namespace
+
+Status PtpService::Start(std::uint8_t domain, const MacAddress& mac, std::uint32_t stamp_uncertainty_ns) {
+  const auto& m = mac.octets;
+  slave_.Configure(domain, {m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, stamp_uncertainty_ns);
+  PMU_TRY(event_.Open(ptp::kEventPort, buffer_, &PtpService::OnDatagram, this));
+  PMU_TRY(general_.Open(ptp::kGeneralPort, buffer_, &PtpService::OnDatagram, this));
+  event_.SetMulticastTtl(1);
+  PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPtpGroup, 0)));
+  tick_.Start(kTickMs, &PtpService::OnTick, this);
+  PMU_LOG_INFO(ctx_.log, kTag,
+               "slave %s on UDP 319/320, group 224.0.1.129, domain %u, link time stamps late by up to %lu ns: "
+               "unsynchronised until it locks",
+               FormatPortIdentity({{m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, 1}).c_str(),
+               static_cast<unsigned>(domain), static_cast<unsigned long>(stamp_uncertainty_ns));
+  return Status::Ok();
+}
+
+void PtpService::OnDatagram(void* context, ByteSpan datagram, std::size_t size, const port::UdpPeer& from) {
+  auto* self = static_cast<PtpService*>(context);
+  if (from.ipv6) return;
+  // The stamp of the frame being handled: the newer of the two endpoints' (the other
+  // holds an earlier frame's).
+  const std::uint64_t rx_ns = self->event_.received_at_ns() > self->general_.received_at_ns()
+                                  ? self->event_.received_at_ns()
+                                  : self->general_.received_at_ns();
+  (void)size;  // TLVs beyond kMaxMessage are not read
+  self->Handle(datagram, rx_ns);
+}
+
+void PtpService::Handle(ByteSpan datagram, std::uint64_t rx_ns) {
+  const Result<ptp::Message> m = ptp::Parse(datagram);
+  if (!m.ok()) {
+    slave_.Malformed();
+    PMU_LOG_DEBUG(ctx_.log, kTag, "ignored: %s", m.status().message());
+    return;
+  }
+  if (slave_.Receive(*m, rx_ns, ctx_.clock.MonotonicNs())) SendDelayReq();
+  FollowState();
+}
+
+void PtpService::SendDelayReq() {
+  std::byte out[ptp::kDelayReqSize];
+  const std::size_t n = slave_.WriteDelayReq(out);
+  const Status s = event_.SendTo(ByteSpan(out, n), port::UdpPeer::V4(kPtpGroup, ptp::kEventPort));
+  if (!s.ok()) ++send_failures_;
+  slave_.DelayReqSent(s.ok() ? event_.sent_at_ns() : 0);
+}
+
+void PtpService::OnTick(void* context) {
+  auto* self = static_cast<PtpService*>(context);
+  self->slave_.Tick(self->ctx_.clock.MonotonicNs());
+  self->FollowState();
+  self->tick_.Start(kTickMs, &PtpService::OnTick, self);
+}
+
+void PtpService::FollowState() {
+  const PtpState state = slave_.state();
+  const ptp::PortIdentity master = slave_.master();
+  if (state == logged_state_ && master == logged_master_) return;
+  if (!(master == logged_master_) && slave_.has_master()) {
+    PMU_LOG_INFO(ctx_.log, kTag, "master %s selected", FormatPortIdentity(master).c_str());
+  }
+  if (state != logged_state_) {
+    if (state == PtpState::kListening) {
+      PMU_LOG_WARN(ctx_.log, kTag, "master %s lost: holdover", FormatPortIdentity(logged_master_).c_str());
+    } else if (state == PtpState::kSlave) {
+      PMU_LOG_INFO(ctx_.log, kTag, "locked to %s: error within %llu ns", FormatPortIdentity(master).c_str(),
+                   static_cast<unsigned long long>(ctx_.clock.Error().error_ns));
+    } else {
+      PMU_LOG_INFO(ctx_.log, kTag, "%s", PtpStateName(state));
+    }
+  }
+  logged_state_ = state;
+  logged_master_ = master;
+}
+
+bool PtpService::StatsLine(std::size_t index, ReportLine& t) const {
+  if (index > 1) return false;
+  const TimeError e = ctx_.clock.Error();
+  if (index == 0) {
+    t.Format("ptp state=%s master=%s offset_ns=%lld mean_path_delay_ns=%lld freq_ppb=%+.3f clock=%s error_ns=%llu",
+             PtpStateName(slave_.state()),
+             slave_.has_master() ? FormatPortIdentity(slave_.master()).c_str() : "none",
+             static_cast<long long>(slave_.last_offset_ns()), static_cast<long long>(slave_.mean_path_delay_ns()),
+             static_cast<double>(ctx_.clock.frequency_ppt()) / 1000.0, SyncStateName(e.state),
+             static_cast<unsigned long long>(e.error_ns));
+    return true;
+  }
+  const PtpCounters& c = slave_.counters();
+  t.Format("ptp received=%" PRIu32 " malformed=%" PRIu32 " other_domain=%" PRIu32 " announces=%" PRIu32
+           " syncs=%" PRIu32 " delay_req=%" PRIu32 " delay_resp=%" PRIu32 " steps=%" PRIu32
+           " master_changes=%" PRIu32 " master_losses=%" PRIu32 " outliers=%" PRIu32 " send_failures=%" PRIu32,
+           c.received, c.malformed, c.other_domain, c.announces, c.syncs, c.delay_requests, c.delay_responses,
+           c.steps, c.master_changes, c.master_losses, c.outliers, send_failures_);
+  return true;
+}
+
+}  // namespace pmu::firmware

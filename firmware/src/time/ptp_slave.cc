@@ -1,0 +1,258 @@
+#include "pmu/firmware/time/ptp_slave.h"
+
+#include <algorithm>
+
+namespace pmu::firmware {
+namespace {
+
+namespace ptp = proto::ptp;
+
+constexpr std::uint32_t kForeignThreshold = 2;  // Announces before a master qualifies
+constexpr std::uint64_t kNsPerMs = 1'000'000;
+
+// 2^log seconds in ns, for logMessageInterval from -7 (7.8 ms) to 6 (64 s).
+std::uint64_t IntervalNs(std::int8_t log) {
+  if (log < -7) log = -7;
+  if (log > 6) log = 6;
+  return log >= 0 ? 1'000'000'000ull << log : 1'000'000'000ull >> -log;
+}
+
+// Milliseconds of the monotonic clock, wrapping every 49 days: only differences of
+// seconds are taken.
+std::uint32_t Ms(std::uint64_t ns) { return static_cast<std::uint32_t>(ns / kNsPerMs); }
+
+}  // namespace
+
+const char* PtpStateName(PtpState s) {
+  switch (s) {
+    case PtpState::kListening: return "listening";
+    case PtpState::kUncalibrated: return "uncalibrated";
+    case PtpState::kSlave: return "slave";
+  }
+  return "?";
+}
+
+void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity,
+                         std::uint32_t stamp_uncertainty_ns) {
+  domain_ = domain;
+  stamp_uncertainty_ns_ = stamp_uncertainty_ns;
+  self_.clock = identity;
+  self_.port = 1;
+}
+
+ptp::PortIdentity PtpSlave::master() const { return master_ >= 0 ? foreign_[master_].sender : ptp::PortIdentity{}; }
+
+bool PtpSlave::Receive(const ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns) {
+  ++counters_.received;
+  if (m.header.domain != domain_) {
+    ++counters_.other_domain;
+    return false;
+  }
+  if (m.header.source.clock == self_.clock) return false;  // our own Delay_Req looped back
+  switch (m.header.type) {
+    case ptp::MessageType::kAnnounce: OnAnnounce(m, now_ns); return false;
+    case ptp::MessageType::kSync:
+      if (!FromMaster(m)) return false;
+      OnSync(m, rx_ns);
+      // One-step: the Sync carries t1.
+      if ((m.header.flags & ptp::kFlagTwoStep) == 0) {
+        sync_waiting_ = false;
+        return SyncComplete(MasterUtcNs(m.timestamp, m.header.correction));
+      }
+      return false;
+    case ptp::MessageType::kFollowUp: return FromMaster(m) && OnFollowUp(m);
+    case ptp::MessageType::kDelayResp:
+      if (FromMaster(m)) OnDelayResp(m);
+      return false;
+    case ptp::MessageType::kDelayReq: return false;  // another slave's
+  }
+  return false;
+}
+
+bool PtpSlave::FromMaster(const ptp::Message& m) const {
+  return master_ >= 0 && m.header.source == foreign_[master_].sender;
+}
+
+std::int64_t PtpSlave::MasterUtcNs(const ptp::Timestamp& t, std::int64_t correction) const {
+  std::int64_t ns = t.Ns() + (correction >> 16);
+  // PTP timescale is TAI: UTC is currentUtcOffset seconds behind. Without the flag the
+  // timescale is arbitrary; ptp4l on the system clock sends UTC that way.
+  const Foreign& f = foreign_[master_];
+  if ((f.flags & ptp::kFlagPtpTimescale) != 0) ns -= std::int64_t{f.announce.utc_offset} * 1'000'000'000;
+  return ns;
+}
+
+void PtpSlave::OnAnnounce(const ptp::Message& m, std::uint64_t now_ns) {
+  ++counters_.announces;
+  if (m.announce.steps_removed >= 255) return;
+  Foreign* slot = nullptr;
+  for (Foreign& f : foreign_) {
+    if (f.used && f.sender == m.header.source) slot = &f;
+  }
+  if (slot == nullptr) {
+    for (Foreign& f : foreign_) {
+      if (!f.used) {
+        slot = &f;
+        break;
+      }
+    }
+    if (slot == nullptr) return;  // table full: the known masters are kept
+    *slot = Foreign{};
+    slot->used = true;
+    slot->sender = m.header.source;
+  }
+  slot->announce = m.announce;
+  slot->flags = m.header.flags;
+  if (slot->announces < kForeignThreshold) ++slot->announces;
+  slot->last_ms = Ms(now_ns);
+  slot->timeout_ms = static_cast<std::uint32_t>(3 * IntervalNs(m.header.log_interval) / kNsPerMs);
+  SelectMaster(now_ns);
+}
+
+void PtpSlave::SelectMaster(std::uint64_t now_ns) {
+  int best = -1;
+  for (int i = 0; i < static_cast<int>(kMaxForeign); ++i) {
+    const Foreign& f = foreign_[i];
+    if (!f.used || f.announces < kForeignThreshold || Ms(now_ns) - f.last_ms > f.timeout_ms) continue;
+    if (best < 0 || ptp::CompareDatasets(f.announce, f.sender, foreign_[best].announce, foreign_[best].sender) < 0) {
+      best = i;
+    }
+  }
+  if (best < 0 || best == master_) return;
+  master_ = best;
+  ++counters_.master_changes;
+  state_ = PtpState::kUncalibrated;
+  servo_.Reset();
+  sync_waiting_ = delay_waiting_ = delay_valid_ = false;
+  delay_count_ = offset_count_ = 0;
+  locked_samples_ = 0;
+}
+
+void PtpSlave::DropMaster() {
+  ++counters_.master_losses;
+  foreign_[master_].used = false;
+  master_ = -1;
+  state_ = PtpState::kListening;
+  clock_.LostReference();
+}
+
+void PtpSlave::Tick(std::uint64_t now_ns) {
+  const std::uint32_t now_ms = Ms(now_ns);
+  if (master_ >= 0 && now_ms - foreign_[master_].last_ms > foreign_[master_].timeout_ms) {
+    DropMaster();
+    SelectMaster(now_ns);  // another qualified master, if any
+  }
+  for (Foreign& f : foreign_) {
+    if (f.used && now_ms - f.last_ms > 2 * f.timeout_ms) f.used = false;
+  }
+}
+
+void PtpSlave::OnSync(const ptp::Message& m, std::uint64_t rx_ns) {
+  sync_sequence_ = m.header.sequence;
+  sync_waiting_ = true;
+  sync_rx_ns_ = rx_ns;
+  sync_correction_ = m.header.correction;
+  sync_interval_ms_ = static_cast<std::uint32_t>(IntervalNs(m.header.log_interval) / kNsPerMs);
+}
+
+bool PtpSlave::OnFollowUp(const ptp::Message& m) {
+  if (!sync_waiting_ || m.header.sequence != sync_sequence_) return false;
+  sync_waiting_ = false;
+  return SyncComplete(MasterUtcNs(m.timestamp, m.header.correction + sync_correction_));
+}
+
+bool PtpSlave::SyncComplete(std::int64_t t1_ns) {
+  ++counters_.syncs;
+  const std::int64_t t2_ns = clock_.DisciplinedAt(sync_rx_ns_);
+  master_to_slave_ns_ = t2_ns - t1_ns;
+  master_to_slave_epoch_ = epoch_;
+  if (delay_valid_) Discipline(master_to_slave_ns_ - delay_ns_);
+  // A new Delay_Req every Sync: one whose answer was lost is superseded.
+  return true;
+}
+
+std::size_t PtpSlave::WriteDelayReq(std::span<std::byte> out) {
+  ++delay_sequence_;
+  const std::int64_t now = clock_.DisciplinedAt(clock_.MonotonicNs());
+  return ptp::WriteDelayReq(out, self_, domain_, delay_sequence_, ptp::Timestamp::FromNs(now));
+}
+
+void PtpSlave::DelayReqSent(std::uint64_t tx_ns) {
+  if (tx_ns == 0) return;
+  ++counters_.delay_requests;
+  delay_waiting_ = true;
+  delay_t3_ns_ = clock_.DisciplinedAt(tx_ns);
+  delay_epoch_ = epoch_;
+}
+
+void PtpSlave::OnDelayResp(const ptp::Message& m) {
+  if (!delay_waiting_ || m.header.sequence != delay_sequence_ || !(m.requesting == self_)) return;
+  delay_waiting_ = false;
+  ++counters_.delay_responses;
+  // A step between the two halves makes them disagree: wait for the next pair.
+  if (delay_epoch_ != epoch_ || master_to_slave_epoch_ != epoch_) return;
+  const std::int64_t t4_ns = MasterUtcNs(m.timestamp, -m.header.correction);
+  const std::int64_t slave_to_master = t4_ns - delay_t3_ns_;
+  AddDelay((master_to_slave_ns_ + slave_to_master) / 2);
+}
+
+void PtpSlave::AddDelay(std::int64_t delay) {
+  // The stamps' noise can make it negative; a path takes no negative time, nor seconds.
+  const auto delay_ns = static_cast<std::int32_t>(delay < 0 ? 0 : delay > 2'000'000'000 ? 2'000'000'000 : delay);
+  if (delay_count_ < kDelayWindow) {
+    delays_[delay_count_++] = delay_ns;
+  } else {
+    std::copy(delays_ + 1, delays_ + kDelayWindow, delays_);
+    delays_[kDelayWindow - 1] = delay_ns;
+  }
+  // The median, by insertion into a copy (five values: no library sort).
+  std::int32_t sorted[kDelayWindow];
+  for (std::size_t i = 0; i < delay_count_; ++i) {
+    std::size_t j = i;
+    for (; j > 0 && sorted[j - 1] > delays_[i]; --j) sorted[j] = sorted[j - 1];
+    sorted[j] = delays_[i];
+  }
+  delay_ns_ = sorted[delay_count_ / 2];
+  delay_valid_ = true;
+}
+
+void PtpSlave::Discipline(std::int64_t offset_ns) {
+  last_offset_ns_ = offset_ns;
+  const bool far = offset_ns > PiServo::kStepThresholdNs || offset_ns < -PiServo::kStepThresholdNs;
+  if (far && state_ == PtpState::kSlave && ++outliers_in_row_ < kOutlierLimit) {
+    ++counters_.outliers;
+    return;
+  }
+  outliers_in_row_ = 0;
+  const PiServo::Output out = servo_.Sample(offset_ns, sync_rx_ns_, sync_interval_ms_);
+  clock_.SetFrequencyPpt(out.frequency_ppt);
+  if (out.state == PiServo::State::kJump) {
+    clock_.StepNs(out.step_ns);
+    ++counters_.steps;
+    ++epoch_;
+    offset_count_ = 0;
+    locked_samples_ = 0;
+    return;
+  }
+  if (out.state != PiServo::State::kLocked) {
+    // Started over (an offset beyond the step threshold): no longer vouched for.
+    locked_samples_ = 0;
+    if (state_ == PtpState::kSlave) {
+      state_ = PtpState::kUncalibrated;
+      clock_.LostReference();
+    }
+    return;
+  }
+  const std::int64_t limit = PiServo::kStepThresholdNs * 4;
+  offsets_[offset_count_ % kOffsetWindow] =
+      static_cast<std::int32_t>(offset_ns > limit ? limit : offset_ns < -limit ? -limit : offset_ns);
+  ++offset_count_;
+  if (++locked_samples_ < kLockSamples) return;
+  std::int64_t worst = 0;
+  const std::size_t n = offset_count_ < kOffsetWindow ? offset_count_ : kOffsetWindow;
+  for (std::size_t i = 0; i < n; ++i) worst = std::max<std::int64_t>(worst, offsets_[i] < 0 ? -offsets_[i] : offsets_[i]);
+  state_ = PtpState::kSlave;
+  clock_.Locked(static_cast<std::uint64_t>(worst + delay_ns_) + stamp_uncertainty_ns_);
+}
+
+}  // namespace pmu::firmware

@@ -1,0 +1,112 @@
+// IEEE 1588-2008 (PTP version 2) messages an ordinary slave clock of the default
+// profile needs over UDP/IPv4 (docs/PROTOCOL.md "Time: PTP slave"): it parses Sync,
+// Follow_Up, Delay_Resp and Announce from the masters and writes its own Delay_Req.
+// Pure code over byte spans: no I/O, no heap.
+//
+// Every message starts with the 34-byte common header (1588-2008 13.3); multi-byte
+// fields are big-endian. A time stamp is 48 bits of seconds and 32 bits of
+// nanoseconds (13.3.2.1 Timestamp); correctionField is nanoseconds * 2^16.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "pmu/base/bytes.h"
+#include "pmu/base/result.h"
+
+namespace pmu::proto::ptp {
+
+inline constexpr std::uint16_t kEventPort = 319;
+inline constexpr std::uint16_t kGeneralPort = 320;
+inline constexpr std::size_t kHeaderSize = 34;
+inline constexpr std::size_t kDelayReqSize = 44;
+// The longest message the slave reads in full (Announce); TLVs after it are ignored.
+inline constexpr std::size_t kMaxMessage = 64;
+
+enum class MessageType : std::uint8_t {
+  kSync = 0x0,
+  kDelayReq = 0x1,
+  kFollowUp = 0x8,
+  kDelayResp = 0x9,
+  kAnnounce = 0xB,
+};
+
+// flagField bits (1588-2008 Table 20), as the 16-bit big-endian field.
+inline constexpr std::uint16_t kFlagTwoStep = 0x0200;
+inline constexpr std::uint16_t kFlagUtcOffsetValid = 0x0004;
+inline constexpr std::uint16_t kFlagPtpTimescale = 0x0008;
+
+using ClockIdentity = std::array<std::uint8_t, 8>;
+
+struct PortIdentity {
+  ClockIdentity clock{};
+  std::uint16_t port = 0;
+  friend bool operator==(const PortIdentity&, const PortIdentity&) = default;
+};
+
+struct Timestamp {
+  std::uint64_t seconds = 0;  // 48 bits on the wire
+  std::uint32_t nanoseconds = 0;
+  // Nanoseconds since the epoch; seconds beyond 2^33 (year 2242) do not fit and are
+  // refused by the parser.
+  std::int64_t Ns() const { return static_cast<std::int64_t>(seconds) * 1'000'000'000 + nanoseconds; }
+  static Timestamp FromNs(std::int64_t ns);
+};
+
+struct Header {
+  MessageType type = MessageType::kSync;
+  std::uint8_t domain = 0;
+  std::uint16_t length = 0;
+  std::uint16_t flags = 0;
+  std::int64_t correction = 0;  // nanoseconds * 2^16
+  PortIdentity source;
+  std::uint16_t sequence = 0;
+  std::int8_t log_interval = 0;
+};
+
+struct ClockQuality {
+  std::uint8_t clock_class = 248;
+  std::uint8_t accuracy = 0xFE;
+  std::uint16_t variance = 0xFFFF;  // offsetScaledLogVariance
+};
+
+struct Announce {
+  std::int16_t utc_offset = 0;
+  std::uint8_t priority1 = 128;
+  ClockQuality quality;
+  std::uint8_t priority2 = 128;
+  ClockIdentity grandmaster{};
+  std::uint16_t steps_removed = 0;
+  std::uint8_t time_source = 0;
+};
+
+// One parsed message: the header, and the body its type carries.
+struct Message {
+  Header header;
+  Timestamp timestamp;          // Sync/Delay_Req origin, Follow_Up precise origin, Delay_Resp receive
+  PortIdentity requesting;      // Delay_Resp
+  Announce announce;            // Announce
+};
+
+// Parses one message of the types above. Errors (InvalidArgument, naming the fault):
+// shorter than the header or than its type's body, messageLength beyond the datagram,
+// a PTP version other than 2, a message type the slave does not read (Pdelay_*,
+// Signaling, Management), seconds beyond 2^33, nanoseconds of 1e9 or more.
+Result<Message> Parse(ByteSpan datagram);
+
+// Writes a Delay_Req (44 bytes) into `out`: from `source` with `sequence` in `domain`,
+// origin time stamp `origin` (an estimate; two-step and E2E slaves may send zero).
+// Returns the length, 0 if `out` is too small.
+std::size_t WriteDelayReq(std::span<std::byte> out, const PortIdentity& source, std::uint8_t domain,
+                          std::uint16_t sequence, const Timestamp& origin);
+
+// The best master clock comparison of two Announce datasets (1588-2008 9.3.4, the
+// part without topology: priority1, class, accuracy, variance, priority2, grandmaster
+// identity, then steps removed, then the sender's port identity). Negative when `a`
+// is better, positive when `b` is, 0 when they are the same.
+int CompareDatasets(const Announce& a, const PortIdentity& a_sender, const Announce& b,
+                    const PortIdentity& b_sender);
+
+}  // namespace pmu::proto::ptp

@@ -1,0 +1,155 @@
+#include "pmu/proto/ptp.h"
+
+#include <cstring>
+
+namespace pmu::proto::ptp {
+namespace {
+
+constexpr std::uint64_t kMaxSeconds = 1ull << 33;
+
+std::uint64_t LoadBe48(const std::byte* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 6; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+std::uint64_t LoadBe64(const std::byte* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+void StoreBe48(std::byte* p, std::uint64_t v) {
+  for (int i = 5; i >= 0; --i, v >>= 8) p[i] = static_cast<std::byte>(v & 0xFF);
+}
+
+PortIdentity LoadPortIdentity(const std::byte* p) {
+  PortIdentity id;
+  std::memcpy(id.clock.data(), p, 8);
+  id.port = LoadBe16(p + 8);
+  return id;
+}
+
+void StorePortIdentity(std::byte* p, const PortIdentity& id) {
+  std::memcpy(p, id.clock.data(), 8);
+  StoreBe16(p + 8, id.port);
+}
+
+Result<Timestamp> LoadTimestamp(const std::byte* p) {
+  Timestamp t;
+  t.seconds = LoadBe48(p);
+  t.nanoseconds = LoadBe32(p + 6);
+  if (t.seconds >= kMaxSeconds) return InvalidArgument("PTP time stamp: seconds beyond 2^33");
+  if (t.nanoseconds >= 1'000'000'000u) return InvalidArgument("PTP time stamp: nanoseconds of 1e9 or more");
+  return t;
+}
+
+// The body's size after the header, or 0 for a type the slave does not read.
+std::size_t BodySize(MessageType type) {
+  switch (type) {
+    case MessageType::kSync:
+    case MessageType::kDelayReq:
+    case MessageType::kFollowUp: return 10;
+    case MessageType::kDelayResp: return 20;
+    case MessageType::kAnnounce: return 30;
+  }
+  return 0;
+}
+
+bool Known(std::uint8_t type) {
+  return type == 0x0 || type == 0x1 || type == 0x8 || type == 0x9 || type == 0xB;
+}
+
+Announce LoadAnnounce(const std::byte* p) {
+  // After the origin time stamp (10 bytes): currentUtcOffset, reserved, priority1,
+  // clock quality (class, accuracy, variance), priority2, identity, steps, source.
+  Announce a;
+  a.utc_offset = static_cast<std::int16_t>(LoadBe16(p + 10));
+  a.priority1 = static_cast<std::uint8_t>(p[13]);
+  a.quality.clock_class = static_cast<std::uint8_t>(p[14]);
+  a.quality.accuracy = static_cast<std::uint8_t>(p[15]);
+  a.quality.variance = LoadBe16(p + 16);
+  a.priority2 = static_cast<std::uint8_t>(p[18]);
+  std::memcpy(a.grandmaster.data(), p + 19, 8);
+  a.steps_removed = LoadBe16(p + 27);
+  a.time_source = static_cast<std::uint8_t>(p[29]);
+  return a;
+}
+
+template <typename T>
+int Order(T a, T b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+int OrderIdentity(const ClockIdentity& a, const ClockIdentity& b) { return std::memcmp(a.data(), b.data(), 8); }
+
+}  // namespace
+
+Timestamp Timestamp::FromNs(std::int64_t ns) {
+  Timestamp t;
+  if (ns < 0) return t;
+  t.seconds = static_cast<std::uint64_t>(ns / 1'000'000'000);
+  t.nanoseconds = static_cast<std::uint32_t>(ns % 1'000'000'000);
+  return t;
+}
+
+Result<Message> Parse(ByteSpan d) {
+  if (d.size() < kHeaderSize) return InvalidArgument("PTP message shorter than its 34-byte header");
+  const std::byte* p = d.data();
+  const auto type_nibble = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p[0]) & 0x0F);
+  if ((static_cast<std::uint8_t>(p[1]) & 0x0F) != 2) return InvalidArgument("PTP version is not 2");
+  if (!Known(type_nibble)) return InvalidArgument("PTP message type not read by a slave");
+  Message m;
+  Header& h = m.header;
+  h.type = static_cast<MessageType>(type_nibble);
+  h.length = LoadBe16(p + 2);
+  if (h.length > d.size()) return InvalidArgument("PTP messageLength beyond the datagram");
+  const std::size_t body = BodySize(h.type);
+  if (h.length < kHeaderSize + body) return InvalidArgument("PTP message shorter than its type's body");
+  h.domain = static_cast<std::uint8_t>(p[4]);
+  h.flags = LoadBe16(p + 6);
+  h.correction = static_cast<std::int64_t>(LoadBe64(p + 8));
+  h.source = LoadPortIdentity(p + 20);
+  h.sequence = LoadBe16(p + 30);
+  h.log_interval = static_cast<std::int8_t>(p[33]);
+  const std::byte* b = p + kHeaderSize;
+  Result<Timestamp> ts = LoadTimestamp(b);
+  if (!ts.ok()) return ts.status();
+  m.timestamp = *ts;
+  if (h.type == MessageType::kDelayResp) m.requesting = LoadPortIdentity(b + 10);
+  if (h.type == MessageType::kAnnounce) m.announce = LoadAnnounce(b);
+  return m;
+}
+
+std::size_t WriteDelayReq(std::span<std::byte> out, const PortIdentity& source, std::uint8_t domain,
+                          std::uint16_t sequence, const Timestamp& origin) {
+  if (out.size() < kDelayReqSize) return 0;
+  std::byte* p = out.data();
+  std::memset(p, 0, kDelayReqSize);
+  p[0] = static_cast<std::byte>(MessageType::kDelayReq);
+  p[1] = std::byte{2};
+  StoreBe16(p + 2, kDelayReqSize);
+  p[4] = static_cast<std::byte>(domain);
+  StorePortIdentity(p + 20, source);
+  StoreBe16(p + 30, sequence);
+  p[32] = std::byte{1};     // controlField: Delay_Req
+  p[33] = std::byte{0x7F};  // logMessageInterval: 0x7F in Delay_Req
+  StoreBe48(p + kHeaderSize, origin.seconds);
+  StoreBe32(p + kHeaderSize + 6, origin.nanoseconds);
+  return kDelayReqSize;
+}
+
+int CompareDatasets(const Announce& a, const PortIdentity& a_sender, const Announce& b,
+                    const PortIdentity& b_sender) {
+  if (int c = Order(a.priority1, b.priority1)) return c;
+  if (int c = Order(a.quality.clock_class, b.quality.clock_class)) return c;
+  if (int c = Order(a.quality.accuracy, b.quality.accuracy)) return c;
+  if (int c = Order(a.quality.variance, b.quality.variance)) return c;
+  if (int c = Order(a.priority2, b.priority2)) return c;
+  if (int c = OrderIdentity(a.grandmaster, b.grandmaster)) return c;
+  if (int c = Order(a.steps_removed, b.steps_removed)) return c;
+  if (int c = OrderIdentity(a_sender.clock, b_sender.clock)) return c;
+  return Order(a_sender.port, b_sender.port);
+}
+
+}  // namespace pmu::proto::ptp
