@@ -103,7 +103,7 @@ Status Boot::SeedEntropy(port::DrbgEntropy& drbg, hal::Entropy& noise, hal::Seed
   PMU_TRY(s);
   hal::Seed next{};
   PMU_TRY(drbg.Fill(MutableByteSpan(next.data(), next.size())));
-  seeds.WriteBootSeed(next);
+  boot_seed_saved_ = seeds.WriteBootSeed(next);
   std::memset(next.data(), 0, next.size());
   entropy_seeded_ = true;
   return Status::Ok();
@@ -138,9 +138,14 @@ void Boot::Report(Logger& log) const {
       break;
   }
   if (entropy_seeded_) {
-    PMU_LOG_INFO(log, kEntropyTag, "DRBG seeded from %s provisioned seed, %s and timer jitter; boot seed renewed",
+    PMU_LOG_INFO(log, kEntropyTag, "DRBG seeded from %s provisioned seed, %s and timer jitter; boot seed %s",
                  provisioned_seed_ ? "the" : "NO (blank)",
-                 boot_seed_ ? "the previous boot's seed" : "no previous boot seed (first boot)");
+                 boot_seed_ ? "the previous boot's seed" : "no previous boot seed (first boot)",
+                 boot_seed_saved_.ok() ? "renewed" : "NOT renewed");
+    if (!boot_seed_saved_.ok()) {
+      PMU_LOG_WARN(log, kEntropyTag, "the boot seed could not be saved: %s; the next boot starts from the same "
+                   "stored seeds (and new timer jitter)", boot_seed_saved_.message());
+    }
     if (!provisioned_seed_) {
       PMU_LOG_WARN(log, kEntropyTag, "no provisioned seed: randomness rests on timer jitter only; do not generate "
                    "keys on this device (docs/BOARD.md)");

@@ -94,6 +94,7 @@ class Boot {
   bool entropy_seeded_ = false;
   bool provisioned_seed_ = false;  // whether each seed was there (never the seeds)
   bool boot_seed_ = false;
+  Status boot_seed_saved_;
 };
 
 }  // namespace pmu::firmware
