@@ -1,0 +1,48 @@
+/* Profile "plain": the LM3S6965's one profile, for its 64 KiB of SRAM and 256 KiB of
+ * flash. C37.118.2 over TCP and UDP with the estimator and the synthetic front end, and
+ * the plain lab services: sink, echo, command, clock reset (with Fernet) and bulletins,
+ * over IPv4 and IPv6. Left out: the TLS command service and the mutual-TLS console
+ * (and with them mbedTLS's TLS layer and its arena), WebSocket, playback. Every limit
+ * is the lowest that still serves each service, and the pools are sized from the
+ * peaks the board tests reach (docs/BOARD.md, "The LM3S6965"). */
+#ifndef PMU_PROFILE_H
+#define PMU_PROFILE_H
+
+#define PMU_PROFILE_NAME "plain"
+
+/* Services a profile may leave out (cmake/PmuProfile.cmake reads these lines). */
+#define PMU_WITH_BULLETIN  1
+#define PMU_WITH_WEBSOCKET 0
+#define PMU_WITH_PLAYBACK  0
+#define PMU_WITH_TLS       0
+
+/* Sessions at once, per service */
+#define PMU_MAX_ECHO_SESSIONS      2
+#define PMU_MAX_COMMAND_SESSIONS   2
+#define PMU_MAX_WEBSOCKET_SESSIONS 1   /* not compiled in */
+#define PMU_MAX_TLS_SESSIONS       2   /* not compiled in */
+#define PMU_MAX_CONSOLE_SESSIONS   1   /* not compiled in */
+#define PMU_MAX_C37_SESSIONS       2
+#define PMU_MAX_C37_SUBSCRIBERS    2
+#define PMU_RESET_ID_CACHE         8
+
+/* lwIP */
+#define PMU_LWIP_MEM_SIZE       10240
+#define PMU_LWIP_PBUF_POOL_SIZE (2 * PMU_MAX_ECHO_SESSIONS * 2) /* received frames: half for reception, half for
+                                         the windows (2 segments) echo sessions may hold */
+#define PMU_LWIP_TCP_PCBS       16
+#define PMU_LWIP_TCP_SEGS       24
+#define PMU_LWIP_SND_BUF_MSS    4
+#define PMU_LWIP_APP_TIMEOUTS   12
+#define PMU_LWIP_TCP_OVERSIZE   0      /* a small write costs its own size, not a segment */
+
+/* mbedTLS's arena: no TLS in this profile */
+#define PMU_TLS_ARENA_BYTES     1024
+
+/* The device log's RAM ring */
+#define PMU_LOG_RING_RECORDS    8
+
+/* The main stack (the linker script's .stack) */
+#define PMU_STACK_BYTES         6144
+
+#endif
