@@ -74,11 +74,13 @@ SIZE(Device_Measurement_window, pmu::firmware::Measurement)
 SIZE(Device_ConsoleService_sessions, pmu::firmware::ConsoleService)
 SIZE(Device_C37Service_sessions, pmu::firmware::C37Service)
 SIZE(Device_TcpCommandService_sessions, pmu::firmware::TcpCommandService)
+#if PMU_WITH_TLS
 SIZE(Device_TlsCommandService_sessions, pmu::firmware::TlsCommandService)
+SIZE(Device_ConfigEditor_candidate, pmu::firmware::ConfigEditor)
+#endif
 SIZE(Device_Logger_ring, pmu::firmware::Logger)
 SIZE(Device_ResetService_id_cache, pmu::firmware::ResetService)
 SIZE(Device_C37Pmu_configuration, pmu::firmware::C37Pmu)
-SIZE(Device_ConfigEditor_candidate, pmu::firmware::ConfigEditor)
 SIZE(Device_DeviceConfig, pmu::firmware::DeviceConfig)
 SIZE(Device_EchoService_sessions, pmu::firmware::EchoService)
 SIZE(Device_SyntheticFrontEnd, pmu::firmware::SyntheticFrontEnd)
@@ -171,7 +173,8 @@ if not m:
 rows.append(("heap (MEM_SIZE, bytes)", *map(int, m.groups())))
 for m in re.finditer(r"stats: pool (\S+) used=(\d+) peak=(\d+) size=(\d+) failures=(\d+)", text):
     rows.append((m.group(1), *map(int, m.groups()[1:])))
-a = re.search(r"stats: tls arena size=(\d+) used=(\d+) peak=(\d+)", text)
+# The arena is "tls arena" in an image with TLS, "crypto arena" (Fernet's alone) without.
+a = re.search(r"stats: (?:tls|crypto) arena size=(\d+) used=(\d+) peak=(\d+)", text)
 if a:
     rows.append(("mbedTLS arena (bytes)", int(a.group(2)), int(a.group(3)), int(a.group(1)), 0))
 b = re.search(r"stats: board stack_peak=(\d+) stack_size=(\d+)", text)

@@ -79,7 +79,9 @@ FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome) {
 
 const ConfigLoad& Boot::Prepare(const BootSources& sources) {
   load_ = LoadConfig(storage_, sources);
+#if PMU_WITH_TLS
   identity_ = ProvisionIdentity(storage_, sources.factory_identity);
+#endif
   return load_;
 }
 

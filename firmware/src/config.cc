@@ -343,7 +343,8 @@ const Key* FindKey(std::string_view name) {
 constexpr std::size_t kDeviceKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
 constexpr bool kAllServices = kImageServices == (ServiceBit(OptionalService::kBulletin) |
                                                  ServiceBit(OptionalService::kWebSocket) |
-                                                 ServiceBit(OptionalService::kPlayback));
+                                                 ServiceBit(OptionalService::kPlayback) |
+                                                 ServiceBit(OptionalService::kTls));
 
 std::size_t RawKeyCount() { return kDeviceKeyCount + config_detail::MeasurementKeyCount(); }
 

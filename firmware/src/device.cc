@@ -4,14 +4,19 @@
 #include <cmath>
 
 #include "pmu/base/civil_time.h"
+#include "pmu/port/crypto_heap.h"
+#if PMU_WITH_TLS
 #include "pmu/port/tls.h"
+#endif
 
 namespace pmu::firmware {
 namespace {
 
 constexpr const char* kTag = "boot";
 constexpr const char* kNetTag = "net";
+#if PMU_WITH_TLS
 constexpr const char* kTlsTag = "tls";
+#endif
 constexpr const char* kStatsTag = "stats";
 
 // The persistent boot record at the start of storage: a boot counter.
@@ -54,17 +59,25 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
 #if PMU_WITH_WEBSOCKET
       websocket_(context_),
 #endif
+#if PMU_WITH_TLS
       identity_(board.storage),
       tls_command_(context_),
-      console_(context_, *this),
       editor_(config_, board.storage),
+      console_view_(*this),
+      console_(context_, console_view_, identity_),
+#endif
       pmu_(config_, clock_, board.storage, log_),
       c37_(context_, pmu_.model()) {
   const StatsReporter* parts[] = {&network_, &sink_, &echo_, &reset_,
 #if PMU_WITH_BULLETIN
                                   &bulletin_,
 #endif
-                                  &port::TlsReport(), &tls_command_, &command_, &console_,
+#if PMU_WITH_TLS
+                                  &port::TlsReport(), &tls_command_, &console_,
+#else
+                                  &port::CryptoArenaReport(),
+#endif
+                                  &command_,
 #if PMU_WITH_WEBSOCKET
                                   &websocket_,
 #endif
@@ -81,7 +94,7 @@ Status Device::Start() {
   UpdateBootRecord();
 
   if (Status s = prng_.Seed(board_.entropy); !s.ok()) return StartFailed("entropy source", s);
-  // mbedTLS's only heap, for TLS and for Fernet's HMAC alike.
+  // mbedTLS's only heap, for TLS and for Fernet's HMAC and AES alike.
   port::InitCryptoHeap(&Device::UtcSeconds, this);
   started_ms_ = clock_.MonotonicMs();
 
@@ -118,7 +131,9 @@ Status Device::Start() {
     return StartFailed("WebSocket service", s);
   }
 #endif
+#if PMU_WITH_TLS
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
+#endif
   if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);
   }
@@ -136,6 +151,7 @@ void Device::Diagnostic(void* self, const char* source, const char* line) {
   PMU_LOG_WARN(static_cast<Device*>(self)->log_, source, "%s", line);
 }
 
+#if PMU_WITH_TLS
 void Device::TlsDiagnostic(void* self, const char* line) {
   PMU_LOG_WARN(static_cast<Device*>(self)->log_, kTlsTag, "%s", line);
 }
@@ -161,12 +177,13 @@ Status Device::StartTls() {
   PMU_TRY(tls_command_.Start(config_.tls_port, limits, config_.tls_max_sessions - 1u, "tls-cmd",
                              &identity_.command_tls(), handshake_ms));
   PMU_TRY(console_.Start(config_.console_port, identity_.console_tls(), handshake_ms));
-  const port::TlsArenaStats a = port::GetTlsArenaStats();
+  const port::CryptoArenaStats a = port::GetCryptoArenaStats();
   PMU_LOG_INFO(log_, kTlsTag, "identity %s; client certificates on %u: %s; allowed: %s; arena %u of %u bytes in use",
                identity_.CommonName().c_str(), config_.tls_port, TlsClientAuthName(config_.tls_client_auth),
                config_.tls_allowed_clients.c_str(), static_cast<unsigned>(a.used), static_cast<unsigned>(a.size));
   return Status::Ok();
 }
+#endif
 
 Result<std::uint16_t> Device::ApplyMeasurementConfig(const MeasurementConfig& next) {
   if (next.c37.port != config_.c37.port || next.c37.udp_port != config_.c37.udp_port) {
@@ -180,7 +197,6 @@ Result<std::uint16_t> Device::ApplyMeasurementConfig(const MeasurementConfig& ne
   return pmu_.model().config_count();
 }
 
-Result<std::uint16_t> Device::ApplyMeasurementKeys() { return ApplyMeasurementConfig(editor_.candidate()); }
 
 Status Device::StartFailed(const char* what, Status status) {
   PMU_LOG_ERROR(log_, kTag, "%s failed to start: %s", what, status.message());
@@ -206,7 +222,8 @@ void Device::UpdateBootRecord() {
 }
 
 void Device::LogLeftOut() {
-  for (OptionalService service : {OptionalService::kBulletin, OptionalService::kWebSocket, OptionalService::kPlayback}) {
+  for (OptionalService service :
+       {OptionalService::kBulletin, OptionalService::kWebSocket, OptionalService::kPlayback, OptionalService::kTls}) {
     if (!InImage(service)) {
       PMU_LOG_INFO(log_, kTag, "profile %s leaves %s out of this image", kProfileName, OptionalServiceName(service));
     }

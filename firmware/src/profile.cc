@@ -9,10 +9,12 @@ constexpr const char* kLeftOut[] = {
     PMU_LEFT_OUT("the bulletin channel"),
     PMU_LEFT_OUT("the WebSocket service"),
     PMU_LEFT_OUT("COMTRADE and scenario playback"),
+    PMU_LEFT_OUT("the TLS services (the TLS command service and the console)"),
 };
 #undef PMU_LEFT_OUT
 
-constexpr const char* kNames[] = {"the bulletin channel", "the WebSocket service", "COMTRADE and scenario playback"};
+constexpr const char* kNames[] = {"the bulletin channel", "the WebSocket service", "COMTRADE and scenario playback",
+                                  "the TLS services (the TLS command service and the console)"};
 
 struct KeyPrefix {
   std::string_view prefix;
@@ -23,6 +25,8 @@ constexpr KeyPrefix kPrefixes[] = {
     {"ws.", OptionalService::kWebSocket},
     {"comtrade.", OptionalService::kPlayback},
     {"scenario.", OptionalService::kPlayback},
+    {"tls.", OptionalService::kTls},
+    {"console.", OptionalService::kTls},
 };
 
 }  // namespace

@@ -13,7 +13,9 @@
 #include "pmu/port/lwip_port.h"
 #include "pmu/port/lwip_status.h"
 #include "pmu/port/tls.h"
+#if PMU_WITH_TLS
 #include "tls_internal.h"
+#endif
 
 static_assert(pmu::port::kSegmentSize == TCP_MSS, "services write one segment at a time");
 static_assert(MEMP_NUM_ALTCP_PCB >= MEMP_NUM_TCP_PCB + 2 * MEMP_NUM_TCP_PCB_LISTEN,
@@ -58,9 +60,16 @@ err_t CloseRefused(altcp_pcb* pcb) {
   return ERR_ABRT;
 }
 
+#if PMU_WITH_TLS
 // altcp_tls's own receive function on the inner TCP connection, which OnTlsRecords
 // wraps (the same for every TLS connection).
 altcp_recv_fn g_tls_lower_recv = nullptr;
+
+// The longest TLS record a connection accepts (a plain one watches none).
+std::size_t RecordLimit() { return TlsMaxRecordLength(); }
+#else
+std::size_t RecordLimit() { return 0; }
+#endif
 
 err_t ToErr(TcpConnection::Outcome o) { return o == TcpConnection::Outcome::kAborted ? ERR_ABRT : ERR_OK; }
 
@@ -76,7 +85,9 @@ struct TcpCallbacks {
   static err_t Poll(void* arg, altcp_pcb* pcb);
   static void Error(void* arg, err_t err);
   static void Timer(void* arg);
+#if PMU_WITH_TLS
   static err_t TlsRecords(void* arg, altcp_pcb* inner, pbuf* p, err_t err);
+#endif
   static void Attach(TcpConnection& c);
 };
 
@@ -137,8 +148,13 @@ Status TcpListenerBase::Listen(const ListenOptions& options) {
   options_ = options;
   budget_.tag = options.tag;
   budget_.max_pcbs = options.max_sessions + kTcpHeadroom;
+#if PMU_WITH_TLS
   altcp_pcb* pcb = options.tls != nullptr ? altcp_new_ip_type(TlsAllocator(*options.tls), IPADDR_TYPE_ANY)
                                           : altcp_tcp_new_ip_type(IPADDR_TYPE_ANY);
+#else
+  if (options.tls != nullptr) return FailedPrecondition("this image has no TLS");
+  altcp_pcb* pcb = altcp_tcp_new_ip_type(IPADDR_TYPE_ANY);
+#endif
   if (pcb == nullptr) return ResourceExhausted("no TCP PCB for a listener");
   const err_t err = altcp_bind(pcb, IP_ANY_TYPE, options.port);
   if (err != ERR_OK) {
@@ -169,6 +185,7 @@ err_t TcpCallbacks::Accept(void* arg, altcp_pcb* pcb, err_t err) {
   return ToErr(self->Accept(pcb));
 }
 
+#if PMU_WITH_TLS
 TlsSlotId TcpListenerBase::TakeTlsSlot() {
   const TlsSlotId slot = TlsSessionGate::TryEnter(options_.tls_slots);
   if (slot != kNoTlsSlot) return slot;
@@ -180,10 +197,12 @@ TlsSlotId TcpListenerBase::TakeTlsSlot() {
   oldest->Ended("gave up its TLS slot to a newer connection while still in the handshake");
   return TlsSessionGate::TryEnter(options_.tls_slots);
 }
+#endif
 
 TcpConnection::Outcome TcpListenerBase::Accept(altcp_pcb* pcb) {
-  const bool tls = options_.tls != nullptr;
   if (sessions() >= options_.max_sessions) return Refuse(pcb, "all sessions busy");
+#if PMU_WITH_TLS
+  const bool tls = options_.tls != nullptr;
   const TlsSlotId slot = tls ? TakeTlsSlot() : kNoTlsSlot;
   if (tls && slot == kNoTlsSlot) return Refuse(pcb, "no TLS session slot free");
   TcpConnection* connection = NewSession(pcb);
@@ -193,6 +212,9 @@ TcpConnection::Outcome TcpListenerBase::Accept(altcp_pcb* pcb) {
   }
   connection->tls_slot_ = slot;
   if (tls) TlsBindSession(slot, *options_.tls, pcb);
+#else
+  if (NewSession(pcb) == nullptr) return Refuse(pcb, "all sessions busy");
+#endif
   PinPeer(InnerTcp(pcb));
   ++counters_.accepted;
   return TcpConnection::Outcome::kAlive;
@@ -247,7 +269,7 @@ TcpConnection::TcpConnection(TcpListenerBase& listener, altcp_pcb* pcb)
       pcb_(pcb),
       accepted_ms_(NowMs()),
       peer_(RemotePeer(pcb)),
-      records_(TlsMaxRecordLength()) {}
+      records_(RecordLimit()) {}
 
 TcpConnection::~TcpConnection() {
   if (timer_armed_) sys_untimeout(&TcpCallbacks::Timer, this);
@@ -256,7 +278,9 @@ TcpConnection::~TcpConnection() {
     DetachCallbacks(pcb_);
     altcp_abort(pcb_);
   }
+#if PMU_WITH_TLS
   TlsSessionGate::Leave(tls_slot_);
+#endif
 }
 
 void TcpConnection::Attach(ConnectionEvents& events) {
@@ -270,6 +294,7 @@ void TcpCallbacks::Attach(TcpConnection& c) {
   altcp_sent(c.pcb_, &TcpCallbacks::Sent);
   altcp_err(c.pcb_, &TcpCallbacks::Error);
   altcp_poll(c.pcb_, &TcpCallbacks::Poll, kPollInterval);
+#if PMU_WITH_TLS
   if (c.listener_.options_.tls != nullptr && c.pcb_->inner_conn != nullptr) {
     // Watch the TLS records before mbedTLS reads them: lwIP's glue drops mbedTLS's
     // error for a record too long for its buffer, and the connection would hang.
@@ -279,14 +304,17 @@ void TcpCallbacks::Attach(TcpConnection& c) {
       inner->recv = &TcpCallbacks::TlsRecords;
     }
   }
+#endif
 }
 
 void TcpConnection::Detach() {
   if (pcb_ == nullptr) return;
   DetachCallbacks(pcb_);
+#if PMU_WITH_TLS
   if (pcb_->inner_conn != nullptr && pcb_->inner_conn->recv == &TcpCallbacks::TlsRecords) {
     pcb_->inner_conn->recv = g_tls_lower_recv;
   }
+#endif
 }
 
 template <typename Event>
@@ -327,11 +355,13 @@ void TcpConnection::Abort() {
 TcpConnection::Outcome TcpConnection::FinishClose() {
   StopTimer();
   DiscardInput();  // every byte acknowledged to the window, or lwIP would reset
+#if PMU_WITH_TLS
   if (listener_.options_.tls != nullptr && !close_notify_sent_ && !records_.oversized()) {
     // End of data over TLS is a close_notify, so the client can tell it from a cut.
     if (!TlsCloseNotify(pcb_).ok()) return Outcome::kAlive;  // retried from sent() and poll()
     close_notify_sent_ = true;
   }
+#endif
   altcp_pcb* pcb = pcb_;
   tcp_pcb* tcp = InnerTcp(pcb);
   Detach();
@@ -432,8 +462,10 @@ err_t TcpCallbacks::Poll(void* arg, altcp_pcb*) {
 void TcpCallbacks::Error(void* arg, err_t err) {
   auto* self = static_cast<TcpConnection*>(arg);
   if (self == nullptr) return;
+#if PMU_WITH_TLS
   // A failed TLS handshake: let its alert reach the client (see TlsLetAlertOut).
   if (err == ERR_CLSD) TlsLetAlertOut(self->pcb_);
+#endif
   // lwIP frees the connection, or (a failed TLS handshake) closes it right after this
   // callback: nothing of it may reach the session again.
   altcp_arg(self->pcb_, nullptr);
@@ -448,6 +480,7 @@ void TcpCallbacks::Timer(void* arg) {
   (void)self->Dispatch([self] { self->events_->OnTimer(); });
 }
 
+#if PMU_WITH_TLS
 err_t TcpCallbacks::TlsRecords(void* arg, altcp_pcb* inner, pbuf* p, err_t err) {
   auto* outer = static_cast<altcp_pcb*>(arg);
   auto* self = outer != nullptr ? static_cast<TcpConnection*>(outer->arg) : nullptr;
@@ -480,6 +513,7 @@ TcpConnection::Outcome TcpConnection::RejectRecord(altcp_pcb* inner, pbuf* p) {
   listener_.DestroySession(this);
   return Outcome::kAlive;
 }
+#endif
 
 // ---- connection: input -----------------------------------------------------------------
 
@@ -637,11 +671,20 @@ void TcpConnection::StopTimer() {
 
 Result<TlsPeer> TcpConnection::TlsClient(FixedString<120>* why) const {
   if (listener_.options_.tls == nullptr || pcb_ == nullptr) return FailedPrecondition("not a TLS connection");
+#if PMU_WITH_TLS
   return TlsCheckPeer(*listener_.options_.tls, pcb_, tls_slot_, why);
+#else
+  (void)why;
+  return FailedPrecondition("this image has no TLS");
+#endif
 }
 
 bool TcpConnection::handshake_done() const {
+#if PMU_WITH_TLS
   return listener_.options_.tls == nullptr || pcb_ == nullptr || TlsHandshakeDone(pcb_);
+#else
+  return true;
+#endif
 }
 
 }  // namespace pmu::port

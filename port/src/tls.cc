@@ -17,23 +17,17 @@
 #include "mbedtls/ecp.h"
 #include "mbedtls/entropy.h"
 #include "mbedtls/error.h"
-#include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/oid.h"
 #include "mbedtls/platform.h"
-#include "mbedtls/platform_time.h"
 #include "mbedtls/sha256.h"
 #include "mbedtls/ssl_internal.h"
 
 namespace pmu::port {
 namespace {
 
-alignas(8) unsigned char g_arena[kTlsArenaBytes];
 mbedtls_entropy_context g_entropy;
 mbedtls_ctr_drbg_context g_drbg;
 bool g_ready = false;
-bool g_heap_ready = false;
-UtcSecondsFn g_utc = nullptr;
-void* g_utc_context = nullptr;
 TlsDiagnostic g_diag = nullptr;
 void* g_diag_context = nullptr;
 std::size_t g_session_limit = 3;
@@ -64,7 +58,7 @@ class TlsReporter final : public StatsReporter {
  public:
   bool StatsLine(std::size_t index, ReportLine& t) const override {
     if (index == 0) {
-      const TlsArenaStats a = GetTlsArenaStats();
+      const CryptoArenaStats a = GetCryptoArenaStats();
       t.Format("tls arena size=%u used=%u peak=%u blocks=%u peak_blocks=%u sessions=%u/%u",
                static_cast<unsigned>(a.size), static_cast<unsigned>(a.used), static_cast<unsigned>(a.peak),
                static_cast<unsigned>(a.blocks), static_cast<unsigned>(a.peak_blocks),
@@ -85,12 +79,6 @@ class TlsReporter final : public StatsReporter {
   }
 };
 const TlsReporter g_report;
-
-mbedtls_time_t DeviceTime(mbedtls_time_t* out) {
-  const mbedtls_time_t t = g_utc ? static_cast<mbedtls_time_t>(g_utc(g_utc_context)) : 0;
-  if (out != nullptr) *out = t;
-  return t;
-}
 
 int HalEntropySource(void* data, unsigned char* out, std::size_t size, std::size_t* produced) {
   auto* entropy = static_cast<hal::Entropy*>(data);
@@ -317,18 +305,9 @@ void WipePemScratch() { std::memset(g_pem, 0, sizeof(g_pem)); }
 
 const StatsReporter& TlsReport() { return g_report; }
 
-void InitCryptoHeap(UtcSecondsFn utc_seconds, void* time_context) {
-  if (g_heap_ready) return;
-  g_utc = utc_seconds;
-  g_utc_context = time_context;
-  mbedtls_memory_buffer_alloc_init(g_arena, sizeof(g_arena));
-  mbedtls_platform_set_time(&DeviceTime);
-  g_heap_ready = true;
-}
-
 Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic_context) {
   if (g_ready) return Status::Ok();
-  if (!g_heap_ready) return FailedPrecondition("InitCryptoHeap first");
+  if (!CryptoHeapReady()) return FailedPrecondition("InitCryptoHeap first");
   g_diag = diagnostic;
   g_diag_context = diagnostic_context;
   mbedtls_entropy_init(&g_entropy);
@@ -341,26 +320,6 @@ Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic
   if (rc != 0) return Fail(rc, "TLS random generator");
   g_ready = true;
   return Status::Ok();
-}
-
-// mbedTLS 2.28's allocator counts only what was asked for; each block also has a header
-// of eight words in the arena (memory_buffer_alloc.c, without MBEDTLS_MEMORY_BACKTRACE).
-// A handshake holds a few hundred blocks, so the headers are a third of its use.
-constexpr std::size_t kArenaHeaderBytes = 8 * sizeof(void*);
-
-TlsArenaStats GetTlsArenaStats() {
-  TlsArenaStats s;
-  s.size = sizeof(g_arena);
-  std::size_t used = 0, blocks = 0, peak = 0, peak_blocks = 0;
-  mbedtls_memory_buffer_alloc_cur_get(&used, &blocks);
-  mbedtls_memory_buffer_alloc_max_get(&peak, &peak_blocks);
-  s.used = used + blocks * kArenaHeaderBytes;
-  // The allocator's own figure (mbedtls_memory_buffer_alloc_status): the largest use and
-  // the most blocks, which need not have come at the same moment, so at most this much.
-  s.peak = peak + peak_blocks * kArenaHeaderBytes;
-  s.blocks = blocks;
-  s.peak_blocks = peak_blocks;
-  return s;
 }
 
 int TlsRandom(void*, unsigned char* out, std::size_t size) { return mbedtls_ctr_drbg_random(&g_drbg, out, size); }

@@ -163,7 +163,8 @@ TEST(Config, EveryBadValueNamesItsKey) {
 
 TEST(ConfigProfile, KeysOfServicesLeftOutSayWhichAndNameTheProfile) {
   // This image (the simulator's) has every service.
-  for (const char* key : {"ws.port", "bulletin.period_s", "comtrade.file", "scenario.bus", "echo.port"}) {
+  for (const char* key : {"ws.port", "bulletin.period_s", "comtrade.file", "scenario.bus", "tls.port",
+                          "console.port", "echo.port"}) {
     EXPECT_EQ(KeyLeftOut(key), nullptr) << key;
   }
   // An image without any of them: each key is refused for its own service, naming the
@@ -175,14 +176,16 @@ TEST(ConfigProfile, KeysOfServicesLeftOutSayWhichAndNameTheProfile) {
                {"ws.max_message", "the WebSocket service"},
                {"bulletin.period_s", "the bulletin channel"},
                {"comtrade.file", "COMTRADE and scenario playback"},
-               {"scenario.bus", "COMTRADE and scenario playback"}};
+               {"scenario.bus", "COMTRADE and scenario playback"},
+               {"tls.client_auth", "the TLS services"},
+               {"console.port", "the TLS services"}};
   for (const auto& c : cases) {
     const char* why = KeyLeftOut(c.key, 0);
     ASSERT_NE(why, nullptr) << c.key;
     EXPECT_NE(std::string(why).find(c.service), std::string::npos) << why;
     EXPECT_NE(std::string(why).find("profile 'sim'"), std::string::npos) << why;
   }
-  for (const char* key : {"echo.port", "c37.rate", "analog.source", "wsx", "tls.port"}) {
+  for (const char* key : {"echo.port", "c37.rate", "analog.source", "wsx", "tlsx", "consolex.port"}) {
     EXPECT_EQ(KeyLeftOut(key, 0), nullptr) << key;
   }
   // The error says why, without the key's help: no value would do.

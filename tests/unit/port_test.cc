@@ -186,12 +186,12 @@ TEST(TlsServer, ServersGivenTheSameIdentityParseItOnce) {
   static FakeNoise noise(5);
   ASSERT_TRUE(InitTls(noise, nullptr, nullptr).ok());
   const auto [cert, key] = SelfSigned("pmu-one");
-  const std::size_t rest = GetTlsArenaStats().used;
+  const std::size_t rest = GetCryptoArenaStats().used;
   TlsServer a, b;
   ASSERT_TRUE(a.Init(cert, cert, key, ClientAuth::kNone, "", "a").ok());
-  const std::size_t first = GetTlsArenaStats().used - rest;
+  const std::size_t first = GetCryptoArenaStats().used - rest;
   ASSERT_TRUE(b.Init(cert, cert, key, ClientAuth::kRequired, "operator1", "b").ok());
-  const std::size_t second = GetTlsArenaStats().used - rest - first;
+  const std::size_t second = GetCryptoArenaStats().used - rest - first;
   EXPECT_GT(first, 1000u);         // a trust anchor, a certificate and a key, parsed
   EXPECT_LT(second, first / 4);    // the second server's configuration only
   EXPECT_EQ(b.CommonName().view(), "pmu-one");
@@ -199,9 +199,9 @@ TEST(TlsServer, ServersGivenTheSameIdentityParseItOnce) {
   // A new identity for both (the CSR flow): parsed by the first, shared by the second.
   const auto [new_cert, new_key] = SelfSigned("pmu-two");
   ASSERT_TRUE(a.ReplaceIdentity(new_cert, new_key).ok());
-  const std::size_t replaced = GetTlsArenaStats().used;
+  const std::size_t replaced = GetCryptoArenaStats().used;
   ASSERT_TRUE(b.ReplaceIdentity(new_cert, new_key).ok());
-  EXPECT_EQ(GetTlsArenaStats().used, replaced);
+  EXPECT_EQ(GetCryptoArenaStats().used, replaced);
   EXPECT_EQ(a.CommonName().view(), "pmu-two");
   EXPECT_EQ(b.CommonName().view(), "pmu-two");
   // A key that is not the certificate's is refused, and the identity stays.

@@ -37,8 +37,10 @@ FixedString<64> Quoted(std::string_view text) {
 TcpCommandService::TcpCommandService(const ServiceContext& context) : CommandService(context, pool_), pool_(*this) {}
 TcpCommandService::~TcpCommandService() = default;
 
+#if PMU_WITH_TLS
 TlsCommandService::TlsCommandService(const ServiceContext& context) : CommandService(context, pool_), pool_(*this) {}
 TlsCommandService::~TlsCommandService() = default;
+#endif
 
 Status CommandService::Start(std::uint16_t port, const CommandLimits& limits, std::size_t max_sessions,
                              const char* tag, port::TlsServer* tls, std::uint32_t tls_handshake_ms) {

@@ -332,7 +332,7 @@ void ConsoleSession::CertInfo(const proto::ConsoleLine&, std::size_t) { Respond(
 
 void ConsoleSession::CertCsr(const proto::ConsoleLine&, std::size_t) {
   CsrText& csr = text_;
-  const Status s = host_.identity().MakeCsr(service_.ctx_.config.hostname.view(), csr);
+  const Status s = service_.identity_.MakeCsr(service_.ctx_.config.hostname.view(), csr);
   if (!s.ok()) {
     Fail("no CSR: %s", s.message());
     return;
@@ -366,7 +366,7 @@ void ConsoleSession::FinishPemInput() {
     Fail("certificate too long (at most %u bytes)", static_cast<unsigned>(decltype(text_)::capacity()));
     return;
   }
-  const Status s = host_.identity().InstallCertificate(text_.view(), &why);
+  const Status s = service_.identity_.InstallCertificate(text_.view(), &why);
   if (!s.ok()) {
     PMU_LOG_WARN(service_.ctx_.log, kTag, "%s: certificate not installed: %s", client_.c_str(), why.c_str());
     Fail("certificate not installed: %s", why.c_str());
@@ -440,7 +440,7 @@ bool ConsoleSession::NextLine(Line& out) {
       return true;
     }
     case Output::kCertInfo: {
-      const DeviceIdentity& identity = host_.identity();
+      const DeviceIdentity& identity = service_.identity_;
       if (!identity.ready()) return false;
       port::CertificateText line;
       if (i == 0) {

@@ -113,8 +113,8 @@ unsigned int pmu_lwip_rand(void);
 #define LWIP_UDP                    1
 #define LWIP_TCP                    1
 #define LWIP_ALTCP                  1   /* services are written once for TCP and TLS */
-#define LWIP_ALTCP_TLS              1   /* the TLS command service and the console */
-#define LWIP_ALTCP_TLS_MBEDTLS      1
+#define LWIP_ALTCP_TLS              PMU_WITH_TLS   /* the TLS command service and the console */
+#define LWIP_ALTCP_TLS_MBEDTLS      PMU_WITH_TLS
 #define TCP_MSS                     1460
 /* The receive window: the most a connection's peer may have in flight towards the
  * device, and so the most input a session can hold. The device receives little

@@ -11,6 +11,7 @@
 #define PMU_WITH_BULLETIN  1
 #define PMU_WITH_WEBSOCKET 1
 #define PMU_WITH_PLAYBACK  1
+#define PMU_WITH_TLS       1   /* the TLS command service and the mutual-TLS console */
 
 /* Sessions at once, per service */
 #define PMU_MAX_ECHO_SESSIONS      8
@@ -33,7 +34,7 @@
 #define PMU_LWIP_TCP_OVERSIZE   1460   /* a whole segment: small writes share one pbuf */
 
 /* mbedTLS's arena: three TLS sessions in their handshakes at once (docs/PROTOCOL.md) */
-#define PMU_TLS_ARENA_BYTES     (56 * 1024)
+#define PMU_CRYPTO_ARENA_BYTES     (56 * 1024)
 
 /* The device log's RAM ring */
 #define PMU_LOG_RING_RECORDS    64

@@ -11,7 +11,8 @@
 //      the simulator stops on a bad --config or --set (its operator typed them), a
 //      board never does (a device that cannot be reached is worse than one with the
 //      previous addresses).
-//   2. The factory TLS identity into storage, unless storage already holds one.
+//   2. The factory TLS identity into storage, unless storage already holds one (in an
+//      image with the TLS services).
 //   3. Entropy: on a board without a random generator, its DRBG is seeded from timer
 //      noise, the seeds it keeps and its MAC, and the boot seed is renewed.
 //   4. The device starts, after the log has said what steps 1 to 3 found.

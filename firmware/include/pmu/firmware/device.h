@@ -27,7 +27,9 @@
 #endif
 #include "pmu/firmware/services/c37118_service.h"
 #include "pmu/firmware/services/command_service.h"
+#if PMU_WITH_TLS
 #include "pmu/firmware/services/console_service.h"
+#endif
 #include "pmu/firmware/services/echo_service.h"
 #include "pmu/firmware/services/reset_service.h"
 #include "pmu/firmware/services/udp_sink.h"
@@ -40,7 +42,7 @@
 
 namespace pmu::firmware {
 
-class Device final : public ConsoleHost {
+class Device final {
  public:
   Device(hal::Board& board, const DeviceConfig& config);
   Device(const Device&) = delete;
@@ -78,25 +80,48 @@ class Device final : public ConsoleHost {
   DeviceClock& clock() { return clock_; }
   const DeviceConfig& config() const { return config_; }
 
-  // ConsoleHost: what the operator console sees and changes.
-  const char* board_name() const override { return board_.name; }
-  std::uint64_t UptimeMs() const override { return clock_.MonotonicMs() - started_ms_; }
-  std::uint32_t boot_count() const override { return boot_count_; }
-  std::span<const StatsReporter* const> stats_parts() const override { return stats_parts_; }
-  bool InterfaceLine(std::size_t index, ReportLine& line) const override {
-    return network_.InterfaceLine(index, line);
-  }
-  ConfigEditor& config_editor() override { return editor_; }
-  Result<std::uint16_t> ApplyMeasurementKeys() override;
-  DeviceIdentity& identity() override { return identity_; }
-  void RequestReboot() override { reboot_requested_ = true; }
+  const char* board_name() const { return board_.name; }
+  std::uint64_t UptimeMs() const { return clock_.MonotonicMs() - started_ms_; }
+  std::uint32_t boot_count() const { return boot_count_; }
+  // The statistics report's parts, in order.
+  std::span<const StatsReporter* const> stats_parts() const { return stats_parts_; }
+  // The interface summary, one line per index; false past the end.
+  bool InterfaceLine(std::size_t index, ReportLine& line) const { return network_.InterfaceLine(index, line); }
+  // The main loop restarts the device once the current answers are out.
+  void RequestReboot() { reboot_requested_ = true; }
 
  private:
+#if PMU_WITH_TLS
+  // The device as the operator console sees and changes it: its configuration through
+  // the editor (candidate, save, apply) and the rest read through the Device.
+  class ConsoleView final : public ConsoleHost {
+   public:
+    explicit ConsoleView(Device& device) : device_(device) {}
+    const char* board_name() const override { return device_.board_name(); }
+    std::uint64_t UptimeMs() const override { return device_.UptimeMs(); }
+    std::uint32_t boot_count() const override { return device_.boot_count(); }
+    std::span<const StatsReporter* const> stats_parts() const override { return device_.stats_parts(); }
+    bool InterfaceLine(std::size_t index, ReportLine& line) const override {
+      return device_.InterfaceLine(index, line);
+    }
+    ConfigEditor& config_editor() override { return device_.editor_; }
+    Result<std::uint16_t> ApplyMeasurementKeys() override {
+      return device_.ApplyMeasurementConfig(device_.editor_.candidate());
+    }
+    void RequestReboot() override { device_.RequestReboot(); }
+
+   private:
+    Device& device_;
+  };
+#endif
+
   Status StartFailed(const char* what, Status status);
+#if PMU_WITH_TLS
   Status StartTls();
+  static void TlsDiagnostic(void* self, const char* line);
+#endif
   static std::int64_t UtcSeconds(void* self);
   static void Diagnostic(void* self, const char* source, const char* line);
-  static void TlsDiagnostic(void* self, const char* line);
 #if PMU_WITH_BULLETIN
   // The state line of the periodic bulletin.
   static void DescribeState(void* self, BulletinText& text);
@@ -124,14 +149,17 @@ class Device final : public ConsoleHost {
 #if PMU_WITH_WEBSOCKET
   WebSocketService websocket_;
 #endif
+#if PMU_WITH_TLS
   DeviceIdentity identity_;
   TlsCommandService tls_command_;
-  ConsoleService console_;
   ConfigEditor editor_;
+  ConsoleView console_view_;
+  ConsoleService console_;
+#endif
   PmuUnit pmu_;
   C37Service c37_;
   // The statistics report's parts: the stack, every service in the image, the measurement.
-  static constexpr std::size_t kStatsParts = 10 + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
+  static constexpr std::size_t kStatsParts = 8 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
   const StatsReporter* stats_parts_[kStatsParts];
   std::uint64_t started_ms_ = 0;
   std::uint32_t boot_count_ = 0;

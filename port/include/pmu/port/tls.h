@@ -25,12 +25,10 @@
 #include "pmu/base/result.h"
 #include "pmu/hal/entropy.h"
 #include "pmu/port/connection.h"
+#include "pmu/port/crypto_heap.h"
 #include "pmu_target_config.h"
 
 namespace pmu::port {
-
-// The target's PMU_TLS_ARENA_BYTES.
-inline constexpr std::size_t kTlsArenaBytes = PMU_TLS_ARENA_BYTES;
 
 // TLS servers a device can have: the TLS command service and the operator console.
 inline constexpr std::size_t kMaxTlsServers = 2;
@@ -39,28 +37,11 @@ inline constexpr std::size_t kMaxTlsServers = 2;
 // certificates, a trust anchor, a key); a longer one is refused with an error saying so.
 inline constexpr std::size_t kMaxPemBytes = 2048;
 
-struct TlsArenaStats {
-  std::size_t size = 0;
-  std::size_t used = 0;         // bytes in use now, the allocator's headers included
-  std::size_t peak = 0;         // high-water mark since boot, headers included (an upper bound)
-  std::size_t blocks = 0;       // allocations alive now
-  std::size_t peak_blocks = 0;  // the most at once since boot
-};
-
 using TlsDiagnostic = void (*)(void* context, const char* line);
-using UtcSecondsFn = std::int64_t (*)(void* context);
-
-// Points every mbedTLS allocation at the static arena and gives mbedTLS the device's
-// UTC. Once, at start-up, before any mbedTLS call that allocates (TLS, and Fernet's
-// HMAC, which runs whether or not the device has a TLS identity). On the board mbedTLS
-// has no other heap: an allocation before this call gets NULL.
-void InitCryptoHeap(UtcSecondsFn utc_seconds, void* time_context);
 
 // Seeds the shared CTR_DRBG from `entropy` for TLS and keys the device makes; needs
 // InitCryptoHeap first. `diagnostic` receives one line for each refused certificate.
 Status InitTls(hal::Entropy& entropy, TlsDiagnostic diagnostic, void* diagnostic_context);
-
-TlsArenaStats GetTlsArenaStats();
 
 // The arena and the session slots, as a part of the statistics report.
 const StatsReporter& TlsReport();

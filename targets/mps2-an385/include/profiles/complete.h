@@ -16,6 +16,7 @@
 #define PMU_WITH_BULLETIN  1
 #define PMU_WITH_WEBSOCKET 1
 #define PMU_WITH_PLAYBACK  0
+#define PMU_WITH_TLS       1   /* the TLS command service and the mutual-TLS console */
 
 /* Sessions at once, per service */
 #define PMU_MAX_ECHO_SESSIONS      2
@@ -41,7 +42,7 @@
  * with client certificates, while the console makes a key and installs a certificate)
  * peaks at 27.5 KiB, the allocator's headers included (bench/tls_board.sh); 27% more for
  * what that does not cover (longer certificate chains, fragmentation) */
-#define PMU_TLS_ARENA_BYTES     (35 * 1024)
+#define PMU_CRYPTO_ARENA_BYTES     (35 * 1024)
 
 /* The device log's RAM ring */
 #define PMU_LOG_RING_RECORDS    16

@@ -98,6 +98,7 @@ class TcpCommandService final : public CommandService {
   port::TcpListener<CommandService, CommandSession, kMaxCommandSessions> pool_;
 };
 
+#if PMU_WITH_TLS
 // The command service over TLS (5007), with room for the TLS sessions the console does
 // not keep: a slot is a session's size whatever the limit, so the pool is what it needs.
 class TlsCommandService final : public CommandService {
@@ -108,5 +109,6 @@ class TlsCommandService final : public CommandService {
  private:
   port::TcpListener<CommandService, CommandSession, kMaxTlsSessions - 1> pool_;
 };
+#endif
 
 }  // namespace pmu::firmware

@@ -47,7 +47,6 @@ class ConsoleHost {
   virtual ConfigEditor& config_editor() = 0;
   // Applies the candidate's c37.* and waveform.* keys while running; returns CFGCNT.
   virtual Result<std::uint16_t> ApplyMeasurementKeys() = 0;
-  virtual DeviceIdentity& identity() = 0;
   // The console's answer goes out, then the device restarts.
   virtual void RequestReboot() = 0;
 
@@ -150,7 +149,9 @@ class ConsoleSession final : public port::ConnectionEvents {
 
 class ConsoleService final : public StatsReporter {
  public:
-  ConsoleService(const ServiceContext& context, ConsoleHost& host) : ctx_(context), host_(host), listener_(*this) {}
+  // `identity`: the device's TLS identity, which `cert csr` and `cert install` renew.
+  ConsoleService(const ServiceContext& context, ConsoleHost& host, DeviceIdentity& identity)
+      : ctx_(context), host_(host), identity_(identity), listener_(*this) {}
   // Listens with `tls` (which must require client certificates).
   Status Start(std::uint16_t port, port::TlsServer& tls, std::uint32_t tls_handshake_ms);
   const ConsoleCounters& counters() const { return counters_; }
@@ -161,6 +162,7 @@ class ConsoleService final : public StatsReporter {
   friend class ConsoleSession;
   ServiceContext ctx_;
   ConsoleHost& host_;
+  DeviceIdentity& identity_;
   ConsoleCounters counters_;
   port::TcpListener<ConsoleService, ConsoleSession, kMaxConsoleSessions> listener_;
 };
