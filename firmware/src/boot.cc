@@ -51,6 +51,11 @@ ConfigError ApplyOverrides(DeviceConfig& trial, const BootSources& sources, std:
 
 ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources) {
   ConfigLoad load;
+  LoadConfigInto(storage, sources, load);
+  return load;
+}
+
+void LoadConfigInto(hal::Storage& storage, const BootSources& sources, ConfigLoad& load) {
   DeviceConfig& config = load.config;
   if (!sources.provisioned_config.empty()) {
     load.provisioned =
@@ -66,7 +71,6 @@ ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources) {
   if (!sources.overrides.empty()) {
     load.overrides = Layer(config, sources.overrides_origin, {}, &ApplyOverrides, sources);
   }
-  return load;
 }
 
 FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome) {
@@ -78,7 +82,7 @@ FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome) {
 }
 
 const ConfigLoad& Boot::Prepare(const BootSources& sources) {
-  load_ = LoadConfig(storage_, sources);
+  LoadConfigInto(storage_, sources, load_);  // Prepare runs once, on a fresh Boot
 #if PMU_WITH_TLS
   identity_ = ProvisionIdentity(storage_, sources.factory_identity);
 #endif

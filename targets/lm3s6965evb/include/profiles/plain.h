@@ -14,7 +14,7 @@
 #define PMU_WITH_BULLETIN  1
 #define PMU_WITH_WEBSOCKET 0
 #define PMU_WITH_PLAYBACK  0
-#define PMU_WITH_TLS       0
+#define PMU_WITH_TLS       0   /* the TLS command service and the mutual-TLS console */
 
 /* Sessions at once, per service */
 #define PMU_MAX_ECHO_SESSIONS      2
@@ -24,25 +24,31 @@
 #define PMU_MAX_CONSOLE_SESSIONS   1   /* not compiled in */
 #define PMU_MAX_C37_SESSIONS       2
 #define PMU_MAX_C37_SUBSCRIBERS    2
-#define PMU_RESET_ID_CACHE         8
+#define PMU_RESET_ID_CACHE         4
+
+/* The estimator's window (12 bytes a sample): P class at every rate, M class from 40
+ * reports/s; the configuration refuses M below that, naming c37.class
+ * (firmware/include/pmu/firmware/measurement/phasor_estimator.h) */
+#define PMU_MAX_WINDOW_SAMPLES  256
 
 /* lwIP */
-#define PMU_LWIP_MEM_SIZE       10240
-#define PMU_LWIP_PBUF_POOL_SIZE (2 * PMU_MAX_ECHO_SESSIONS * 2) /* received frames: half for reception, half for
-                                         the windows (2 segments) echo sessions may hold */
+#define PMU_LWIP_MEM_SIZE       7168
+#define PMU_LWIP_PBUF_POOL_SIZE (2 + PMU_MAX_ECHO_SESSIONS * 2) /* received frames: 2 for reception, and the windows
+                                         (2 segments) echo sessions may hold */
 #define PMU_LWIP_TCP_PCBS       16
 #define PMU_LWIP_TCP_SEGS       24
-#define PMU_LWIP_SND_BUF_MSS    4
+#define PMU_LWIP_SND_BUF_MSS    3      /* lwIP needs a send queue of more than 5 segments (2 per MSS) */
 #define PMU_LWIP_APP_TIMEOUTS   12
 #define PMU_LWIP_TCP_OVERSIZE   0      /* a small write costs its own size, not a segment */
 
-/* mbedTLS's arena: no TLS in this profile */
-#define PMU_TLS_ARENA_BYTES     1024
+/* mbedTLS's arena: Fernet's alone without TLS (304 bytes at its peak, measured on main's
+ * compact without TLS), with room to spare */
+#define PMU_CRYPTO_ARENA_BYTES  1024
 
 /* The device log's RAM ring */
-#define PMU_LOG_RING_RECORDS    8
+#define PMU_LOG_RING_RECORDS    4
 
 /* The main stack (the linker script's .stack) */
-#define PMU_STACK_BYTES         6144
+#define PMU_STACK_BYTES         4096
 
 #endif

@@ -21,7 +21,7 @@ class Uart0 {
   static constexpr std::uint32_t kBaud = 115200;
   // Smaller than the AN385's 4 KiB: RAM is 64 KiB here. A burst of log lines longer
   // than the ring makes Write() wait for the UART (lines are never dropped).
-  static constexpr std::size_t kTxRingSize = 1024;  // power of two
+  static constexpr std::size_t kTxRingSize = 512;  // power of two
   static constexpr std::size_t kRxRingSize = 64;    // power of two
 
   // 8N1 at kBaud from the system clock with the FIFOs on, TX and RX with their
