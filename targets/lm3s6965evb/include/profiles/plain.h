@@ -32,7 +32,7 @@
 #define PMU_MAX_WINDOW_SAMPLES  256
 
 /* lwIP */
-#define PMU_LWIP_MEM_SIZE       7168
+#define PMU_LWIP_MEM_SIZE       8192   /* a bulk answer may queue 3/8 of it: two segments in flight, so the peer ACKs at once (one alone waits 40 ms for its delayed ACK) */
 #define PMU_LWIP_PBUF_POOL_SIZE (2 + PMU_MAX_ECHO_SESSIONS * 2) /* received frames: 2 for reception, and the windows
                                          (2 segments) echo sessions may hold */
 #define PMU_LWIP_TCP_PCBS       16
