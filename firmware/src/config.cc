@@ -242,6 +242,13 @@ const Key kKeys[] = {
     {"reset.fernet_ttl_s", "seconds a Fernet token stays valid, 1 to 86400",
      SetUnsigned<std::uint32_t, &DeviceConfig::reset_fernet_ttl_s, 1, 86400>,
      GetUnsigned<std::uint32_t, &DeviceConfig::reset_fernet_ttl_s>},
+    {"reset.max_rate", "new reset requests that may move the clock in a second (more are ignored), 1 to 1000",
+     SetUnsigned<std::uint16_t, &DeviceConfig::reset_max_rate, 1, 1000>,
+     GetUnsigned<std::uint16_t, &DeviceConfig::reset_max_rate>},
+    {"reset.max_offset_s", "seconds the resets may move the clock in all since boot (a request that could go past is "
+                           "ignored), 0 to 315360000",
+     SetUnsigned<std::uint32_t, &DeviceConfig::reset_max_offset_s, 0, 315'360'000>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::reset_max_offset_s>},
     {"tls.port", "TCP port of the TLS command service, 1 to 65535",
      SetUnsigned<std::uint16_t, &DeviceConfig::tls_port, 1, 65535>,
      GetUnsigned<std::uint16_t, &DeviceConfig::tls_port>},

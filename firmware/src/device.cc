@@ -81,7 +81,7 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
 #if PMU_WITH_WEBSOCKET
                                   &websocket_,
 #endif
-                                  &c37_, &pmu_.measurement()};
+                                  &c37_, &pmu_.measurement(), &log_};
   static_assert(sizeof(parts) / sizeof(parts[0]) == kStatsParts);
   for (std::size_t i = 0; i < kStatsParts; ++i) stats_parts_[i] = parts[i];
   log_.set_level(config_.log_level);
@@ -143,8 +143,10 @@ Status Device::Start() {
   return Status::Ok();
 }
 
+// mbedTLS's time (certificate validity): the platform's, never the lab offset, so that
+// a reset pushed from the network cannot make the operator's certificate expire.
 std::int64_t Device::UtcSeconds(void* self) {
-  return static_cast<Device*>(self)->clock_.UtcNs() / 1'000'000'000;
+  return static_cast<Device*>(self)->clock_.PlatformUtcNs() / 1'000'000'000;
 }
 
 void Device::Diagnostic(void* self, const char* source, const char* line) {
@@ -261,6 +263,7 @@ std::size_t Device::Poll() {
   const std::size_t frames = network_.Poll(clock_.MonotonicMs());
   pmu_.Tick();
   FollowAddresses();
+  log_.Poll();
   return frames;
 }
 
@@ -285,7 +288,7 @@ void Device::FollowAddresses() {
 void Device::LogStats() {
   ReportReader report(stats_parts_);
   ReportLine line;
-  for (std::size_t i = 0; report.Line(i, line); ++i) PMU_LOG_INFO(log_, kStatsTag, "%s", line.c_str());
+  for (std::size_t i = 0; report.Line(i, line); ++i) log_.LogRequested(LogLevel::kInfo, kStatsTag, "%s", line.c_str());
 }
 
 void Device::Shutdown() {

@@ -30,6 +30,22 @@ at their resting level with no allocation failure:
   udp_lease    UDP C37.118.2 subscribers that vanish lose their slots when their lease
                runs out; a new PDC then streams, and a PDC that stays renews its lease.
                (SECONDS: the device's c37.udp_lease_s, which the launcher sets)
+  c37_replies  a PDC that sends 3000 header requests without reading: the replies that
+               do not fit are dropped and counted, for its connection and the service,
+               so that what it received plus what was dropped is what it asked for;
+               another PDC streams meanwhile.
+  clock_push   5500 RESET:86400 datagrams (the device loses none: the launcher sets
+               reset.loss 0; SECONDS and RATE: the reset.max_offset_s and
+               reset.max_rate it sets): the clock moves at most RATE times a second and
+               never past SECONDS, every request is accounted for, and the operator's
+               certificate is judged by the real time: the console lets them in. With a
+               bound of 600000 s the datagrams come in well under a second and both
+               limits must be reached; with a bound of years they are spread over 2.7 s
+               and the lab clock must go past the certificate's 825 days.  (needs --pki)
+  log_flood    3000 datagrams to the UDP sink, each of which the sink logs: the log takes
+               the first 40 and then at most 20 a second, says how many it held back
+               once the flood is over, and every datagram is accounted for (logged or
+               counted as suppressed); the device answers throughout.
 """
 import errno
 import json
@@ -494,6 +510,121 @@ def case_udp_lease(fam):
     check_pools_drained("UDP leases")
 
 
+def c37_pdc_line(port, since):
+    """The report's line for the PDC connected from local `port`."""
+    for m in log_lines(r"stats: (c37 pdc \S+ .*)", since):
+        if m.group(1).split()[2].endswith(f":{port}"):
+            return m.group(1)
+    return None
+
+
+def case_c37_replies(fam):
+    asked = 3000
+    s = socket.socket(af(fam), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # replies pile up at the device
+    s.settimeout(10)
+    s.connect((address(fam), c37util.PORT_TCP))
+    port = s.getsockname()[1]
+    s.sendall(c37util.command(c37util.CMD_HEADER) * asked)
+    c37_stream_works(fam)  # another PDC is served while this one does not read
+    line = None
+    deadline = time.monotonic() + 15
+    while line is None or int(re.search(r"replies=(\d+)", line).group(1)) == 0:
+        check(time.monotonic() < deadline, f"no dropped replies reported for the flooding PDC: {line}")
+        since = log_size()
+        request_stats()
+        wait_log(r"stats: c37 drops ", since)
+        time.sleep(0.3)
+        line = c37_pdc_line(port, since)
+        check(line is not None, f"the report has no line for the PDC on port {port}")
+    frames = c37util.read_frames(s, 5)
+    headers = sum(1 for f in frames if f.type == c37util.TYPE_HEADER)
+    since = log_size()
+    request_stats()
+    wait_log(r"stats: c37 drops ", since)
+    time.sleep(0.3)
+    line = c37_pdc_line(port, since)
+    dropped = int(re.search(r"replies=(\d+)", line).group(1))
+    check(headers + dropped == asked, f"{headers} headers received + {dropped} dropped != {asked} asked ({line})")
+    total = int(log_lines(r"stats: c37 drops .* replies=(\d+)", since)[-1].group(1))
+    check(total >= dropped, f"the service counts {total} dropped replies, the connection {dropped}")
+    s.close()
+    print(f"{asked} header requests: {headers} answered, {dropped} replies dropped and counted ({line})")
+
+
+def reset_stats():
+    since = log_size()
+    request_stats()
+    m = wait_log(r"stats: reset received=(\d+) .* malformed=(\d+) answered=(\d+) .* advanced_s=(\d+) "
+                 r"fernet_rejected=\d+ rate_limited=(\d+) beyond_bound=(\d+)", since)
+    return dict(zip(("received", "malformed", "answered", "advanced", "rate_limited", "beyond_bound"),
+                    map(int, m.groups())))
+
+
+def case_clock_push(fam):
+    bound, rate, pushed = int(sys.argv[3]), int(sys.argv[4]), 5500
+    past_certs = bound >= 86400 * pushed // 4
+    before = reset_stats()
+    started = time.monotonic()
+    with socket.socket(af(fam), socket.SOCK_DGRAM) as s:
+        for i in range(pushed):
+            s.sendto(b"RESET:86400", (address(fam), 5004))
+            if i % 200 == 199:
+                time.sleep(0.1 if past_certs else 0.005)  # within the host's socket buffer
+    time.sleep(1.5)
+    after = reset_stats()
+    elapsed = time.monotonic() - started
+    d = {k: after[k] - before[k] for k in after}
+    check(d["received"] > pushed // 2, f"the device received {d['received']} of {pushed} requests")
+    check(d["answered"] + d["rate_limited"] + d["beyond_bound"] + d["malformed"] == d["received"],
+          f"requests not accounted for: {d}")
+    if not past_certs:  # the limits are what this run is about
+        check(d["rate_limited"] > 0 and d["beyond_bound"] > 0, f"a limit was not reached: {d}")
+    else:  # the certificates are: the lab clock goes past their 825 days
+        check(after["advanced"] > 825 * 86400, f"the clock moved only {after['advanced']} s")
+    check(after["advanced"] <= bound, f"the clock moved {after['advanced']} s, past reset.max_offset_s {bound}")
+    check(d["answered"] <= rate * (elapsed + 1), f"{d['answered']} moves in {elapsed:.1f} s: more than {rate} a second")
+    console_works(fam)
+    print(f"{pushed} pushes: {d['answered']} moved the clock by {d['advanced']} s in {elapsed:.1f} s, "
+          f"{d['rate_limited']} over the rate, {d['beyond_bound']} past the bound; the console still lets the operator in")
+
+
+def sink_datagrams():
+    since = log_size()
+    request_stats()
+    return int(wait_log(r"stats: sink datagrams=(\d+)", since).group(1)), since
+
+
+def case_log_flood(fam):
+    sent = 3000
+    before, _ = sink_datagrams()
+    since = log_size()
+    started = time.monotonic()
+    with socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_DGRAM) as s:
+        for i in range(sent):
+            s.sendto(b"flood %d" % i, (address(fam), PORT_SINK))
+            if i % 200 == 199:
+                time.sleep(0.01)  # within the host's socket buffer, not a test of it
+    flood_s = time.monotonic() - started
+    check(echo_once(fam) == b"still here\n", "echo did not answer after the flood")
+    held = wait_log(r"WARN  sink: (\d+) messages suppressed \(more than 20 a second\)", since, timeout=10)
+    logged = len(log_lines(r"INFO  sink: \d+ bytes from .*\"flood \d+\"", since))
+    suppressed = sum(int(m.group(1)) for m in log_lines(r"WARN  sink: (\d+) messages suppressed", since))
+    elapsed = time.monotonic() - started
+    # The bucket: 40 at once, then 20 a second (one second's slack for the timing).
+    check(logged <= 40 + 20 * (elapsed + 1), f"{logged} sink records in {elapsed:.1f} s: the flood was not limited")
+    # A lost datagram (the host's buffers, the device's receive pool) is neither; a
+    # record must never be both or lost from the count.
+    after, since_stats = sink_datagrams()
+    check(after - before > sent // 2, f"the sink received {after - before} of {sent} datagrams")
+    check(logged + suppressed == after - before,
+          f"{logged} logged + {suppressed} suppressed != {after - before} received by the sink")
+    total = wait_log(r"stats: log records=\d+ suppressed=(\d+)", since_stats)
+    check(int(total.group(1)) >= suppressed, f"the report's suppressed count {total.group(1)} < {suppressed}")
+    print(f"{sent} datagrams in {flood_s:.2f} s: {logged} logged, {suppressed} suppressed "
+          f"({held.group(0).split('sink: ')[1]})")
+
+
 CASES = {
     "flood": case_flood,
     "tls_squat": case_tls_squat,
@@ -503,6 +634,9 @@ CASES = {
     "stalled": case_stalled,
     "tls_record": case_tls_record,
     "udp_lease": case_udp_lease,
+    "log_flood": case_log_flood,
+    "clock_push": case_clock_push,
+    "c37_replies": case_c37_replies,
 }
 
 

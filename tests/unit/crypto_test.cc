@@ -26,7 +26,8 @@ TEST(Sha1, FipsVectors) {
   h.Update(AsBytes(two.substr(0, 7)));
   h.Update(AsBytes(two.substr(7)));
   EXPECT_EQ(Sha1::ToHex(h.Finish()).view(), "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-  EXPECT_STREQ(Sha1::Backend(), Sha256::Backend());
+  // The board's hashes (mbedTLS's SHA-256) come with its compact SHA-1.
+  EXPECT_STREQ(Sha1::Backend(), std::string_view(Sha256::Backend()) == "openssl" ? "openssl" : "compact");
 }
 
 }  // namespace

@@ -73,7 +73,10 @@ TEST(Logger, FormatsLevelsAndKeepsARing) {
   ASSERT_EQ(sink.lines.size(), 2u);
   EXPECT_EQ(sink.lines[0], "2000-02-29T12:34:56.123456Z INFO  cmd: hello 42");
   EXPECT_EQ(sink.lines[1], "2000-02-29T12:34:56.123456Z WARN  averylo: careful");
-  for (int i = 0; i < 100; ++i) PMU_LOG_ERROR(log, "t", "record %d", i);
+  for (int i = 0; i < 100; ++i) {
+    hal.mono += 100'000'000;  // ten a second: within the rate limit
+    PMU_LOG_ERROR(log, "t", "record %d", i);
+  }
   std::vector<std::string> recent;
   log.ForEachRecent(3, [&](const LogRecord& r) { recent.emplace_back(r.text.view()); });
   EXPECT_EQ(recent, (std::vector<std::string>{"record 97", "record 98", "record 99"}));
@@ -81,6 +84,49 @@ TEST(Logger, FormatsLevelsAndKeepsARing) {
   log.ForEachRecent(1000, [&](const LogRecord&) { ++all; });
   EXPECT_EQ(all, Logger::kRingRecords);
   EXPECT_EQ(log.records_logged(), 102u);
+}
+
+TEST(Logger, AFloodIsHeldBackPerModuleAndCounted) {
+  FakeClock hal;
+  DeviceClock clock(hal);
+  CaptureSink sink;
+  Logger log(clock, &sink);
+  for (int i = 0; i < 1000; ++i) PMU_LOG_INFO(log, "sink", "datagram %d", i);
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kBurst);
+  // Another module has a bucket of its own.
+  PMU_LOG_INFO(log, "cmd", "a command");
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kBurst + 1);
+  // Half a second later: ten more may pass; the count waits for a quiet second.
+  hal.mono += 500'000'000;
+  for (int i = 0; i < 100; ++i) PMU_LOG_INFO(log, "sink", "datagram %d", i);
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kBurst + 1 + 10);
+  log.Poll();
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kBurst + 1 + 10);
+  hal.mono += 1'000'000'000;
+  log.Poll();
+  ASSERT_EQ(sink.lines.size(), LogRateLimit::kBurst + 1 + 10 + 1);
+  EXPECT_NE(sink.lines.back().find("WARN  sink: 1050 messages suppressed (more than 20 a second)"), std::string::npos)
+      << sink.lines.back();
+  EXPECT_EQ(log.records_suppressed(), 1050u);
+  log.Poll();  // said once
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kBurst + 1 + 10 + 1);
+  // What the operator asks for is never held back.
+  for (int i = 0; i < 100; ++i) log.LogRequested(LogLevel::kInfo, "sink", "report line %d", i);
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kBurst + 1 + 10 + 1 + 100);
+}
+
+TEST(Logger, ModulesBeyondTheTableShareTheLastBucket) {
+  FakeClock hal;
+  DeviceClock clock(hal);
+  CaptureSink sink;
+  Logger log(clock, &sink);
+  for (std::size_t m = 0; m < LogRateLimit::kModules + 4; ++m) {
+    const std::string module = "m" + std::to_string(m);
+    for (int i = 0; i < 100; ++i) log.Log(LogLevel::kInfo, module.c_str(), "x");
+  }
+  // Every module with a bucket of its own got its burst; the last bucket served the
+  // last of those and the four beyond together.
+  EXPECT_EQ(sink.lines.size(), LogRateLimit::kModules * LogRateLimit::kBurst);
 }
 
 TEST(Logger, LongTextIsCutAndMarked) {

@@ -265,22 +265,40 @@ C37Session::C37Session(C37Service& service, port::Connection& connection)
 bool C37Session::Send(ByteSpan frame, bool data) {
   // Data frames wait behind at most the largest reply (a configuration frame) and
   // kMaxQueuedDataFrames - 1 others.
-  C37Counters& counters = service_.counters_;
   const std::size_t data_limit = kMaxQueuedDataFrames * frame.size() + service_.largest_reply_;
   if (data && connection_.unacknowledged() + frame.size() > data_limit) {
-    ++counters.dropped_queue;
+    Dropped(&C37Counters::dropped_queue, &C37SessionCounters::dropped_queue, data);
     return false;
   }
   if (connection_.SendRoom(/*bulk=*/false) < frame.size()) {
-    ++counters.dropped_room;
+    Dropped(&C37Counters::dropped_room, &C37SessionCounters::dropped_room, data);
     return false;
   }
   if (!connection_.Write(frame, /*more=*/false).ok()) {
-    ++counters.dropped_memory;
+    Dropped(&C37Counters::dropped_memory, &C37SessionCounters::dropped_memory, data);
     return false;
   }
   connection_.Flush();  // each frame leaves at once
+  if (data) ++counters_.data_frames;
   return true;
+}
+
+void C37Session::Dropped(std::uint64_t C37Counters::*service_reason, std::uint32_t C37SessionCounters::*reason,
+                         bool data) {
+  ++(service_.counters_.*service_reason);
+  ++(counters_.*reason);
+  if (!data) {
+    ++service_.counters_.replies_dropped;
+    ++counters_.replies_dropped;
+  }
+}
+
+void C37Session::StatsLine(ReportLine& t) const {
+  const C37SessionCounters& c = counters_;
+  t.Format("c37 pdc %s data_on=%u data=%" PRIu32 " dropped queue=%" PRIu32 " room=%" PRIu32 " memory=%" PRIu32
+           " replies=%" PRIu32,
+           connection_.peer().c_str(), data_on_ ? 1u : 0u, c.data_frames, c.dropped_queue, c.dropped_room,
+           c.dropped_memory, c.replies_dropped);
 }
 
 void C37Session::OnReceive() {
@@ -318,7 +336,12 @@ void C37Session::OnPeerClosed() {
 }
 
 void C37Session::OnEnded(const char* why) {
-  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s connection ended: %s", connection_.peer().c_str(), why);
+  const C37SessionCounters& c = counters_;
+  PMU_LOG_INFO(service_.ctx_.log, kTag,
+               "%s connection ended: %s; %" PRIu32 " data frames sent, dropped: queue %" PRIu32 " room %" PRIu32
+               " memory %" PRIu32 ", replies %" PRIu32,
+               connection_.peer().c_str(), why, c.data_frames, c.dropped_queue, c.dropped_room, c.dropped_memory,
+               c.replies_dropped);
 }
 
 bool C37Service::StatsLine(std::size_t index, ReportLine& t) const {
@@ -335,11 +358,21 @@ bool C37Service::StatsLine(std::size_t index, ReportLine& t) const {
     return true;
   }
   if (index == 1) {
-    t.Format("c37 drops queue=%llu room=%llu memory=%llu", static_cast<unsigned long long>(c.dropped_queue),
-             static_cast<unsigned long long>(c.dropped_room), static_cast<unsigned long long>(c.dropped_memory));
+    t.Format("c37 drops queue=%llu room=%llu memory=%llu replies=%" PRIu32,
+             static_cast<unsigned long long>(c.dropped_queue), static_cast<unsigned long long>(c.dropped_room),
+             static_cast<unsigned long long>(c.dropped_memory), c.replies_dropped);
     return true;
   }
-  return listener_.ConnectionLine(index - 2, t);
+  // A line per connected PDC, then the connection layer's.
+  std::size_t session = index - 2;
+  bool found = false;
+  listener_.ForEachSession([&](const C37Session& s) {
+    if (found || session-- != 0) return;
+    s.StatsLine(t);
+    found = true;
+  });
+  if (found) return true;
+  return listener_.ConnectionLine(index - 2 - listener_.sessions(), t);
 }
 
 }  // namespace pmu::firmware

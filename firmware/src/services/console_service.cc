@@ -181,8 +181,8 @@ bool ConsoleSession::Authenticate() {
   }
   authenticated_ = true;
   client_ = client->common_name;
-  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s opened by %s (%s, %s)", connection_.peer().c_str(), client_.c_str(),
-               client->version, client->ciphersuite);
+  PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s opened by %s (%s, %s)", connection_.peer().c_str(),
+                client_.c_str(), client->version, client->ciphersuite);
   return true;
 }
 
@@ -202,11 +202,11 @@ void ConsoleSession::HandleLine(std::string_view line) {
   // The audit trail: every command with the client's name (secret values masked).
   if (parsed.ok() && parsed->word(0) == "config" && parsed->word(1) == "set" &&
       IsSecretConfigKey(parsed->word(2))) {
-    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s %s> config set %.*s (value hidden)", client_.c_str(), peer,
-                 static_cast<int>(parsed->word(2).size()), parsed->word(2).data());
+    PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s %s> config set %.*s (value hidden)", client_.c_str(), peer,
+                  static_cast<int>(parsed->word(2).size()), parsed->word(2).data());
   } else {
-    PMU_LOG_INFO(service_.ctx_.log, kTag, "%s %s> %.*s", client_.c_str(), peer,
-                 static_cast<int>(std::min<std::size_t>(line.size(), 120)), line.data());
+    PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s %s> %.*s", client_.c_str(), peer,
+                  static_cast<int>(std::min<std::size_t>(line.size(), 120)), line.data());
   }
   if (!parsed.ok()) {
     Fail("%s", parsed.status().message());
@@ -310,8 +310,8 @@ void ConsoleSession::ConfigApply(const proto::ConsoleLine&, std::size_t) {
     Fail("not applied: %s", count.status().message());
     return;
   }
-  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s applied the measurement configuration (CFGCNT %u)", client_.c_str(),
-               static_cast<unsigned>(*count));
+  PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s applied the measurement configuration (CFGCNT %u)",
+                client_.c_str(), static_cast<unsigned>(*count));
   RespondText("c37.* and waveform.* applied (CFGCNT %u); other changes wait for 'reboot'\n",
               static_cast<unsigned>(*count));
 }
@@ -323,8 +323,8 @@ void ConsoleSession::ConfigSave(const proto::ConsoleLine&, std::size_t) {
     Fail("configuration not saved: %s", s.message());
     return;
   }
-  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s saved the configuration (%u bytes)", client_.c_str(),
-               static_cast<unsigned>(bytes));
+  PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s saved the configuration (%u bytes)", client_.c_str(),
+                static_cast<unsigned>(bytes));
   RespondText("saved %u bytes; in effect after 'reboot'\n", static_cast<unsigned>(bytes));
 }
 
@@ -337,7 +337,7 @@ void ConsoleSession::CertCsr(const proto::ConsoleLine&, std::size_t) {
     Fail("no CSR: %s", s.message());
     return;
   }
-  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s made a new key pair and CSR", client_.c_str());
+  PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s made a new key pair and CSR", client_.c_str());
   Respond(Output::kText);
 }
 
@@ -348,7 +348,7 @@ void ConsoleSession::CertInstall(const proto::ConsoleLine&, std::size_t) {
 }
 
 void ConsoleSession::Reboot(const proto::ConsoleLine&, std::size_t) {
-  PMU_LOG_WARN(service_.ctx_.log, kTag, "%s asked for a reboot", client_.c_str());
+  PMU_LOG_AUDIT(service_.ctx_.log, kWarn, kTag, "%s asked for a reboot", client_.c_str());
   RespondText("rebooting\n");
   close_after_ = true;
   host_.RequestReboot();
@@ -368,11 +368,11 @@ void ConsoleSession::FinishPemInput() {
   }
   const Status s = service_.identity_.InstallCertificate(text_.view(), &why);
   if (!s.ok()) {
-    PMU_LOG_WARN(service_.ctx_.log, kTag, "%s: certificate not installed: %s", client_.c_str(), why.c_str());
+    PMU_LOG_AUDIT(service_.ctx_.log, kWarn, kTag, "%s: certificate not installed: %s", client_.c_str(), why.c_str());
     Fail("certificate not installed: %s", why.c_str());
     return;
   }
-  PMU_LOG_INFO(service_.ctx_.log, kTag, "%s installed a new device certificate", client_.c_str());
+  PMU_LOG_AUDIT(service_.ctx_.log, kInfo, kTag, "%s installed a new device certificate", client_.c_str());
   text_.clear();
   text_.Append("installed; new connections use it\n");
   Respond(Output::kText);

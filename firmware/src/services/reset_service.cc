@@ -42,6 +42,8 @@ FernetReplayCache::Verdict FernetReplayCache::Check(const std::uint8_t (&tag)[16
 }
 
 Status ResetService::Start(std::uint16_t port) {
+  milli_moves_ = std::uint32_t{ctx_.config.reset_max_rate} * 1000;  // a second's moves at once
+  refilled_ms_ = ctx_.clock.MonotonicMs();
   if (!ctx_.config.reset_fernet_key.empty()) {
     const Result<proto::FernetKey> key = proto::ParseFernetKey(ctx_.config.reset_fernet_key.view());
     if (!key.ok()) return key.status();
@@ -122,6 +124,22 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const port:
       return;
     }
   }
+  // An unauthenticated peer must not be able to push the clock fast or far: new
+  // requests have a rate, and the lab offset a bound.
+  if (!TakeMove(now)) {
+    ++counters_.rate_limited;
+    PMU_LOG_WARN(ctx_.log, kTag, "%s RESET:%" PRIu32 " ignored: more than reset.max_rate (%u) a second",
+                 peer.c_str(), request->seconds, static_cast<unsigned>(ctx_.config.reset_max_rate));
+    return;
+  }
+  if (counters_.advanced_s + request->seconds > ctx_.config.reset_max_offset_s) {
+    ++counters_.beyond_bound;
+    PMU_LOG_WARN(ctx_.log, kTag, "%s RESET:%" PRIu32 " ignored: could move the clock past reset.max_offset_s (%" PRIu32
+                 " s; moved %llu s so far)",
+                 peer.c_str(), request->seconds, ctx_.config.reset_max_offset_s,
+                 static_cast<unsigned long long>(counters_.advanced_s));
+    return;
+  }
   const auto offset = static_cast<std::uint32_t>(prng_.UniformInclusive(request->seconds));
   ctx_.clock.AdvanceNs(std::int64_t{offset} * 1'000'000'000);
   if (!request->token.empty()) cache_.Insert(request->token, offset, now);
@@ -132,6 +150,16 @@ void ResetService::Handle(ByteSpan datagram, std::size_t total_size, const port:
                static_cast<int>(request->token.size()), request->token.data(), offset,
                static_cast<long long>(ctx_.clock.offset_ns() / 1'000'000'000));
   Answer(offset, from);
+}
+
+bool ResetService::TakeMove(std::uint64_t now_ms) {
+  const std::uint64_t full = std::uint64_t{ctx_.config.reset_max_rate} * 1000;
+  const std::uint64_t refilled = milli_moves_ + (now_ms - refilled_ms_) * ctx_.config.reset_max_rate;
+  milli_moves_ = static_cast<std::uint32_t>(refilled < full ? refilled : full);
+  refilled_ms_ = now_ms;
+  if (milli_moves_ < 1000) return false;
+  milli_moves_ -= 1000;
+  return true;
 }
 
 Result<std::size_t> ResetService::OpenToken(ByteSpan datagram, std::size_t total_size, const port::PeerText& peer,
@@ -174,9 +202,10 @@ bool ResetService::StatsLine(std::size_t index, ReportLine& t) const {
   if (index != 0) return false;
   const ResetCounters& r = counters_;
   t.Format("reset received=%" PRIu32 " inactive_family=%" PRIu32 " lost=%" PRIu32 " malformed=%" PRIu32
-           " answered=%" PRIu32 " duplicates=%" PRIu32 " advanced_s=%llu fernet_rejected=%" PRIu32,
+           " answered=%" PRIu32 " duplicates=%" PRIu32 " advanced_s=%llu fernet_rejected=%" PRIu32
+           " rate_limited=%" PRIu32 " beyond_bound=%" PRIu32,
            r.received, r.inactive_family, r.lost, r.malformed, r.answered, r.duplicates,
-           static_cast<unsigned long long>(r.advanced_s), r.fernet_rejected);
+           static_cast<unsigned long long>(r.advanced_s), r.fernet_rejected, r.rate_limited, r.beyond_bound);
   return true;
 }
 

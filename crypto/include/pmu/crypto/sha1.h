@@ -1,6 +1,7 @@
-// SHA-1 behind the same facade as Sha256 (sha256.h), with the same build-time backend
-// (PMU_CRYPTO_BACKEND): mbedTLS on the board (crypto/src/sha1_mbedtls.cc), the host's
-// libcrypto on host builds (crypto/src/sha1_openssl.cc).
+// SHA-1 behind the same facade as Sha256 (sha256.h), with the same build-time choice
+// (PMU_CRYPTO_BACKEND): a compact loop of our own on the board
+// (crypto/src/sha1_compact.cc), the host's libcrypto on host builds
+// (crypto/src/sha1_openssl.cc).
 //
 // SHA-1 is broken for signatures; it is here only because RFC 6455 derives
 // Sec-WebSocket-Accept from it, where no security rests on it.

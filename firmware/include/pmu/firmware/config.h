@@ -75,6 +75,8 @@ struct DeviceConfig : MeasurementConfig {
 
   FixedString<44> reset_fernet_key;        // URL-safe base64 of 32 bytes; empty: no Fernet
   std::uint32_t reset_fernet_ttl_s = 60;
+  std::uint16_t reset_max_rate = 20;            // new requests that may move the clock, a second
+  std::uint32_t reset_max_offset_s = 2'592'000;  // the most the resets may move the clock since boot: 30 days
 
   std::uint16_t tls_port = 5007;
   std::uint16_t console_port = 5008;

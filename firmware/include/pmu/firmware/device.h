@@ -159,7 +159,7 @@ class Device final {
   PmuUnit pmu_;
   C37Service c37_;
   // The statistics report's parts: the stack, every service in the image, the measurement.
-  static constexpr std::size_t kStatsParts = 8 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
+  static constexpr std::size_t kStatsParts = 9 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
   const StatsReporter* stats_parts_[kStatsParts];
   std::uint64_t started_ms_ = 0;
   std::uint32_t boot_count_ = 0;

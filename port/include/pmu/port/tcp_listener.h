@@ -226,6 +226,10 @@ class TcpListener final : public TcpListenerBase {
   void ForEachSession(Fn&& fn) {
     pool_.ForEach([&](Slot& slot) { fn(slot.session); });
   }
+  template <typename Fn>
+  void ForEachSession(Fn&& fn) const {
+    pool_.ForEach([&](const Slot& slot) { fn(slot.session); });
+  }
 
  private:
   struct Slot {

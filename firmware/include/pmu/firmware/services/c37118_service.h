@@ -55,11 +55,21 @@ struct C37Counters {
   std::uint64_t dropped_queue = 0;    // TCP: kMaxQueuedDataFrames already wait for the PDC
   std::uint64_t dropped_room = 0;     // TCP: no room in the send buffer
   std::uint64_t dropped_memory = 0;   // TCP or UDP: lwIP had no memory for the frame
+  std::uint32_t replies_dropped = 0;  // TCP: a command's answer (header, configuration) that did not fit
   std::uint32_t config_frames = 0;
   std::uint32_t header_frames = 0;
 };
 
 class C37Service;
+
+// What one PDC's connection was sent and what it missed, by reason.
+struct C37SessionCounters {
+  std::uint32_t data_frames = 0;
+  std::uint32_t dropped_queue = 0;
+  std::uint32_t dropped_room = 0;
+  std::uint32_t dropped_memory = 0;
+  std::uint32_t replies_dropped = 0;
+};
 
 class C37Session final : public port::ConnectionEvents {
  public:
@@ -75,10 +85,15 @@ class C37Session final : public port::ConnectionEvents {
   // Data frames are real-time: at most kMaxQueuedDataFrames wait unacknowledged per
   // PDC (behind a reply), the rest are dropped.
   bool Send(ByteSpan frame, bool data);
+  // Counts a frame that did not go, for this PDC and the service.
+  void Dropped(std::uint64_t C37Counters::*service_reason, std::uint32_t C37SessionCounters::*reason, bool data);
+  // "c37 pdc [2001:db8::1]:40000 data_on=1 data=... dropped queue=... replies=...".
+  void StatsLine(ReportLine& t) const;
   static constexpr std::size_t kMaxQueuedDataFrames = 8;
 
   C37Service& service_;
   port::Connection& connection_;
+  C37SessionCounters counters_;
   bool data_on_ = false;
   std::uint16_t config_count_seen_ = 0;  // CFGCNT of the last configuration sent
   std::byte rx_buffer_[320];  // commands are 18 bytes; extended frames up to this

@@ -33,6 +33,8 @@ struct ResetCounters {
   std::uint32_t duplicates = 0;       // repeated identifiers: first answer again
   std::uint64_t advanced_s = 0;       // total seconds the clock was moved
   std::uint32_t fernet_rejected = 0;  // bad, expired, replayed or missing tokens
+  std::uint32_t rate_limited = 0;     // new requests beyond reset.max_rate: ignored
+  std::uint32_t beyond_bound = 0;     // new requests that could take the total past reset.max_offset_s
 };
 
 // Tokens accepted lately, so that a replay is refused: remembered until they would
@@ -65,6 +67,8 @@ class ResetService final : public StatsReporter {
  private:
   static void OnDatagram(void* self, ByteSpan datagram, std::size_t size, const port::UdpPeer& from);
   void Handle(ByteSpan datagram, std::size_t total_size, const port::UdpPeer& from);
+  // Whether a new request may move the clock now (reset.max_rate), taking its share.
+  bool TakeMove(std::uint64_t now_ms);
   void Answer(std::uint32_t offset, const port::UdpPeer& to);
   // Checks and decrypts a Fernet token; logs and counts a rejection.
   Result<std::size_t> OpenToken(ByteSpan datagram, std::size_t total_size, const port::PeerText& peer,
@@ -76,6 +80,9 @@ class ResetService final : public StatsReporter {
   std::byte datagram_[proto::kMaxFernetTokenText + 1];
   ResetIdCache cache_;
   ResetCounters counters_;
+  // The rate limit's bucket: a thousandth of a clock move, refilled reset.max_rate a second.
+  std::uint32_t milli_moves_ = 0;
+  std::uint64_t refilled_ms_ = 0;
   bool fernet_ = false;
   proto::FernetKey fernet_key_{};
   FernetReplayCache replays_;
