@@ -45,8 +45,9 @@
  * compact without TLS), with room to spare */
 #define PMU_CRYPTO_ARENA_BYTES  1024
 
-/* The device log's RAM ring */
-#define PMU_LOG_RING_RECORDS    4
+/* The device log's RAM ring: only the TLS console reads its history, so without TLS one
+ * record (the one being written) is all it needs */
+#define PMU_LOG_RING_RECORDS    1
 
 /* The main stack (the linker script's .stack) */
 #define PMU_STACK_BYTES         4096
