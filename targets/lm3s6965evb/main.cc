@@ -50,7 +50,6 @@ Static<StellarisEthernetLink> g_link;
 Static<port::DrbgEntropy> g_entropy;
 Static<firmware::Device> g_device;
 Static<SerialConsole> g_console;
-Static<firmware::Boot> g_boot;
 
 void UartWrite(std::string_view text) { Uart0::Write(text); }
 
@@ -69,21 +68,11 @@ void LogBoardStats(firmware::Logger& log, void* context) {
                c.rx_frames, c.rx_errors, c.rx_oversized, c.rx_overruns, c.tx_frames, c.tx_busy, g_flash.failures());
 }
 
-}  // namespace
-
-int main() {
-  const bool pll_locked = StartClocks();
-  Uart0::Init();
-  g_clock.Start();
-
-  Uart0::Write("\r\n");
-  ConsoleLine(UartWrite, "PMU firmware %s for the TI Stellaris LM3S6965 (Cortex-M3 at 50 MHz), gcc %s, profile %s",
-              firmware::kFirmwareVersion, __VERSION__, firmware::kProfileName);
-  if (!pll_locked) ConsoleLine(UartWrite, "*** the PLL did not lock: running from the crystal, every rate is wrong");
-  MemoryBanner(UartWrite);
-  ConsoleLine(UartWrite, "  UART0    0x%08x IRQ %u   Ethernet 0x%08x IRQ %u", static_cast<unsigned>(Uart0::kBase),
-              Uart0::kIrq, static_cast<unsigned>(StellarisEthernetLink::kBase), StellarisEthernetLink::kIrq);
-
+// The boot sequence up to a running device. The Boot object (2 KiB: the configuration
+// as each source left it, for the boot report) is needed only here, so it lives in
+// this frame, which is gone before the main loop runs: the stack the boot needs is
+// shared with what the main loop needs later, instead of 2 KiB of RAM held for good.
+__attribute__((noinline)) firmware::Device& StartDevice() {
   // UTC: the host's, through semihosting, when QEMU (or a debugger) provides it.
   // SYS_TIME has whole seconds; the middle of that second is within 0.5 s.
   const std::optional<std::int64_t> host_s = SemihostingTimeSeconds();
@@ -99,7 +88,7 @@ int main() {
   sources.provisioned_config = AreaText(ConfigArea());
   sources.provisioned_origin = config_origin.c_str();
   sources.factory_identity = AreaText(CertsArea());
-  firmware::Boot& boot = g_boot.Emplace(g_storage);
+  firmware::Boot boot(g_storage);
   const DeviceConfig& config = boot.Prepare(sources).config;
 
   StellarisEthernetLink& link = g_link.Emplace(g_clock);
@@ -119,7 +108,7 @@ int main() {
   port::DrbgEntropy& entropy = g_entropy.Emplace();
   if (!boot.SeedEntropy(entropy, g_noise, g_seeds, link.mac()).ok()) Fatal("the DRBG could not be seeded");
 
-  hal::Board board{link, g_clock, entropy, g_storage, g_log_sink, "lm3s6965evb"};
+  static hal::Board board{link, g_clock, entropy, g_storage, g_log_sink, "lm3s6965evb"};  // the Device keeps it
   firmware::Device& device = g_device.Emplace(board, config);
   firmware::Logger& log = device.logger();
   if (host_s) {
@@ -145,13 +134,38 @@ int main() {
     PMU_LOG_ERROR(log, kBootTag, "the device did not start; rebooting in 10 s");
     RebootAfter(g_clock, 10, "start failed");
   }
+  return device;
+}
+
+// The banner's address lines, once the device runs.
+void AddressBanner(const DeviceConfig& config, const MacAddress& mac) {
   if (config.ipv4_enabled) {
     ConsoleLine(UartWrite, "  IPv4     %s/%u", FormatIpv4(config.ipv4).c_str(), config.ipv4_prefix);
   }
   if (config.ipv6_enabled) {
     ConsoleLine(UartWrite, "  IPv6     %s/%u and %s/64", FormatIpv6(config.ipv6).c_str(), config.ipv6_prefix,
-                FormatIpv6(LinkLocal(link.mac())).c_str());
+                FormatIpv6(LinkLocal(mac)).c_str());
   }
+}
+
+}  // namespace
+
+int main() {
+  const bool pll_locked = StartClocks();
+  Uart0::Init();
+  g_clock.Start();
+
+  Uart0::Write("\r\n");
+  ConsoleLine(UartWrite, "PMU firmware %s for the TI Stellaris LM3S6965 (Cortex-M3 at 50 MHz), gcc %s, profile %s",
+              firmware::kFirmwareVersion, __VERSION__, firmware::kProfileName);
+  if (!pll_locked) ConsoleLine(UartWrite, "*** the PLL did not lock: running from the crystal, every rate is wrong");
+  MemoryBanner(UartWrite);
+  ConsoleLine(UartWrite, "  UART0    0x%08x IRQ %u   Ethernet 0x%08x IRQ %u", static_cast<unsigned>(Uart0::kBase),
+              Uart0::kIrq, static_cast<unsigned>(StellarisEthernetLink::kBase), StellarisEthernetLink::kIrq);
+
+  firmware::Device& device = StartDevice();
+  StellarisEthernetLink& link = *g_link;
+  AddressBanner(device.config(), link.mac());
   ConsoleLine(UartWrite, "  console  UART0 115200 8N1: type 'help'");
 
   SerialConsole& console = g_console.Emplace(device, ConsolePort{Uart0::ReadByte, Uart0::Flush, LogBoardStats, &link});
