@@ -15,6 +15,10 @@ covers (string literals, literal pools, alignment) are a row of their own.
 
     bench/footprint.py --build complete=build/mps2-an385 [--build lab=build/mps2-an385-lab ...]
                        [--check] [--detail N] [--markdown]
+    bench/footprint.py --build lm3s=build/lm3s6965evb --flash-budget 241664 --ram-budget 65536
+
+A build directory holds one board image (pmu-mps2-an385.elf or pmu-lm3s6965evb.elf);
+the budgets default to the MPS2 goal.
 
 The first --build is the default profile: --check exits 1 when it is over the goal.
 """
@@ -26,7 +30,7 @@ import re
 import subprocess
 import sys
 
-IMAGE = "pmu-mps2-an385"
+IMAGES = ("pmu-mps2-an385", "pmu-lm3s6965evb")  # the board images a build directory may hold
 FLASH_SECTIONS = {".vectors", ".text", ".rodata", ".ARM.extab", ".ARM.exidx", ".init_array"}
 RAM_SECTIONS = {".bss", ".noinit", ".stack"}
 BOTH = {".data"}  # initial values in flash, the variables in RAM
@@ -39,8 +43,9 @@ MODULES = [  # (pattern on a source path, archive or object, module), first matc
     (r"/port/|/crypto/|libpmu_port\.a|libpmu_crypto\.a", "port (lwIP and mbedTLS glue, TLS arena, DRBG, SHA)"),
     (r"/proto/|libpmu_proto\.a", "proto (wire formats)"),
     (r"/base/|libpmu_base\.a", "base"),
-    (r"/hal/mps2-an385/|/targets/mps2-an385/|pmu_hal_mps2\.dir|pmu-mps2-an385\.dir",
-     "board (hal/mps2-an385, targets/mps2-an385: main.cc holds the Device)"),
+    (r"/hal/(mps2-an385|lm3s6965|cortex-m)/|/targets/(mps2-an385|lm3s6965evb|cortex-m)/|pmu_hal_\w+\.dir|"
+     r"pmu_board_common\.dir|pmu-(mps2-an385|lm3s6965evb)\.dir",
+     "board (hal/<board>, hal/cortex-m, targets/: main.cc holds the Device)"),
     (r"newlib|libgcc|/c\+\+/|libstdc\+\+|libsupc\+\+|lib(c|g|m|nosys)(_nano)?\.a|crt[^/]*\.o",
      "C/C++ runtime (newlib-nano, libgcc, soft float)"),
 ]
@@ -49,9 +54,10 @@ NAMESPACES = [  # (demangled name prefix, module) for symbols nothing else place
     ("pmu::port::", MODULES[3][1]),
     ("pmu::crypto::", MODULES[3][1]),
     ("pmu::proto::", MODULES[4][1]),
-    ("pmu::hal::mps2::", MODULES[6][1]),
+    ("pmu::hal::", MODULES[6][1]),
+    ("pmu::targets::", MODULES[6][1]),
     ("pmu::", MODULES[5][1]),
-    ("(anonymous namespace)::", MODULES[6][1]),  # file scope of main.cc and console.cc
+    ("(anonymous namespace)::", MODULES[6][1]),  # file scope of main.cc and board_boot.cc
     ("main::", MODULES[6][1]),
     ("_GLOBAL__sub_I_", MODULES[6][1]),  # main.cc's static constructors
     ("mbedtls_", MODULES[2][1]),
@@ -164,8 +170,12 @@ def symbols(elf):
 class Image:
     def __init__(self, name, build):
         self.name = name
-        self.elf = os.path.join(build, IMAGE + ".elf")
-        self.map = os.path.join(build, IMAGE + ".map")
+        found = [n for n in IMAGES if os.path.exists(os.path.join(build, n + ".elf"))]
+        if len(found) != 1:
+            sys.exit(f"footprint: {build} holds {len(found)} board images, not one of "
+                     f"{', '.join(n + '.elf' for n in IMAGES)} (build that profile's preset first)")
+        self.elf = os.path.join(build, found[0] + ".elf")
+        self.map = os.path.join(build, found[0] + ".map")
         for path in (self.elf, self.map):
             if not os.path.exists(path):
                 sys.exit(f"footprint: no {path} (build that profile's preset first)")

@@ -6,6 +6,9 @@
 #      build/mps2-an385-compact the others, when their presets were built);
 #   2. the sizes of the default image's largest objects (a probe compiled with its own
 #      flags: the Device is one object, so the map shows it as main.cc's RAM);
+#   1 and 2 also for the Stellaris LM3S6965 image when it was built (build/lm3s6965evb,
+#      the lm3s6965evb preset), against its part: the flash its linker script gives the
+#      image (236 KiB; the top 20 KiB hold the storage areas) and its 64 KiB of SRAM;
 #   3. measured peaks of lwIP's pools and heap, the TLS arena and the main stack on the
 #      default image under QEMU (provisioned with a development PKI made for the run),
 #      under the worst case its limits allow, all at once for about ten seconds: every
@@ -24,6 +27,8 @@
 #           goal is not reached yet.
 # --board: the default profile's build directory (default build/mps2-an385); the other
 # profiles are looked for beside it, in DIR-lab and DIR-compact.
+# --lm3s: the LM3S6965 image's build directory (default build/lm3s6965evb; skipped
+#         when it holds no image). Its budget is the part's, never relaxed.
 # Exit status: 0 the default profile is within the goal and, measured, every peak is
 # below its capacity with no allocation failure and every slot was filled; 1 otherwise;
 # 2 usage. Needs the mps2-an385 preset built, and for part 3 the sim preset and root
@@ -31,12 +36,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-md=() static=0 board=build/mps2-an385 budget=()
+md=() static=0 board=build/mps2-an385 budget=() lm3s=build/lm3s6965evb
 while [ $# -gt 0 ]; do
   case "$1" in
     --markdown) md=(--markdown); shift ;;
     --static) static=1; shift ;;
     --board) board=${2:?--board needs a directory}; shift 2 ;;
+    --lm3s) lm3s=${2:?--lm3s needs a directory}; shift 2 ;;
     --budget) IFS=, read -r bf br <<<"${2:?--budget needs FLASH,RAM}"
               budget=(--flash-budget "$bf" --ram-budget "$br"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -63,27 +69,31 @@ echo "## Largest firmware objects in the default profile (sizeof on the Cortex-M
 echo
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
-cat >"$probe/probe.cc" <<'CC'
+# probe_sizes BUILD_DIR MAIN_CC LINK_HEADER LINK_TYPE: sizeof of the firmware's objects
+# and the board's link, compiled with the board's main.cc's own command.
+probe_sizes() {
+  local build=$1 main=$2 link_header=$3 link_type=$4
+  cat >"$probe/probe.cc" <<CC
 #include "pmu/firmware/boot.h"
 #include "pmu/firmware/device.h"
-#include "pmu/hal/mps2/lan9118_link.h"
+#include "$link_header"
 #include "pmu/port/drbg_entropy.h"
 #define SIZE(name, type) extern "C" { extern char name[sizeof(type)]; char name[sizeof(type)]; }
 SIZE(Device, pmu::firmware::Device)
 SIZE(Device_Measurement_window, pmu::firmware::Measurement)
-SIZE(Device_ConsoleService_sessions, pmu::firmware::ConsoleService)
 SIZE(Device_C37Service_sessions, pmu::firmware::C37Service)
 SIZE(Device_TcpCommandService_sessions, pmu::firmware::TcpCommandService)
-#if PMU_WITH_TLS
-SIZE(Device_TlsCommandService_sessions, pmu::firmware::TlsCommandService)
-SIZE(Device_ConfigEditor_candidate, pmu::firmware::ConfigEditor)
-#endif
 SIZE(Device_Logger_ring, pmu::firmware::Logger)
 SIZE(Device_ResetService_id_cache, pmu::firmware::ResetService)
 SIZE(Device_C37Pmu_configuration, pmu::firmware::C37Pmu)
 SIZE(Device_DeviceConfig, pmu::firmware::DeviceConfig)
 SIZE(Device_EchoService_sessions, pmu::firmware::EchoService)
 SIZE(Device_SyntheticFrontEnd, pmu::firmware::SyntheticFrontEnd)
+#if PMU_WITH_TLS
+SIZE(Device_ConsoleService_sessions, pmu::firmware::ConsoleService)
+SIZE(Device_TlsCommandService_sessions, pmu::firmware::TlsCommandService)
+SIZE(Device_ConfigEditor_candidate, pmu::firmware::ConfigEditor)
+#endif
 #if PMU_WITH_WEBSOCKET
 SIZE(Device_WebSocketService_sessions, pmu::firmware::WebSocketService)
 #endif
@@ -92,12 +102,13 @@ SIZE(Device_BulletinService, pmu::firmware::BulletinService)
 #endif
 SIZE(Boot, pmu::firmware::Boot)
 SIZE(DrbgEntropy, pmu::port::DrbgEntropy)
-SIZE(Lan9118Link, pmu::hal::mps2::Lan9118Link)
+SIZE(Link, $link_type)
 CC
-compile=$(python3 - "$board/compile_commands.json" "$probe" <<'PY'
+  local compile
+  compile=$(python3 - "$build/compile_commands.json" "$probe" "$main" <<'PY'
 import json, re, sys
 entries = json.load(open(sys.argv[1]))
-e = next(e for e in entries if e["file"].endswith("targets/mps2-an385/main.cc"))
+e = next(e for e in entries if e["file"].endswith(sys.argv[3]))
 cmd = re.sub(r"-o \S+", f"-o {sys.argv[2]}/probe.o", e["command"])
 cmd = re.sub(r"-c \S+", f"-c {sys.argv[2]}/probe.cc", cmd)
 cmd = re.sub(r"-flto\S*", "-fno-lto", cmd)  # an object file whose symbols nm can read
@@ -105,11 +116,27 @@ cmd = re.sub(r"-M[DF]? \S*|-MT \S+|-MF \S+|-MD", "", cmd)
 print(cmd)
 PY
 )
-(cd "$board" && eval "$compile")
-[ ${#md[@]} -gt 0 ] && { echo "| object | bytes |"; echo "|---|---:|"; }
-arm-none-eabi-nm -S --size-sort -r "$probe/probe.o" | while read -r _ size _ name; do
-  if [ ${#md[@]} -gt 0 ]; then printf '| %s | %d |\n' "${name//_/ }" "0x$size"; else printf '  %-40s %6d\n' "$name" "0x$size"; fi
-done
+  (cd "$build" && eval "$compile")
+  [ ${#md[@]} -gt 0 ] && { echo "| object | bytes |"; echo "|---|---:|"; }
+  arm-none-eabi-nm -S --size-sort -r "$probe/probe.o" | while read -r _ size _ name; do
+    if [ ${#md[@]} -gt 0 ]; then printf '| %s | %d |\n' "${name//_/ }" "0x$size"; else printf '  %-40s %6d\n' "$name" "0x$size"; fi
+  done
+}
+probe_sizes "$board" targets/mps2-an385/main.cc pmu/hal/mps2/lan9118_link.h pmu::hal::mps2::Lan9118Link
+
+lm3s_image=$lm3s/pmu-lm3s6965evb.elf
+if [ -f "$lm3s_image" ]; then
+  echo
+  echo "## The Stellaris LM3S6965 image (profile plain) against its part: 236 KiB of flash for the image, 64 KiB of SRAM"
+  echo
+  python3 bench/footprint.py --build "plain=$lm3s" --check --detail 15 --flash-budget 241664 --ram-budget 65536 \
+    "${md[@]}" || status=1
+  echo
+  echo "## Largest firmware objects in the LM3S6965 image (sizeof on the Cortex-M3)"
+  echo
+  probe_sizes "$lm3s" targets/lm3s6965evb/main.cc pmu/hal/lm3s6965/stellaris_ethernet_link.h \
+    pmu::hal::lm3s6965::StellarisEthernetLink
+fi
 [ "$static" = 1 ] && exit "$status"
 
 # ---- 3. measured peaks under the worst case the limits allow -------------------------------

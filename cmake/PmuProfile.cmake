@@ -1,7 +1,7 @@
 # The image's profile: which services are compiled in and how large its limits and
 # pools are. A target with profiles keeps one header per profile in
 # targets/<target>/include/profiles/<name>.h (the mps2-an385 board: complete, lab,
-# compact; docs/BOARD.md, "Profiles"), and PMU_PROFILE picks one; a target without
+# compact; the lm3s6965evb: plain; docs/BOARD.md, "Profiles"), and PMU_PROFILE picks one; a target without
 # (the simulator) has a single configuration, its pmu_target_config.h.
 #
 # The header is the one place a profile is written down: C and C++ read it through
@@ -22,7 +22,13 @@ if(EXISTS ${_pmu_profiles_dir})
     list(APPEND _pmu_profiles ${_name})
   endforeach()
   list(SORT _pmu_profiles)
-  set(PMU_PROFILE complete CACHE STRING "Profile of the ${PMU_TARGET} image: one of ${_pmu_profiles}")
+  # complete where the target has it (the AN385), else its first profile (the LM3S6965's plain).
+  if("complete" IN_LIST _pmu_profiles)
+    set(_pmu_profile_default complete)
+  else()
+    list(GET _pmu_profiles 0 _pmu_profile_default)
+  endif()
+  set(PMU_PROFILE ${_pmu_profile_default} CACHE STRING "Profile of the ${PMU_TARGET} image: one of ${_pmu_profiles}")
   set_property(CACHE PMU_PROFILE PROPERTY STRINGS ${_pmu_profiles})
   if(NOT PMU_PROFILE IN_LIST _pmu_profiles)
     message(FATAL_ERROR "Unknown PMU_PROFILE '${PMU_PROFILE}' for ${PMU_TARGET} (known: ${_pmu_profiles}; "

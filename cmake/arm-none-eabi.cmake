@@ -1,9 +1,10 @@
-# Cross toolchain for the ARM MPS2+ AN385 board (Cortex-M3): Debian's gcc-arm-none-eabi
-# with newlib-nano (scripts/setup.sh installs both). Used by the mps2-an385 preset.
+# Cross toolchain for the Cortex-M3 boards (the ARM MPS2+ AN385, the TI Stellaris
+# LM3S6965): Debian's gcc-arm-none-eabi with newlib-nano (scripts/setup.sh installs
+# both). Used by the mps2-an385* and lm3s6965evb presets.
 #
 # Code generation and size options live here so that every target of the board tree,
 # lwIP and mbedTLS included, is built the same way:
-#   -mcpu=cortex-m3 -mthumb    the AN385's core (ARMv7-M, no FPU)
+#   -mcpu=cortex-m3 -mthumb    both boards' core (ARMv7-M, no FPU)
 #   -Os                         flash is the scarce resource on the board
 #   -ffunction-sections -fdata-sections with --gc-sections: unused code drops out
 #   -fno-exceptions -fno-rtti   also for C++ code outside pmu_firmware_code()
@@ -12,7 +13,7 @@
 #                               inlines and drops across files and libraries: 5% less
 #                               flash (docs/BENCHMARKS.md, "Board footprint"); newlib
 #                               and the start-up stubs it calls stay ordinary objects
-#                               (hal/mps2-an385/CMakeLists.txt)
+#                               (hal/cortex-m/CMakeLists.txt)
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 

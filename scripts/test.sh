@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up (packages and third-party sources), the board images
-# (the mps2-an385 presets of every profile, cross-compiled), then build and ctest in the
-# simulator preset (which also runs the board-labelled system tests on those images
-# under QEMU, and the footprint check against the goal) and in the
+# (the mps2-an385 presets of every profile and the lm3s6965evb preset, cross-compiled),
+# then build and ctest in the simulator preset (which also runs the board- and
+# lm3s-labelled system tests on those images under QEMU, and the footprint check
+# against the goal) and in the
 # AddressSanitizer+UBSan preset. CI runs this (.ci/run). The output ends with
 # ctest's own summary of the last preset.
 #
 #   scripts/test.sh                 both presets, every test
 #   scripts/test.sh --preset sim    one preset
 #   scripts/test.sh -- -L unit      extra ctest arguments after --
-#   scripts/test.sh -- -L board     only the board image's tests
+#   scripts/test.sh -- -L board     only the MPS2 board image's tests
+#   scripts/test.sh -- -L lm3s      only the LM3S6965 image's tests
 #
 # System tests make private network namespaces, so they need root (sudo is used
 # when available).
@@ -22,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --preset) presets=("$2"); shift 2 ;;
     --) shift; ctest_args=("$@"); break ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,8 +41,9 @@ python3 scripts/check-layers.py .
 # The board images first: the host presets find them (PMU_BOARD_IMAGE and the other
 # profiles' beside it) when they are configured, and add the board tests and the
 # footprint check. complete is the default profile; lab adds playback, compact leaves
-# services out (docs/BOARD.md, "Profiles").
-for board in mps2-an385 mps2-an385-lab mps2-an385-compact; do
+# services out (docs/BOARD.md, "Profiles"); lm3s6965evb is the second board (the lm3s
+# tests, PMU_LM3S_IMAGE).
+for board in mps2-an385 mps2-an385-lab mps2-an385-compact lm3s6965evb; do
   echo "== preset $board: configure and build the board image" >&2
   cmake --preset "$board" >/dev/null
   cmake --build --preset "$board"

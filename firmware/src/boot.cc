@@ -51,6 +51,11 @@ ConfigError ApplyOverrides(DeviceConfig& trial, const BootSources& sources, std:
 
 ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources) {
   ConfigLoad load;
+  LoadConfigInto(storage, sources, load);
+  return load;
+}
+
+void LoadConfigInto(hal::Storage& storage, const BootSources& sources, ConfigLoad& load) {
   DeviceConfig& config = load.config;
   if (!sources.provisioned_config.empty()) {
     load.provisioned =
@@ -66,7 +71,6 @@ ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources) {
   if (!sources.overrides.empty()) {
     load.overrides = Layer(config, sources.overrides_origin, {}, &ApplyOverrides, sources);
   }
-  return load;
 }
 
 FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome) {
@@ -78,7 +82,7 @@ FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome) {
 }
 
 const ConfigLoad& Boot::Prepare(const BootSources& sources) {
-  load_ = LoadConfig(storage_, sources);
+  LoadConfigInto(storage_, sources, load_);  // Prepare runs once, on a fresh Boot
 #if PMU_WITH_TLS
   identity_ = ProvisionIdentity(storage_, sources.factory_identity);
 #endif
@@ -105,7 +109,7 @@ Status Boot::SeedEntropy(port::DrbgEntropy& drbg, hal::Entropy& noise, hal::Seed
   PMU_TRY(s);
   hal::Seed next{};
   PMU_TRY(drbg.Fill(MutableByteSpan(next.data(), next.size())));
-  seeds.WriteBootSeed(next);
+  boot_seed_saved_ = seeds.WriteBootSeed(next);
   std::memset(next.data(), 0, next.size());
   entropy_seeded_ = true;
   return Status::Ok();
@@ -140,9 +144,14 @@ void Boot::Report(Logger& log) const {
       break;
   }
   if (entropy_seeded_) {
-    PMU_LOG_INFO(log, kEntropyTag, "DRBG seeded from %s provisioned seed, %s and timer jitter; boot seed renewed",
+    PMU_LOG_INFO(log, kEntropyTag, "DRBG seeded from %s provisioned seed, %s and timer jitter; boot seed %s",
                  provisioned_seed_ ? "the" : "NO (blank)",
-                 boot_seed_ ? "the previous boot's seed" : "no previous boot seed (first boot)");
+                 boot_seed_ ? "the previous boot's seed" : "no previous boot seed (first boot)",
+                 boot_seed_saved_.ok() ? "renewed" : "NOT renewed");
+    if (!boot_seed_saved_.ok()) {
+      PMU_LOG_WARN(log, kEntropyTag, "the boot seed could not be saved: %s; the next boot starts from the same "
+                   "stored seeds (and new timer jitter)", boot_seed_saved_.message());
+    }
     if (!provisioned_seed_) {
       PMU_LOG_WARN(log, kEntropyTag, "no provisioned seed: randomness rests on timer jitter only; do not generate "
                    "keys on this device (docs/BOARD.md)");

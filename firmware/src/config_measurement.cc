@@ -7,6 +7,7 @@
 
 #include "config_key.h"
 #include "config_playback.h"
+#include "pmu/firmware/measurement/phasor_estimator.h"
 
 namespace pmu::firmware::config_detail {
 namespace {
@@ -368,6 +369,15 @@ ConfigError ValidateMeasurementConfig(const MeasurementConfig& c) {
     return {"c37.rate", c.c37.nominal_hz == 50 ? "is not a standard rate at 50 Hz (10, 25, 50, 100)"
                                                : "is not a standard rate at 60 Hz (10, 12, 15, 20, 30, 60, 120)",
             0};
+  }
+  if (c.c37.measurement_class == MeasurementClass::kM) {
+    // The estimator's filter spans 2 x nominal / rate cycles (phasor_estimator.cc),
+    // which must fit the image's window buffer.
+    const std::uint32_t cycles = (2 * c.c37.nominal_hz + c.c37.rate - 1) / c.c37.rate;
+    if (cycles * (kSampleRate / c.c37.nominal_hz) > (kMaxWindowSamples - 1) / 2) {
+      return {"c37.class", "M at this c37.rate needs a longer window than this image's estimator holds (its "
+                           "profile's PMU_MAX_WINDOW_SAMPLES): use P, or a higher rate", 0};
+    }
   }
   if (c.waveform.ramp_stop_s != 0 && c.waveform.ramp_stop_s <= c.waveform.ramp_start_s) {
     return {"waveform.ramp_stop_s", "must be 0 or after waveform.ramp_start_s", 0};

@@ -51,6 +51,16 @@ constexpr StorageRecord kAllRecords[] = {StorageRecord::kConfig, StorageRecord::
 
 std::size_t CopyOffset(const Slot& slot, unsigned copy) { return slot.offset + copy * slot.size; }
 
+// Whether both copies of `record` fit `storage` (a board without TLS keeps a storage
+// area for the configuration alone).
+bool Fits(const hal::Storage& storage, StorageRecord record) {
+  const Slot slot = SlotOf(record);
+  return slot.offset + 2 * slot.size <= storage.size();
+}
+
+// Where the records begin: the boot record and the two commit records before them.
+constexpr std::size_t kRecordsStart = 0x0C00;
+
 std::uint32_t HeaderCrc(const Header& h, ByteSpan data) {
   return Crc32(data, Crc32(AsBytes(&h, offsetof(Header, crc))));
 }
@@ -132,7 +142,7 @@ const char* StorageRecordName(StorageRecord record) {
 std::size_t StorageRecordCapacity(StorageRecord record) { return SlotOf(record).size - sizeof(Header); }
 
 StorageTransaction::StorageTransaction(hal::Storage& storage) : storage_(storage) {
-  if (storage.size() < kStorageBytesNeeded) {
+  if (storage.size() < kRecordsStart) {
     opened_ = OutOfRange("storage too small for the records");
     return;
   }
@@ -141,7 +151,7 @@ StorageTransaction::StorageTransaction(hal::Storage& storage) : storage_(storage
   // A cut transaction's copies carry numbers past the committed one: wiped, so that
   // this transaction's number (the same) cannot make them current.
   for (StorageRecord r : kAllRecords) {
-    for (unsigned c = 0; c < 2 && opened_.ok(); ++c) {
+    for (unsigned c = 0; c < 2 && opened_.ok() && Fits(storage, r); ++c) {
       Header h{};
       const std::size_t at = CopyOffset(SlotOf(r), c);
       opened_ = storage.Read(at, AsWritableBytes(&h, sizeof(h)));
@@ -153,6 +163,7 @@ StorageTransaction::StorageTransaction(hal::Storage& storage) : storage_(storage
 Status StorageTransaction::Put(StorageRecord record, ByteSpan data, bool erased) {
   PMU_TRY(opened_);
   const Slot slot = SlotOf(record);
+  if (!Fits(storage_, record)) return OutOfRange("storage too small for this record");
   if (data.size() > slot.size - sizeof(Header)) return OutOfRange("record larger than its storage slot");
   const std::size_t at = CopyOffset(slot, SpareCopy(storage_, record, committed_));
   Header h{kRecordMagic, static_cast<std::uint8_t>(record), static_cast<std::uint8_t>(erased ? 1 : 0), 0,
@@ -191,7 +202,7 @@ Status EraseRecord(hal::Storage& storage, StorageRecord record) {
 }
 
 Result<std::size_t> ReadRecord(hal::Storage& storage, StorageRecord record, MutableByteSpan out) {
-  if (storage.size() < kStorageBytesNeeded) return NotFound("storage too small for the records");
+  if (storage.size() < kRecordsStart || !Fits(storage, record)) return NotFound("storage too small for this record");
   unsigned copy = 0;
   const Result<Header> h = ReadCurrent(storage, record, Committed(storage, &copy), out);
   if (!h.ok()) return h.status();

@@ -18,7 +18,7 @@
 #endif
 
 static_assert(pmu::port::kSegmentSize == TCP_MSS, "services write one segment at a time");
-static_assert(MEMP_NUM_ALTCP_PCB >= MEMP_NUM_TCP_PCB + 2 * MEMP_NUM_TCP_PCB_LISTEN,
+static_assert(MEMP_NUM_ALTCP_PCB >= MEMP_NUM_TCP_PCB + (PMU_WITH_TLS ? 2 : 1) * MEMP_NUM_TCP_PCB_LISTEN,
               "every TCP PCB and every listener (two for TLS) needs its altcp PCB");
 
 namespace pmu::port {

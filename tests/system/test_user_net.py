@@ -12,7 +12,8 @@ OFFSET = int(os.environ["PMU_PORT_OFFSET"])
 
 
 def main():
-    check(HOST == "127.0.0.1" and TARGET == "mps2-an385", f"not the launcher's user-net mode: {HOST} {TARGET}")
+    check(HOST == "127.0.0.1" and TARGET in ("mps2-an385", "lm3s6965evb"),
+          f"not the launcher's user-net mode: {HOST} {TARGET}")
     summary, lines = pdc_json("short", "-4", "-p", 5003 + OFFSET, HOST, "0")
     check(summary["messages"] == 10 and lines[-1] == "This is PMU data 10", f"short: {summary}")
     summary, _ = pdc_json("floodme", "-4", "-p", 5003 + OFFSET, HOST)

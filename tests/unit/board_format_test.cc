@@ -1,4 +1,4 @@
-// The board's vsnprintf (hal/mps2-an385/src/format.cc) against the host's printf, for
+// The board's vsnprintf (hal/cortex-m/src/format.cc) against the host's printf, for
 // the conversions it supports: same text, same return value, same truncation.
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include <limits>
 #include <string>
 
-#include "format.h"
+#include "pmu/hal/cortex_m/format.h"
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 namespace {
 
 int Board(char* out, std::size_t size, const char* format, ...) {
@@ -132,4 +132,4 @@ TEST(BoardFormat, UnknownConversionIsCopied) {
 }
 
 }  // namespace
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

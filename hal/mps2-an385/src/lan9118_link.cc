@@ -2,9 +2,11 @@
 
 #include <cstring>
 
-#include "cortex_m3.h"
+#include "pmu/hal/cortex_m/cortex_m3.h"
 
 namespace pmu::hal::mps2 {
+
+using namespace cortex_m;
 namespace {
 
 // System control and status registers (LAN9118/LAN9220 data sheets, section 5).

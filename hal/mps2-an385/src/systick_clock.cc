@@ -1,8 +1,10 @@
 #include "pmu/hal/mps2/systick_clock.h"
 
-#include "cortex_m3.h"
+#include "pmu/hal/cortex_m/cortex_m3.h"
 
 namespace pmu::hal::mps2 {
+
+using namespace cortex_m;
 namespace {
 
 // The time base is the CMSDK APB timer 0 (AN385: 0x40000000; ARM DDI 0479), run

@@ -1,8 +1,10 @@
 #include "pmu/hal/mps2/uart.h"
 
-#include "cortex_m3.h"
+#include "pmu/hal/cortex_m/cortex_m3.h"
 
 namespace pmu::hal::mps2 {
+
+using namespace cortex_m;
 namespace {
 
 // CMSDK APB UART registers (Cortex-M System Design Kit TRM).
@@ -130,3 +132,10 @@ void UartLogSink::WriteLine(std::string_view line) {
 }
 
 }  // namespace pmu::hal::mps2
+
+namespace pmu::hal::cortex_m {
+
+// The shared runtime's fault report and stdio write here.
+void ConsoleWritePolled(std::string_view text) { mps2::Uart0::WritePolled(text); }
+
+}  // namespace pmu::hal::cortex_m

@@ -59,8 +59,13 @@ unsigned int pmu_lwip_rand(void);
 #define MEMP_NUM_TCP_PCB            PMU_LWIP_TCP_PCBS
 #define MEMP_NUM_TCP_PCB_LISTEN     8
 /* Every TCP PCB, and every listener (a TLS one is two), has its altcp PCB: the
- * default (as many as TCP PCBs) ran out with 24 sessions and 6 listeners. */
+ * default (as many as TCP PCBs) ran out with 24 sessions and 6 listeners. Without TLS
+ * every listener is one. */
+#if PMU_WITH_TLS
 #define MEMP_NUM_ALTCP_PCB          (MEMP_NUM_TCP_PCB + 2 * MEMP_NUM_TCP_PCB_LISTEN)
+#else
+#define MEMP_NUM_ALTCP_PCB          (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)
+#endif
 #define MEMP_NUM_TCP_SEG            PMU_LWIP_TCP_SEGS /* queued segments of every connection together */
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + PMU_LWIP_APP_TIMEOUTS)
 #define PBUF_POOL_SIZE              PMU_LWIP_PBUF_POOL_SIZE

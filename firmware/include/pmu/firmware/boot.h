@@ -68,6 +68,9 @@ struct ConfigLoad {
 
 // Step 1 alone (pmu-sim's SIGHUP reads the sources again with it).
 ConfigLoad LoadConfig(hal::Storage& storage, const BootSources& sources);
+// The same into `load`, which must be as default-constructed: no ConfigLoad (2 KiB) on
+// the stack, which the boards' small stacks feel.
+void LoadConfigInto(hal::Storage& storage, const BootSources& sources, ConfigLoad& load);
 
 // "invalid configuration in <origin> line 4: log.level = 'loud': ... ; <consequence>".
 FixedString<320> DescribeRefusal(const ConfigSourceOutcome& outcome);
@@ -95,6 +98,7 @@ class Boot {
   bool entropy_seeded_ = false;
   bool provisioned_seed_ = false;  // whether each seed was there (never the seeds)
   bool boot_seed_ = false;
+  Status boot_seed_saved_;
 };
 
 }  // namespace pmu::firmware

@@ -11,7 +11,8 @@
 //   0x4C00  the device's private key (PEM)                         2 x 1 KiB
 //   0x5400  a pending private key, made by `cert csr`, waiting     2 x 1 KiB
 //           for its certificate (`cert install`)
-// 0x5C00 bytes (23 KiB) in all.
+// 0x5C00 bytes (23 KiB) in all; a board without TLS may give only the first 11 KiB
+// (to 0x2C00: the configuration), and a record whose copies do not fit is absent.
 // (P-256 certificates of the development PKI are under 1 KiB in PEM, keys 250 bytes.)
 // Every copy and every commit record starts a flash page of its own (1 KiB pages on
 // the smallest board), so erasing one never touches the other.

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstddef>
 
+#include "pmu/base/status.h"
+
 namespace pmu::hal {
 
 inline constexpr std::size_t kSeedSize = 32;
@@ -22,8 +24,9 @@ struct StoredSeeds {
 class SeedStore {
  public:
   virtual StoredSeeds Read() const = 0;
-  // Replaces the boot seed.
-  virtual void WriteBootSeed(const Seed& seed) = 0;
+  // Replaces the boot seed. An error when it could not be stored (flash that does not
+  // take the write): the next boot then starts without it.
+  virtual Status WriteBootSeed(const Seed& seed) = 0;
 
  protected:
   ~SeedStore() = default;

@@ -27,11 +27,20 @@
 #include "pmu/base/status.h"
 #include "pmu/firmware/measurement/measurement_config.h"
 #include "pmu/hal/analog_front_end.h"
+#include "pmu_target_config.h"
 
 namespace pmu::firmware {
 
-// The longest window the estimator accepts (and the measurement's scratch buffer).
-inline constexpr std::size_t kMaxWindowSamples = 1024;
+// The longest window the estimator accepts (and the measurement's scratch buffer, 12
+// bytes a sample): the target's PMU_MAX_WINDOW_SAMPLES, 1024 when it says nothing.
+// 1024 holds every class at every standard rate (the longest, M class at 10 reports/s,
+// uses 1023 samples at 2400 samples/s); 512 holds P class at every rate and M class
+// from 20 reports/s, 256 M class from 40. A configuration whose window does not fit is
+// refused when the measurement starts ("window longer than the estimator's buffer").
+#ifndef PMU_MAX_WINDOW_SAMPLES
+#define PMU_MAX_WINDOW_SAMPLES 1024
+#endif
+inline constexpr std::size_t kMaxWindowSamples = PMU_MAX_WINDOW_SAMPLES;
 
 struct PhasorValue {
   float re = 0;  // rms, primary volts or amperes

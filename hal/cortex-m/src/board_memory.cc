@@ -1,4 +1,4 @@
-#include "pmu/hal/mps2/board_memory.h"
+#include "pmu/hal/cortex_m/board_memory.h"
 
 #include <cstdint>
 
@@ -11,7 +11,7 @@ extern std::byte __image_start[], __image_end[], __ram_end[];
 extern std::uint32_t __stack_bottom[], __stack_top[];
 }
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 namespace {
 
 std::uintptr_t Address(const void* symbol) { return reinterpret_cast<std::uintptr_t>(symbol); }
@@ -39,4 +39,4 @@ std::size_t StackHighWater() {
   return static_cast<std::size_t>(Address(__stack_top) - Address(const_cast<const std::uint32_t*>(p)));
 }
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

@@ -1,8 +1,8 @@
-#include "pmu/hal/mps2/read_only_area.h"
+#include "pmu/hal/cortex_m/read_only_area.h"
 
 #include <cstring>
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 
 Status ReadOnlyArea::Read(std::size_t offset, MutableByteSpan out) {
   if (offset > area_.size || out.size() > area_.size - offset) return OutOfRange("read past the end of the area");
@@ -14,4 +14,4 @@ Status ReadOnlyArea::Write(std::size_t, ByteSpan) {
   return Status(StatusCode::kPermissionDenied, "the playback area is loaded from outside, never written");
 }
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

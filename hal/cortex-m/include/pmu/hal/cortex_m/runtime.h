@@ -1,12 +1,32 @@
-// The bare-metal runtime of the AN385 image (src/runtime.cc): start-up, the vector
-// table, fault handlers, reset, the idle wait, semihosting, and the C/C++ library
-// stubs (no heap: an accidental malloc or operator new is reported and reboots).
+// The bare-metal runtime the Cortex-M3 boards share (src/runtime.cc): start-up, fault
+// handlers, reset, the idle wait, semihosting, and the C/C++ library stubs (no heap:
+// an accidental malloc or operator new is reported and reboots).
+//
+// A board supplies two things: its vector table (the initial stack pointer
+// __stack_top, pmu_reset_handler, pmu_fault_handler for the faults and every
+// interrupt it does not expect, and its own handlers), and ConsoleWritePolled(), the
+// polled console output the fault report and stdio use.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
-namespace pmu::hal::mps2 {
+extern "C" {
+// Copies .data, zeroes .bss, paints the stack, runs the constructors and main().
+[[noreturn]] void pmu_reset_handler();
+// Reports the fault (exception, registers, fault status) on the console and resets.
+void pmu_fault_handler();
+}
+
+namespace pmu::hal::cortex_m {
+
+// The board's console UART, by polling, with interrupts masked or not: defined by each
+// board next to its UART driver.
+void ConsoleWritePolled(std::string_view text);
+
+// A vector table entry.
+using Handler = void (*)();
 
 enum class ResetCause : std::uint32_t {
   kPowerOn,    // nothing recorded: power-up, the reset button, or a new QEMU
@@ -47,4 +67,4 @@ std::optional<std::int64_t> SemihostingTimeSeconds();
 // masked); then unmasks, so the handler runs. SysTick ends every wait within 1 ms.
 void IdleUnless(bool (*ready)(void* context), void* context);
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

@@ -1,10 +1,11 @@
 // Cortex-M3 core registers and instructions the board code uses (ARMv7-M
-// Architecture Reference Manual, B3). Private to hal/mps2-an385.
+// Architecture Reference Manual, B3). For the boards' drivers (hal/<board>/), not for
+// the firmware.
 #pragma once
 
 #include <cstdint>
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 
 inline volatile std::uint32_t& Mmio(std::uintptr_t address) {
   return *reinterpret_cast<volatile std::uint32_t*>(address);
@@ -33,14 +34,15 @@ inline constexpr std::uintptr_t kSysTickCsr = 0xE000E010;
 inline constexpr std::uintptr_t kSysTickRvr = 0xE000E014;
 inline constexpr std::uintptr_t kSysTickCvr = 0xE000E018;
 
-// NVIC: the AN385 has 32 external interrupts, so one word of each register.
+// NVIC: one bit per external interrupt, 32 to a word (the AN385 has 32, the LM3S6965
+// 43).
 inline constexpr std::uintptr_t kNvicIser0 = 0xE000E100;
 inline constexpr std::uintptr_t kNvicIcer0 = 0xE000E180;
 inline constexpr std::uintptr_t kNvicIcpr0 = 0xE000E280;
 
-inline void NvicEnable(unsigned irq) { Mmio(kNvicIser0) = 1u << irq; }
-inline void NvicDisable(unsigned irq) { Mmio(kNvicIcer0) = 1u << irq; }
-inline void NvicClearPending(unsigned irq) { Mmio(kNvicIcpr0) = 1u << irq; }
+inline void NvicEnable(unsigned irq) { Mmio(kNvicIser0 + 4 * (irq / 32)) = 1u << (irq % 32); }
+inline void NvicDisable(unsigned irq) { Mmio(kNvicIcer0 + 4 * (irq / 32)) = 1u << (irq % 32); }
+inline void NvicClearPending(unsigned irq) { Mmio(kNvicIcpr0 + 4 * (irq / 32)) = 1u << (irq % 32); }
 
 inline void DisableIrq() { asm volatile("cpsid i" ::: "memory"); }
 inline void EnableIrq() { asm volatile("cpsie i" ::: "memory"); }
@@ -66,4 +68,4 @@ class IrqLock {
   bool was_masked_;
 };
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

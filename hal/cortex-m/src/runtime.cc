@@ -1,7 +1,9 @@
-// Start-up, vector table, fault handlers, reset and the library stubs of the AN385
-// image. Written for this project from the ARMv7-M Architecture Reference Manual and
-// the AN385 interrupt map; no vendor start-up code.
-#include "pmu/hal/mps2/runtime.h"
+// Start-up, fault handlers, reset and the library stubs every Cortex-M3 image of the
+// project shares (the MPS2+ AN385 and the Stellaris LM3S6965). Written for this
+// project from the ARMv7-M Architecture Reference Manual; no vendor start-up code.
+// Each board's vector table (its interrupt map) lives with its drivers and points at
+// pmu_reset_handler and pmu_fault_handler.
+#include "pmu/hal/cortex_m/runtime.h"
 
 #include <sys/stat.h>
 
@@ -13,11 +15,8 @@
 #include <new>
 #include <string_view>
 
-#include "cortex_m3.h"
-#include "format.h"
-#include "pmu/hal/mps2/lan9118_link.h"
-#include "pmu/hal/mps2/systick_clock.h"
-#include "pmu/hal/mps2/uart.h"
+#include "pmu/hal/cortex_m/cortex_m3.h"
+#include "pmu/hal/cortex_m/format.h"
 
 extern "C" {
 extern std::uint32_t __stack_bottom[], __stack_top[];
@@ -26,13 +25,11 @@ extern std::uint32_t __bss_start[], __bss_end[];
 using InitFunction = void (*)();
 extern InitFunction __preinit_array_start[], __preinit_array_end[];
 extern InitFunction __init_array_start[], __init_array_end[];
-[[noreturn]] void pmu_reset_handler();
-void pmu_fault_handler();
 void pmu_fault_report(std::uint32_t* frame, std::uint32_t exc_return);
 }
 int main();
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 
 extern const std::uint32_t kStackFill;
 const std::uint32_t kStackFill = 0x5AC3A55Cu;
@@ -114,7 +111,7 @@ struct Line {
   }
   void Emit() {
     Put("\r\n");
-    Uart0::WritePolled(std::string_view(text, n));
+    ConsoleWritePolled(std::string_view(text, n));
     n = 0;
   }
 };
@@ -140,14 +137,6 @@ std::uint32_t CurrentException() {
 }
 
 }  // namespace
-
-using Handler = void (*)();
-struct VectorTable {
-  const void* initial_sp;
-  Handler reset;
-  Handler system[14];    // exceptions 2..15
-  Handler external[32];  // AN385 interrupts 0..31
-};
 
 ResetRecord LastReset() { return g_last_reset; }
 
@@ -207,9 +196,9 @@ void IdleUnless(bool (*ready)(void* context), void* context) {
   EnableIrq();
 }
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m
 
-using namespace pmu::hal::mps2;
+using namespace pmu::hal::cortex_m;
 
 extern "C" void pmu_reset_handler() {
   // Before anything touches a static: .data from its copy in code memory, .bss zeroed.
@@ -298,37 +287,6 @@ extern "C" void pmu_fault_report(std::uint32_t* frame, std::uint32_t exc_return)
   SystemReset();
 }
 
-// The AN385's interrupts: UART0 RX 0 and TX 1, Ethernet 13 (QEMU's hw/arm/mps2.c and
-// the application note agree). Every other vector reports itself as unexpected.
-constexpr Handler kUnexpected = pmu_fault_handler;
-extern "C" __attribute__((section(".vectors"), used)) const VectorTable pmu_vector_table = {
-    __stack_top,
-    pmu_reset_handler,
-    {
-        pmu_fault_handler,  // 2 NMI
-        pmu_fault_handler,  // 3 HardFault
-        pmu_fault_handler,  // 4 MemManage
-        pmu_fault_handler,  // 5 BusFault
-        pmu_fault_handler,  // 6 UsageFault
-        nullptr, nullptr, nullptr, nullptr,
-        kUnexpected,        // 11 SVCall
-        kUnexpected,        // 12 DebugMonitor
-        nullptr,
-        kUnexpected,        // 14 PendSV
-        SysTickClock::Isr,  // 15 SysTick
-    },
-    {
-        Uart0::RxIsr, Uart0::TxIsr, kUnexpected, kUnexpected,                 // 0-3
-        kUnexpected, kUnexpected, kUnexpected, kUnexpected,                   // 4-7
-        kUnexpected, kUnexpected, kUnexpected, kUnexpected,                   // 8-11
-        kUnexpected, Lan9118Link::Isr, kUnexpected, kUnexpected,              // 12-15
-        kUnexpected, kUnexpected, kUnexpected, kUnexpected,                   // 16-19
-        kUnexpected, kUnexpected, kUnexpected, kUnexpected,                   // 20-23
-        kUnexpected, kUnexpected, kUnexpected, kUnexpected,                   // 24-27
-        kUnexpected, kUnexpected, kUnexpected, kUnexpected,                   // 28-31
-    },
-};
-
 // ---- C and C++ library stubs --------------------------------------------------------
 // No heap (memory use must be known at link time): newlib's malloc asks _sbrk for memory, and this one has
 // none, so an accidental allocation is reported here rather than growing into the
@@ -351,7 +309,8 @@ void* __dso_handle = nullptr;
 }
 
 // newlib's stdio, for the few paths that print to stderr (lwIP's assertion fallback
-// before the device log exists): standard output and error go to UART0, polled, so
+// before the device log exists): standard output and error go to the board's console
+// UART, polled, so
 // they work in any context; there are no files.
 extern "C" {
 int _write(int fd, const char* data, int length) {
@@ -359,7 +318,7 @@ int _write(int fd, const char* data, int length) {
     errno = EBADF;
     return -1;
   }
-  Uart0::WritePolled(std::string_view(data, static_cast<std::size_t>(length)));
+  ConsoleWritePolled(std::string_view(data, static_cast<std::size_t>(length)));
   return length;
 }
 int _read(int, char*, int) {
@@ -388,12 +347,12 @@ int _fstat(int fd, struct stat* st) {
 
 // The printf family the firmware uses, with 'll' (see src/format.h).
 extern "C" int vsnprintf(char* out, std::size_t size, const char* format, std::va_list args) {
-  return pmu::hal::mps2::FormatV(out, size, format, args);
+  return pmu::hal::cortex_m::FormatV(out, size, format, args);
 }
 extern "C" int snprintf(char* out, std::size_t size, const char* format, ...) {
   std::va_list args;
   va_start(args, format);
-  const int n = pmu::hal::mps2::FormatV(out, size, format, args);
+  const int n = pmu::hal::cortex_m::FormatV(out, size, format, args);
   va_end(args);
   return n;
 }

@@ -5,10 +5,10 @@
 // firmware's readers take as the end of the text. Writes are refused.
 #pragma once
 
-#include "pmu/hal/mps2/board_memory.h"
+#include "pmu/hal/cortex_m/board_memory.h"
 #include "pmu/hal/storage.h"
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 
 class ReadOnlyArea final : public Storage {
  public:
@@ -21,4 +21,4 @@ class ReadOnlyArea final : public Storage {
   MemoryArea area_;
 };
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

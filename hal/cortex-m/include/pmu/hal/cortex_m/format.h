@@ -11,10 +11,10 @@
 #include <cstdarg>
 #include <cstddef>
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 
 // Same contract as std::vsnprintf: writes at most size-1 characters and a NUL (when
 // size > 0) and returns the length the complete output would have.
 int FormatV(char* out, std::size_t size, const char* format, std::va_list args);
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m

@@ -1,9 +1,9 @@
-#include "format.h"
+#include "pmu/hal/cortex_m/format.h"
 
 #include <cmath>
 #include <cstdint>
 
-namespace pmu::hal::mps2 {
+namespace pmu::hal::cortex_m {
 namespace {
 
 class Sink {
@@ -344,4 +344,4 @@ int FormatV(char* out, std::size_t size, const char* format, std::va_list args) 
   return sink.Finish();
 }
 
-}  // namespace pmu::hal::mps2
+}  // namespace pmu::hal::cortex_m
