@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HOST = os.environ.get("PMU_HOST", "pmu1")
@@ -291,3 +292,39 @@ def tls_arena():
     wait_log(r"stats: end of report", since)
     m = log_lines(r"stats: tls arena size=(\d+) used=(\d+) peak=(\d+)", since)[-1]
     return int(m.group(2)), int(m.group(3)), int(m.group(1))
+
+
+# ---- a board's boot test ---------------------------------------------------------------------
+
+def run_board_boot(target, scenarios):
+    """The driver of a board's boot test (test_board_boot.py, test_lm3s_boot.py), which
+    runs the board three times, each under its own launcher run: as configured
+    ("normal"), with a configuration it must refuse ("bad_config"), and without a
+    semihosting host ("no_semihosting"). Outside, the script's arguments are the launcher,
+    pmu-sim, the pdc directory, the image and qemu-system-arm; each launcher run calls the
+    script again with --inside SCENARIO, which runs that scenario's function."""
+    if len(sys.argv) > 2 and sys.argv[1] == "--inside":
+        run(scenarios[sys.argv[2]])
+        return
+    script = os.path.abspath(sys.argv[0])
+
+    def launch(extra, scenario):
+        launcher, sim, pdc_dir, image, qemu = sys.argv[1:6]
+        cmd = [launcher, "-q", "--target", target, "--image", image, "--qemu", qemu, "--sim", sim,
+               "--pdc-dir", pdc_dir, *extra, "--", sys.executable, script, "--inside", scenario]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        sys.stdout.write(r.stdout)
+        check(r.returncode == 0, f"{scenario}: the launcher exited with {r.returncode}\n{r.stderr[-3000:]}")
+
+    def outside():
+        launch([], "normal")
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("# a configuration the board must refuse\nhostname = feeder9\nlog.level = loud\n")
+            path = f.name
+        try:
+            launch(["--raw-config", path], "bad_config")
+        finally:
+            os.unlink(path)
+        launch(["--no-semihosting"], "no_semihosting")
+
+    run(outside)

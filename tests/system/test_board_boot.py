@@ -16,7 +16,6 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pmutest import *  # noqa: E402,F403
@@ -160,28 +159,4 @@ def no_semihosting():
     served("without semihosting")
 
 
-def launch(extra, scenario):
-    launcher, sim, pdc_dir, image, qemu = sys.argv[1:6]
-    cmd = [launcher, "-q", "--target", "mps2-an385", "--image", image, "--qemu", qemu, "--sim", sim,
-           "--pdc-dir", pdc_dir, *extra, "--", sys.executable, os.path.abspath(__file__), "--inside", scenario]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    sys.stdout.write(r.stdout)
-    check(r.returncode == 0, f"{scenario}: the launcher exited with {r.returncode}\n{r.stderr[-3000:]}")
-
-
-def outside():
-    launch([], "normal")
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
-        f.write("# a configuration the board must refuse\nhostname = feeder9\nlog.level = loud\n")
-        path = f.name
-    try:
-        launch(["--raw-config", path], "bad_config")
-    finally:
-        os.unlink(path)
-    launch(["--no-semihosting"], "no_semihosting")
-
-
-if len(sys.argv) > 2 and sys.argv[1] == "--inside":
-    run({"normal": normal, "bad_config": bad_config, "no_semihosting": no_semihosting}[sys.argv[2]])
-else:
-    run(outside)
+run_board_boot("mps2-an385", {"normal": normal, "bad_config": bad_config, "no_semihosting": no_semihosting})

@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pmutest import *  # noqa: E402,F403
@@ -155,28 +154,4 @@ def no_semihosting():
     served("without semihosting")
 
 
-def launch(extra, scenario):
-    launcher, sim, pdc_dir, image, qemu = sys.argv[1:6]
-    cmd = [launcher, "-q", "--target", "lm3s6965evb", "--image", image, "--qemu", qemu, "--sim", sim,
-           "--pdc-dir", pdc_dir, *extra, "--", sys.executable, os.path.abspath(__file__), "--inside", scenario]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    sys.stdout.write(r.stdout)
-    check(r.returncode == 0, f"{scenario}: the launcher exited with {r.returncode}\n{r.stderr[-3000:]}")
-
-
-def outside():
-    launch([], "normal")
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
-        f.write("# a configuration the board must refuse\nhostname = feeder9\nlog.level = loud\n")
-        path = f.name
-    try:
-        launch(["--raw-config", path], "bad_config")
-    finally:
-        os.unlink(path)
-    launch(["--no-semihosting"], "no_semihosting")
-
-
-if len(sys.argv) > 2 and sys.argv[1] == "--inside":
-    run({"normal": normal, "bad_config": bad_config, "no_semihosting": no_semihosting}[sys.argv[2]])
-else:
-    run(outside)
+run_board_boot("lm3s6965evb", {"normal": normal, "bad_config": bad_config, "no_semihosting": no_semihosting})
