@@ -169,7 +169,7 @@ Status StorageTransaction::Put(StorageRecord record, ByteSpan data, bool erased)
   Header h{kRecordMagic, static_cast<std::uint8_t>(record), static_cast<std::uint8_t>(erased ? 1 : 0), 0,
            static_cast<std::uint32_t>(data.size()), committed_ + 1, 0};
   h.crc = HeaderCrc(h, data);
-  PMU_TRY(storage_.Write(at + sizeof(Header), data));
+  if (!data.empty()) PMU_TRY(storage_.Write(at + sizeof(Header), data));  // an erasure has none
   return storage_.Write(at, AsBytes(&h, sizeof(h)));
 }
 

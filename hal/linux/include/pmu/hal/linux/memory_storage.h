@@ -15,12 +15,12 @@ class MemoryStorage final : public Storage {
   std::size_t size() const override { return bytes_.size(); }
   Status Read(std::size_t offset, MutableByteSpan out) override {
     if (offset > bytes_.size() || out.size() > bytes_.size() - offset) return OutOfRange("read past the end");
-    std::memcpy(out.data(), bytes_.data() + offset, out.size());
+    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());
     return Status::Ok();
   }
   Status Write(std::size_t offset, ByteSpan data) override {
     if (offset > bytes_.size() || data.size() > bytes_.size() - offset) return OutOfRange("write past the end");
-    std::memcpy(bytes_.data() + offset, data.data(), data.size());
+    if (!data.empty()) std::memcpy(bytes_.data() + offset, data.data(), data.size());
     return Status::Ok();
   }
 
