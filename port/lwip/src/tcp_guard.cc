@@ -195,7 +195,7 @@ void Sweep(void*) {
       r.lastack = pcb->lastack;
       r.progress_ms = now;
     }
-    const bool silent = (tcp_ticks - pcb->tmr) * TCP_SLOW_INTERVAL >= g_stall_ms;
+    const bool silent = std::uint64_t{tcp_ticks - pcb->tmr} * TCP_SLOW_INTERVAL >= g_stall_ms;
     const bool lossy = pcb->nrtx > 0 && pcb->nrtx < kStallRetransmissions && pcb->snd_wnd >= pcb->mss && silent;
     if (now - r.progress_ms >= g_stall_ms && !lossy) {
       ++r.budget->stalled;
