@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Four PMUs concentrated (pmu-netns --count 4; pmu2 delays its reports by 250 ms):
+"""Four PMUs concentrated (pmu-netns --count 4; pmu2 delays its reports by 300 ms):
  A. wait 600 ms: every set completes (pmu2 makes it in time); the combined stream the
     concentrator serves is decoded by a second pdc c37 stream;
  B. pmu4 stopped (SIGSTOP), wait 100 ms: pmu2's frames are all late, pmu4 is missing
@@ -94,7 +94,7 @@ def run_fleet(fam, conf):
     check(not any(s["complete"] for s in sets), "a complete set while pmu4 is stopped")
     check(all(4 in s["missing"] for s in sets), "pmu4 present in a set while stopped")
     check(per(summary, 4)["missing"] == len(sets) and per(summary, 4)["frames"] == 0, f"pmu4 counts {per(summary, 4)}")
-    check(all(2 in s["missing"] and s["present"] == 2 for s in steady), "pmu2 (250 ms late) in a set with a 100 ms wait")
+    check(all(2 in s["missing"] and s["present"] == 2 for s in steady), "pmu2 (300 ms late) in a set with a 100 ms wait")
     p2 = per(summary, 2)
     check(p2["late"] >= len(steady) - 2 and p2["frames"] <= 16, f"pmu2 counts {p2} for {len(steady)} steady sets")
     check(summary["late"] == p2["late"], "late frames from PMUs other than pmu2")
