@@ -6,6 +6,7 @@ drives it with the real pdc binary and with raw sockets written only from
 docs/PROTOCOL.md. Waits are on conditions (a log line, a socket event) with a deadline,
 never bare sleeps.
 """
+import datetime
 import json
 import os
 import re
@@ -295,6 +296,53 @@ def tls_arena():
 
 
 # ---- a board's boot test ---------------------------------------------------------------------
+
+def serial_console(line):
+    """Writes `line` to a board's serial console (UART0's receiver, PMU_CONSOLE)."""
+    fd = os.open(CONSOLE, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, line.encode() + b"\n")
+    finally:
+        os.close(fd)
+
+
+def ping(target, count=3):
+    r = subprocess.run(["ping", "-c", str(count), "-i", "0.2", "-W", "2", target], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 0, f"ping {target}: {r.stdout[-200:]} {r.stderr}")
+    return r.stdout
+
+
+SHORT_WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()  # CMD_short:0's answer
+
+
+def served(where):
+    """The command service answers over both families."""
+    for fam in (4, 6):
+        check(command(fam, b"CMD_short:0") == SHORT_WIRE, f"{where}: CMD_short:0 over IPv{fam}")
+
+
+def clock_check(when):
+    """The board's UTC, stamped on a log record it writes while we watch, is the host's
+    within semihosting's start-up rounding (half a second) and some slack."""
+    since = log_size()
+    before = datetime.datetime.utcnow()
+    pdc("send", HOST, "clock check")
+    line = wait_log(r"^(\S+)Z INFO  sink: .*clock check", since)
+    after = datetime.datetime.utcnow()
+    board = datetime.datetime.fromisoformat(line.group(1))
+    slack = datetime.timedelta(seconds=0.75)
+    check(before - slack <= board <= after + slack,
+          f"{when}: the board's UTC {board.time()} is off the host's {before.time()}..{after.time()}")
+
+
+def banner(since):
+    """The banner lines printed after byte offset `since`, as one text."""
+    wait_log(r"^  console  UART0 115200 8N1", since, timeout=60)
+    with open(LOG, "rb") as f:
+        f.seek(since)
+        return f.read().decode(errors="replace")
+
 
 def run_board_boot(target, scenarios):
     """The driver of a board's boot test (test_board_boot.py, test_lm3s_boot.py), which

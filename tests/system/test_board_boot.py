@@ -20,51 +20,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pmutest import *  # noqa: E402,F403
 
-WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()
-
-
-def console(line):
-    fd = os.open(CONSOLE, os.O_WRONLY | os.O_NONBLOCK)
-    try:
-        os.write(fd, line.encode() + b"\n")
-    finally:
-        os.close(fd)
-
-
-def ping(target, count=3):
-    r = subprocess.run(["ping", "-c", str(count), "-i", "0.2", "-W", "2", target], capture_output=True, text=True,
-                       timeout=30)
-    check(r.returncode == 0, f"ping {target}: {r.stdout[-200:]} {r.stderr}")
-    return r.stdout
-
-
-def served(where):
-    for fam in (4, 6):
-        check(command(fam, b"CMD_short:0") == WIRE, f"{where}: CMD_short:0 over IPv{fam}")
-
-
-def clock_check(when):
-    """The board's UTC, stamped on a log record it writes while we watch, is the host's
-    within semihosting's start-up rounding (half a second) and some slack."""
-    since = log_size()
-    before = datetime.datetime.utcnow()
-    pdc("send", HOST, "clock check")
-    line = wait_log(r"^(\S+)Z INFO  sink: .*clock check", since)
-    after = datetime.datetime.utcnow()
-    board = datetime.datetime.fromisoformat(line.group(1))
-    slack = datetime.timedelta(seconds=0.75)
-    check(before - slack <= board <= after + slack,
-          f"{when}: the board's UTC {board.time()} is off the host's {before.time()}..{after.time()}")
-
-
-def banner(since):
-    """The banner lines printed after byte offset `since`, as one text."""
-    wait_log(r"^  console  UART0 115200 8N1", since, timeout=60)
-    with open(LOG, "rb") as f:
-        f.seek(since)
-        return f.read().decode(errors="replace")
-
-
 def check_banner(text, boot):
     for pattern in (r"PMU firmware \d+\.\d+\.\d+ for the ARM MPS2\+ AN385 \(Cortex-M3 at 25 MHz\), gcc ",
                     r"  image    0x00000000-0x[0-9a-f]{8} \(\d+ KiB of code and constants\)",
@@ -104,11 +59,11 @@ def normal():
 
     # The serial console.
     since = log_size()
-    console("help")
+    serial_console("help")
     wait_log(r"console: commands: help, stats, reboot, fault", since)
-    console("dance")
+    serial_console("dance")
     wait_log(r"console: unknown command 'dance'; try help", since)
-    console("stats")
+    serial_console("stats")
     wait_log(r"stats: board stack_peak=\d+ stack_size=8192 ram_used=\d+ irqs=\d+ mac rx=[1-9]", since)
     wait_log(r"stats: cmd accepted=", since)
 
@@ -116,7 +71,7 @@ def normal():
     # storage area survives a warm reset (boot number 2), and the entropy seed the
     # first boot left is used and renewed.
     since = log_size()
-    console("fault")
+    serial_console("fault")
     wait_log(r"console: fault requested", since)
     wait_log(r"^\*\*\* FAULT: UsageFault \(exception 6\) at PC=0x[0-9a-f]{8} LR=0x[0-9a-f]{8}", since)
     wait_log(r"^\*\*\* R0=0x[0-9a-f]{8} R1=.* xPSR=0x[0-9a-f]{8}", since)
@@ -133,7 +88,7 @@ def normal():
 
     # A clean reboot from the console.
     since = log_size()
-    console("reboot")
+    serial_console("reboot")
     wait_log(r"^\*\*\* reboot: console command", since)
     text = banner(since)
     check_banner(text, 3)

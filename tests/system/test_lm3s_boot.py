@@ -21,48 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pmutest import *  # noqa: E402,F403
 
-WIRE = "".join(f"This is PMU data {i}" for i in range(1, 11)).encode()
 CONFIG_AREA = "0x0003b000"
-
-
-def console(line):
-    fd = os.open(CONSOLE, os.O_WRONLY | os.O_NONBLOCK)
-    try:
-        os.write(fd, line.encode() + b"\n")
-    finally:
-        os.close(fd)
-
-
-def ping(target, count=3):
-    r = subprocess.run(["ping", "-c", str(count), "-i", "0.2", "-W", "2", target], capture_output=True, text=True,
-                       timeout=30)
-    check(r.returncode == 0, f"ping {target}: {r.stdout[-200:]} {r.stderr}")
-
-
-def served(where):
-    for fam in (4, 6):
-        check(command(fam, b"CMD_short:0") == WIRE, f"{where}: CMD_short:0 over IPv{fam}")
-
-
-def clock_check(when):
-    """The board's UTC, stamped on a log record it writes while we watch, is the host's
-    within semihosting's start-up rounding (half a second) and some slack."""
-    since = log_size()
-    before = datetime.datetime.utcnow()
-    pdc("send", HOST, "clock check")
-    line = wait_log(r"^(\S+)Z INFO  sink: .*clock check", since)
-    after = datetime.datetime.utcnow()
-    board = datetime.datetime.fromisoformat(line.group(1))
-    slack = datetime.timedelta(seconds=0.75)
-    check(before - slack <= board <= after + slack,
-          f"{when}: the board's UTC {board.time()} is off the host's {before.time()}..{after.time()}")
-
-
-def banner(since):
-    wait_log(r"^  console  UART0 115200 8N1", since, timeout=60)
-    with open(LOG, "rb") as f:
-        f.seek(since)
-        return f.read().decode(errors="replace")
 
 
 def check_banner(text):
@@ -105,9 +64,9 @@ def normal():
     clock_check("after 8 s of host load")
 
     since = log_size()
-    console("help")
+    serial_console("help")
     wait_log(r"console: commands: help, stats, reboot, fault", since)
-    console("stats")
+    serial_console("stats")
     m = wait_log(r"stats: board stack_peak=(\d+) stack_size=(\d+) ram_used=(\d+) irqs=\d+ mac rx=[1-9]\d* "
                  r"rx_errors=0 rx_oversized=0 rx_overruns=\d+ tx=[1-9]\d* tx_busy=0 flash_write_failures=[1-9]", since)
     peak, size, ram = (int(x) for x in m.groups())
@@ -116,7 +75,7 @@ def normal():
     wait_log(r"stats: cmd accepted=", since)
 
     since = log_size()
-    console("fault")
+    serial_console("fault")
     wait_log(r"^\*\*\* FAULT: UsageFault \(exception 6\) at PC=0x[0-9a-f]{8} LR=0x[0-9a-f]{8}", since)
     wait_log(r"^\*\*\* CFSR=0x00010000 ", since)
     wait_log(r"^\*\*\* rebooting", since)
@@ -129,7 +88,7 @@ def normal():
     served("after the fault")
 
     since = log_size()
-    console("reboot")
+    serial_console("reboot")
     wait_log(r"^\*\*\* reboot: console command", since)
     text = banner(since)
     check_banner(text)
