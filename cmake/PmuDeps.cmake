@@ -11,6 +11,11 @@ if(NOT _pmu_deps_default)
 endif()
 set(PMU_DEPS_DIR "${_pmu_deps_default}" CACHE PATH "Unpacked lwIP and mbedTLS sources (scripts/setup.sh)")
 
+# File names that reach the image (lwIP's assertions carry __FILE__) are relative to
+# the deps and source folders, so an image does not depend on where it was built:
+# same sources, same bytes, whichever clone and cache built them.
+add_compile_options("-fmacro-prefix-map=${PMU_DEPS_DIR}/=" "-fmacro-prefix-map=${PROJECT_SOURCE_DIR}/=")
+
 set(LWIP_DIR "${PMU_DEPS_DIR}/lwip-2.1.3")
 set(MBEDTLS_DIR "${PMU_DEPS_DIR}/mbedtls-2.28.3")
 foreach(_dir IN ITEMS "${LWIP_DIR}/src/core/tcp.c" "${MBEDTLS_DIR}/library/ssl_tls.c")
