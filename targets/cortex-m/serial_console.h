@@ -7,6 +7,9 @@
 //            board's own (stack peak, MAC counters) in the log
 //   reboot   a clean reset through SCB AIRCR.SYSRESETREQ
 //   fault    an undefined instruction: proves the fault handler logs and reboots
+//   cut N    rehearses a power cut: once N more bytes are written to storage the
+//            board resets part-way through the write (the storage area survives a
+//            warm reset, so the next boot finds what a power cut would have left)
 //
 // Every command is written to the device log. Main loop only. The board supplies its
 // UART (ConsolePort) and its statistics line.
@@ -15,6 +18,7 @@
 #include <cstddef>
 
 #include "pmu/firmware/device.h"
+#include "pmu/hal/power_cut_storage.h"
 
 namespace pmu::targets {
 
@@ -24,17 +28,23 @@ struct ConsolePort {
   // Logs the board's statistics line ("stats: board ...").
   void (*log_board_stats)(firmware::Logger& log, void* context);
   void* context;
+  hal::PowerCutStorage* storage;  // the board's storage, for 'cut' and the statistics
 };
 
 class SerialConsole {
  public:
-  SerialConsole(firmware::Device& device, const ConsolePort& port) : device_(device), port_(port) {}
+  SerialConsole(firmware::Device& device, const ConsolePort& port) : device_(device), port_(port) { cutting_ = this; }
+
+  // The board's PowerCutStorage action: logs, then resets at once.
+  [[noreturn]] static void CutPower(std::size_t after_bytes, void* context);
 
   // Reads what the UART received and runs each complete line.
   void Poll();
 
  private:
   void Run(std::string_view line);
+
+  static SerialConsole* cutting_;  // the one console, for CutPower
 
   firmware::Device& device_;
   ConsolePort port_;

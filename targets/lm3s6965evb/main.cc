@@ -43,7 +43,9 @@ constexpr const char* kBootTag = "boot";
 SysTickClock g_clock;
 UartLogSink g_log_sink;
 FlashAreaWriter g_flash;
-RegionStorage g_storage{g_flash};
+RegionStorage g_area_storage{g_flash};
+// What the firmware writes through: the console's 'cut' rehearses a power cut in it.
+hal::PowerCutStorage g_storage{g_area_storage, SerialConsole::CutPower};
 TimerNoise g_noise;
 SeedAreaStore g_seeds{g_flash};
 Static<StellarisEthernetLink> g_link;
@@ -81,7 +83,7 @@ __attribute__((noinline)) firmware::Device& StartDevice() {
 
   // The storage area is flash: formatting or saving fails under QEMU (no flash
   // controller), and then the firmware runs on with what the launcher loaded.
-  const Result<bool> opened = g_storage.Open(StorageArea());
+  const Result<bool> opened = g_area_storage.Open(StorageArea());
   static FixedString<48> config_origin;
   config_origin.Format("the config area at 0x%08" PRIxPTR, ConfigArea().address());
   firmware::BootSources sources;
@@ -168,6 +170,7 @@ int main() {
   AddressBanner(device.config(), link.mac());
   ConsoleLine(UartWrite, "  console  UART0 115200 8N1: type 'help'");
 
-  SerialConsole& console = g_console.Emplace(device, ConsolePort{Uart0::ReadByte, Uart0::Flush, LogBoardStats, &link});
+  SerialConsole& console =
+      g_console.Emplace(device, ConsolePort{Uart0::ReadByte, Uart0::Flush, LogBoardStats, &link, &g_storage});
   RunMainLoop(device, console, g_clock, Woken);
 }

@@ -43,7 +43,9 @@ constexpr const char* kBootTag = "boot";
 SysTickClock g_clock;
 UartLogSink g_log_sink;
 RamAreaWriter g_area_writer;  // the storage area is SSRAM
-RegionStorage g_storage{g_area_writer};
+RegionStorage g_area_storage{g_area_writer};
+// What the firmware writes through: the console's 'cut' rehearses a power cut in it.
+hal::PowerCutStorage g_storage{g_area_storage, SerialConsole::CutPower};
 TimerNoise g_noise;
 SeedAreaStore g_seeds{g_area_writer};
 Static<Lan9118Link> g_link;
@@ -88,7 +90,7 @@ int main() {
   const std::int64_t utc_s = host_s ? *host_s : std::int64_t{PMU_BOARD_FALLBACK_UTC_S};
   g_clock.SetUtcNs(utc_s * 1'000'000'000 + (host_s ? 500'000'000 : 0));
 
-  const Result<bool> opened = g_storage.Open(StorageArea());  // a copy into RAM cannot fail
+  const Result<bool> opened = g_area_storage.Open(StorageArea());  // a copy into RAM cannot fail
   const bool formatted = opened.ok() && *opened;
   static FixedString<48> config_origin;
   config_origin.Format("the config area at 0x%08" PRIxPTR, ConfigArea().address());
@@ -147,6 +149,7 @@ int main() {
   }
   ConsoleLine(UartWrite, "  console  UART0 115200 8N1: type 'help'");
 
-  SerialConsole& console = g_console.Emplace(device, ConsolePort{Uart0::ReadByte, Uart0::Flush, LogBoardStats, &link});
+  SerialConsole& console =
+      g_console.Emplace(device, ConsolePort{Uart0::ReadByte, Uart0::Flush, LogBoardStats, &link, &g_storage});
   RunMainLoop(device, console, g_clock, Woken);
 }

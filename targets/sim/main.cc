@@ -25,6 +25,7 @@
 #include "pmu/firmware/device.h"
 #include "pmu/hal/linux/host_devices.h"
 #include "pmu/hal/linux/memory_storage.h"
+#include "pmu/hal/power_cut_storage.h"
 #include "pmu/hal/linux/tap_link.h"
 
 namespace {
@@ -177,6 +178,34 @@ void LogTrueError(pmu::firmware::Device& device, const pmu::hal::Clock& host) {
                pmu::firmware::SyncStateName(e.state));
 }
 
+// A power cut rehearsed (SIGUSR2 with a value): what restarting from inside a storage
+// write needs.
+struct PowerCut {
+  char** argv = nullptr;
+  sigset_t signals{};
+  pmu::firmware::Logger* log = nullptr;
+};
+PowerCut g_power_cut;
+
+// The power fails: no shutdown and nothing more written; the storage file holds what
+// reached it, and the simulator starts again on it, as a console 'reboot' does.
+[[noreturn]] void CutPower(std::size_t after_bytes, void* context) {
+  auto* cut = static_cast<PowerCut*>(context);
+  if (cut->log != nullptr) {
+    PMU_LOG_WARN(*cut->log, "storage", "power cut (rehearsal) after %zu bytes: restarting the simulator in place",
+                 after_bytes);
+  }
+  std::fflush(nullptr);
+  sigprocmask(SIG_UNBLOCK, &cut->signals, nullptr);
+  execv("/proc/self/exe", cut->argv);
+  _exit(kExitFailure);
+}
+
+void LogStorage(pmu::firmware::Device& device, const pmu::hal::PowerCutStorage& storage) {
+  PMU_LOG_INFO(device.logger(), "stats", "storage writes=%llu bytes=%llu",
+               static_cast<unsigned long long>(storage.writes()), static_cast<unsigned long long>(storage.bytes()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,7 +218,9 @@ int main(int argc, char** argv) {
       "SIGUSR1 writes a statistics report to the log, then the device clock's true error\n"
       "against the host's UTC ('sim clock true_error_ns=...'); SIGHUP reads the saved\n"
       "configuration, --config and --set again and applies the c37.* and waveform.*\n"
-      "keys (CFGCNT goes up when the PMU's configuration changed).\n\n"
+      "keys (CFGCNT goes up when the PMU's configuration changed); SIGUSR2 with a value N\n"
+      "(sigqueue, 'kill -USR2 -q N PID') rehearses a power cut: after N more bytes are\n"
+      "written to storage the simulator restarts in place, mid-write, as after power loss.\n\n"
       "The device's clock is its own: sim.clock_offset_us and sim.clock_drift_ppb (or\n"
       "'random', drawn from --seed) set its oscillator's error; the waveform follows the\n"
       "host's UTC, so that error shows as phase until the PTP slave locks (time.source).",
@@ -248,6 +279,9 @@ int main(int argc, char** argv) {
     }
     storage = &file_storage;
   }
+  g_power_cut.argv = argv;
+  pmu::hal::PowerCutStorage cut_storage(*storage, CutPower, &g_power_cut);
+  storage = &cut_storage;
   // ---- the boot's sources: --config, --set, --provision ----------------------------
   // (the configuration again on SIGHUP: the measurement keys are applied while running)
   std::vector<pmu::firmware::ConfigOverride> overrides;
@@ -354,10 +388,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR1);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR2);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
+  g_power_cut.signals = signals;
   const int sig_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 
   auto device = std::make_unique<pmu::firmware::Device>(board, config);
+  g_power_cut.log = &device->logger();
   if (entropy.seeded()) {
     PMU_LOG_WARN(device->logger(), kTag, "random source seeded with %llu: reproducible, not for keys",
                  static_cast<unsigned long long>(*seed));
@@ -384,6 +421,15 @@ int main(int argc, char** argv) {
         if (info.ssi_signo == SIGUSR1) {
           device->LogStats();
           LogTrueError(*device, grid_clock);
+          LogStorage(*device, cut_storage);
+        } else if (info.ssi_signo == SIGUSR2) {
+          if (info.ssi_int < 0) {
+            PMU_LOG_WARN(device->logger(), "storage", "power cut rehearsal: %d is not a byte count", info.ssi_int);
+          } else {
+            cut_storage.Arm(static_cast<std::size_t>(info.ssi_int));
+            PMU_LOG_WARN(device->logger(), "storage", "power cut rehearsal: power fails after %d more bytes",
+                         info.ssi_int);
+          }
         } else if (info.ssi_signo == SIGHUP) {
           if (const auto again = sources()) Reload(*device, *storage, *again);
         } else {

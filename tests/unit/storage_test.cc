@@ -8,6 +8,7 @@
 #include "pmu/firmware/storage_records.h"
 #include "pmu/firmware/text_scratch.h"
 #include "pmu/hal/linux/memory_storage.h"
+#include "pmu/hal/power_cut_storage.h"
 
 namespace pmu::firmware {
 namespace {
@@ -73,27 +74,13 @@ TEST(StorageRecords, DamageReadsAsAbsent) {
   EXPECT_EQ(WriteRecord(small, StorageRecord::kDeviceCert, AsBytes("x")).code(), StatusCode::kOutOfRange);
 }
 
-// Storage whose power is cut after `budget` bytes written: the write that crosses it
-// writes only what fits, and nothing is written after it.
-class CutStorage final : public hal::Storage {
- public:
-  CutStorage(hal::Storage& inner, std::size_t budget) : inner_(inner), budget_(budget) {}
-  std::size_t size() const override { return inner_.size(); }
-  Status Read(std::size_t offset, MutableByteSpan out) override { return inner_.Read(offset, out); }
-  Status Write(std::size_t offset, ByteSpan data) override {
-    const std::size_t n = std::min(budget_, data.size());
-    if (n > 0) PMU_TRY(inner_.Write(offset, data.first(n)));
-    budget_ -= n;
-    written_ += n;
-    return n == data.size() ? Status::Ok() : Unavailable("power cut");
-  }
-  std::size_t written() const { return written_; }
-
- private:
-  hal::Storage& inner_;
-  std::size_t budget_;
-  std::size_t written_ = 0;
-};
+// Storage whose power is cut after `bytes` more bytes: the write that reaches the
+// count writes only what fits, and nothing is written after it.
+hal::PowerCutStorage Cut(hal::Storage& inner, std::size_t bytes) {
+  hal::PowerCutStorage cut(inner);
+  cut.Arm(bytes);
+  return cut;
+}
 
 std::string Read(hal::Storage& storage, StorageRecord r) {
   std::string buf(StorageRecordCapacity(r), '\0');
@@ -111,6 +98,40 @@ Status Install(hal::Storage& storage, const std::string& cert, const std::string
   return t.Commit();
 }
 
+TEST(PowerCutStorage, CutsAtTheArmedByteAndCounts) {
+  hal::linux_host::MemoryStorage inner(64);
+  struct Seen {
+    int cuts = 0;
+    std::size_t after = 0;
+  } seen;
+  hal::PowerCutStorage s(inner, [](std::size_t after, void* c) {
+    auto* seen = static_cast<Seen*>(c);
+    ++seen->cuts;
+    seen->after = after;
+  }, &seen);
+  ASSERT_TRUE(s.Write(0, AsBytes("abcd")).ok());  // unarmed: through, counted
+  EXPECT_EQ(s.writes(), 1u);
+  EXPECT_EQ(s.bytes(), 4u);
+  s.Arm(6);
+  ASSERT_TRUE(s.Write(4, AsBytes("efgh")).ok());
+  EXPECT_EQ(seen.cuts, 0);
+  EXPECT_FALSE(s.Write(8, AsBytes("ijkl")).ok());  // reaches the count part-way
+  EXPECT_EQ(seen.cuts, 1);
+  EXPECT_EQ(seen.after, 6u);
+  char got[12];
+  ASSERT_TRUE(inner.Read(0, AsWritableBytes(got, sizeof(got))).ok());
+  EXPECT_EQ(std::string(got, sizeof(got)), std::string("abcdefghij\xff\xff"));
+  EXPECT_EQ(s.bytes(), 10u);
+  // A count reached exactly at the end of a write cuts after it; 0 cuts at once.
+  s.Arm(2);
+  EXPECT_TRUE(s.Write(20, AsBytes("zz")).ok());
+  EXPECT_EQ(seen.cuts, 2);
+  s.Arm(0);
+  EXPECT_FALSE(s.Write(30, AsBytes("y")).ok());
+  EXPECT_EQ(seen.cuts, 3);
+  EXPECT_EQ(seen.after, 0u);
+}
+
 TEST(StorageRecords, APowerCutAtAnyByteLeavesTheOldContentOrTheNew) {
   const std::string old_config = "hostname = old\n", new_config(3000, 'n');
   const std::string old_cert(900, 'c'), new_cert(950, 'C'), old_key(240, 'k'), pending(250, 'P');
@@ -120,17 +141,17 @@ TEST(StorageRecords, APowerCutAtAnyByteLeavesTheOldContentOrTheNew) {
   ASSERT_TRUE(WriteRecord(base, StorageRecord::kPendingKey, AsBytes(pending)).ok());
   // How many bytes each operation writes when nothing cuts it.
   hal::linux_host::MemoryStorage probe = base;
-  CutStorage whole(probe, SIZE_MAX);
+  hal::PowerCutStorage whole(probe);  // unarmed: counts
   ASSERT_TRUE(WriteRecord(whole, StorageRecord::kConfig, AsBytes(new_config)).ok());
-  const std::size_t save_bytes = whole.written();
-  CutStorage whole_install(probe, SIZE_MAX);
+  const std::size_t save_bytes = whole.bytes();
+  hal::PowerCutStorage whole_install(probe);
   ASSERT_TRUE(Install(whole_install, new_cert, pending).ok());
-  const std::size_t install_bytes = whole_install.written();
+  const std::size_t install_bytes = whole_install.bytes();
   ASSERT_GT(save_bytes, new_config.size());
 
   for (std::size_t cut = 0; cut <= save_bytes; ++cut) {
     hal::linux_host::MemoryStorage s = base;
-    CutStorage cutting(s, cut);
+    hal::PowerCutStorage cutting = Cut(s, cut);
     const bool done = WriteRecord(cutting, StorageRecord::kConfig, AsBytes(new_config)).ok();
     const std::string got = Read(s, StorageRecord::kConfig);  // the next boot
     ASSERT_TRUE(got == old_config || got == new_config) << "config save cut after " << cut << " bytes";
@@ -142,7 +163,7 @@ TEST(StorageRecords, APowerCutAtAnyByteLeavesTheOldContentOrTheNew) {
   }
   for (std::size_t cut = 0; cut <= install_bytes; ++cut) {
     hal::linux_host::MemoryStorage s = base;
-    CutStorage cutting(s, cut);
+    hal::PowerCutStorage cutting = Cut(s, cut);
     const bool done = Install(cutting, new_cert, pending).ok();
     const std::string cert = Read(s, StorageRecord::kDeviceCert), key = Read(s, StorageRecord::kDeviceKey),
                       pend = Read(s, StorageRecord::kPendingKey);
