@@ -289,11 +289,13 @@ std::size_t Device::Poll() {
   return frames;
 }
 
-std::uint32_t Device::MsUntilNextTimer() const {
-  const std::uint32_t stack = network_.MsUntilNextTimer();
-  const std::uint32_t report = pmu_.MsUntilNextReport();
-  return report < stack ? report : stack;
+std::uint32_t Device::UsUntilNextTimer() const {
+  const std::uint64_t stack = std::uint64_t{network_.MsUntilNextTimer()} * 1000;
+  const std::uint32_t report = pmu_.UsUntilNextReport();
+  return report < stack ? report : static_cast<std::uint32_t>(stack);
 }
+
+std::uint32_t Device::MsUntilNextTimer() const { return (UsUntilNextTimer() + 999) / 1000; }
 
 void Device::FollowAddresses() {
   port::AddressEvent event;

@@ -408,10 +408,12 @@ int main(int argc, char** argv) {
   while (running && !device->reboot_requested()) {
     const std::size_t frames = device->Poll();
     // Sleep only when the link is drained; at most 500 ms so the link state is
-    // followed even when lwIP has no timer due.
-    int timeout = frames > 0 ? 0 : static_cast<int>(std::min<std::uint32_t>(device->MsUntilNextTimer(), 500));
+    // followed even when lwIP has no timer due. To the microsecond (ppoll): a report
+    // is due at its instant, and poll's milliseconds would send it up to one late.
+    const std::uint32_t sleep_us = frames > 0 ? 0 : std::min<std::uint32_t>(device->UsUntilNextTimer(), 500'000);
+    const timespec timeout{0, static_cast<long>(sleep_us) * 1000};
     pollfd fds[2] = {{tap_link.fd(), POLLIN, 0}, {sig_fd, POLLIN, 0}};
-    if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+    if (ppoll(fds, 2, &timeout, nullptr) < 0 && errno != EINTR) {
       PMU_LOG_ERROR(device->logger(), kTag, "poll failed: %s", std::strerror(errno));
       break;
     }

@@ -94,8 +94,8 @@ Status Measurement::FillWindow(std::int64_t first, std::size_t size) {
   return Status::Ok();
 }
 
-std::uint32_t Measurement::MsUntilNextReport() const {
-  if (front_end_ == nullptr) return 1000;
+std::uint32_t Measurement::UsUntilNextReport() const {
+  if (front_end_ == nullptr) return 1'000'000;
   if (next_ < 0) return 0;
   const std::int64_t due = DueSample(next_);
   // Time of sample `due`, relative to now.
@@ -103,8 +103,8 @@ std::uint32_t Measurement::MsUntilNextReport() const {
   const std::int64_t due_ns = sec * kNsPerSecond + ((due - sec * fs_) * kNsPerSecond + fs_ - 1) / fs_;  // round up
   const std::int64_t wait = due_ns - clock_.UtcNs();
   if (wait <= 0) return 0;
-  const std::int64_t ms = (wait + 999'999) / 1'000'000;
-  return ms > 1000 ? 1000u : static_cast<std::uint32_t>(ms);
+  const std::int64_t us = (wait + 999) / 1000;
+  return us > 1'000'000 ? 1'000'000u : static_cast<std::uint32_t>(us);
 }
 
 bool Measurement::StatsLine(std::size_t index, ReportLine& t) const {

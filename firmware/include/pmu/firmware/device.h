@@ -57,8 +57,11 @@ class Device final {
   // measurement's due reports, address events. Returns the number of frames handled.
   std::size_t Poll();
 
-  // Milliseconds until the stack or the measurement next has work (the main loop may
-  // sleep this long when no frame arrives).
+  // Microseconds until the stack or the measurement next has work (the main loop may
+  // sleep this long when no frame arrives): a report is due at its sample's instant,
+  // and a loop that wakes only to the millisecond delays it by up to one. The same,
+  // rounded up to milliseconds, for a loop whose timer counts those.
+  std::uint32_t UsUntilNextTimer() const;
   std::uint32_t MsUntilNextTimer() const;
 
   // Writes the statistics report to the log: memory pools and heap (used, peak,

@@ -49,8 +49,8 @@ class Measurement final : public StatsReporter {
   // Computes every report that is due. At most kMaxReportsPerTick per call, so a late
   // loop catches up over a few passes without starving the network.
   void Tick();
-  // Milliseconds until the next report is due (rounded up), for the main loop's sleep.
-  std::uint32_t MsUntilNextReport() const;
+  // Microseconds until the next report is due (rounded up), for the main loop's sleep.
+  std::uint32_t UsUntilNextReport() const;
 
   const MeasurementCounters& counters() const { return counters_; }
   bool StatsLine(std::size_t index, ReportLine& line) const override;

@@ -55,7 +55,7 @@ class PmuUnit {
 
   // Computes the reports that are due (main loop).
   void Tick() { measurement_.Tick(); }
-  std::uint32_t MsUntilNextReport() const { return measurement_.MsUntilNextReport(); }
+  std::uint32_t UsUntilNextReport() const { return measurement_.UsUntilNextReport(); }
 
   C37Pmu& model() { return model_; }
   const C37Pmu& model() const { return model_; }
