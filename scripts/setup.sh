@@ -4,7 +4,10 @@
 #   2. fetches the lwIP and mbedTLS sources from Debian's source packages, verifies
 #      them and unpacks them into a cache outside the repository;
 #   3. installs the live view's front-end packages (pdc/view/package-lock.json) with
-#      npm into the same cache.
+#      npm into the same cache;
+#   4. unpacks Debian's chrony package into the cache, for its chronyd only: the NTP
+#      server the SNTP tests start (installed as a package it would replace the
+#      machine's own time service and discipline its clock, which the tests must never do).
 # Idempotent and quiet when everything is already there. Uses sudo when not root.
 #
 # Environment:
@@ -37,8 +40,9 @@ packages=(
   # is also the DevTools client (tests/system/cdp.py) that drives chromium for the view
   iproute2 iputils-ping tshark python3 python3-websockets procps coreutils
   python3-cryptography python3-cryptography-vectors openssl
-  # the PTP grandmaster beside the device (pmu-netns --ptp): linuxptp's ptp4l
-  linuxptp
+  # the PTP grandmaster beside the device (pmu-netns --ptp): linuxptp's ptp4l; the
+  # libraries of chrony's chronyd, the NTP server beside it (pmu-netns --ntp, below)
+  linuxptp libcap2 libedit2 libgnutls30 libnettle8 libseccomp2
   # the board image: cross toolchain with newlib(-nano), and QEMU to run it
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   # pdc's live view (Boost.Beast) and archive (SQLite, PostgreSQL), the browser that
@@ -168,6 +172,28 @@ fetch_npm() {
   log "front-end packages installed in $dir"
 }
 fetch_npm
+
+# --- chronyd, unpacked, never installed ---------------------------------------------
+# apt-get download checks the .deb against the archive's signed index, as apt-get
+# install would; dpkg-deb -x unpacks it without running its maintainer scripts (no
+# service, no user, nothing in /etc). pmu-netns --ntp runs the binary from here.
+fetch_chrony() {
+  local dir="$deps_dir/chrony" version work
+  version=$(apt-cache policy chrony 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  [ -n "$version" ] && [ "$version" != "(none)" ] || die "no chrony package in the machine's archive"
+  if [ -x "$dir/usr/sbin/chronyd" ] && [ "$(cat "$dir/.pmu-fetched" 2>/dev/null)" = "$version" ]; then
+    return
+  fi
+  work=$(mktemp -d "$deps_dir/.chrony.XXXXXX")
+  (cd "$work" && apt-get download -qq "chrony=$version" >/dev/null 2>&1) || die "apt-get download chrony=$version failed"
+  dpkg-deb -x "$work"/chrony_*.deb "$work/root" || die "could not unpack the chrony package"
+  rm -rf "${dir:?}"
+  mv "$work/root" "$dir"
+  rm -rf "$work"
+  echo "$version" >"$dir/.pmu-fetched"
+  log "chronyd $version unpacked in $dir (not installed)"
+}
+fetch_chrony
 
 # Let callers (test.sh, run.sh, CMake presets) find the sources.
 echo "$deps_dir"

@@ -357,15 +357,18 @@ const Key kKeys[] = {
        return ParseLogLevel(v, &c.log_level) ? nullptr : "must be error, warn, info or debug";
      },
      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(LogLevelName(c.log_level)); }},
-    {"time.source", "where the device's time comes from: ptp (the PTP slave) or platform (the platform clock is trusted)",
+    {"time.source",
+     "where the device's time comes from: ptp (the PTP slave), sntp (the SNTP client, from sntp.server) or platform "
+     "(the platform clock is trusted)",
      [](DeviceConfig& c, std::string_view v) -> const char* {
-       for (TimeSource t : {TimeSource::kPtp, TimeSource::kPlatform}) {
+       if (v == "sntp" && !InImage(OptionalService::kSntp)) return LeftOutReason(OptionalService::kSntp);
+       for (TimeSource t : {TimeSource::kPtp, TimeSource::kPlatform, TimeSource::kSntp}) {
          if (v == TimeSourceName(t)) {
            c.time_source = t;
            return nullptr;
          }
        }
-       return "must be ptp or platform";
+       return "must be ptp, sntp or platform";
      },
      [](const DeviceConfig& c, ConfigValueText& o) { o.Append(TimeSourceName(c.time_source)); }},
     {"time.holdover_ppb", "the oscillator's stated stability: holdover error growth in ns per s, 1 to 100000",
@@ -374,6 +377,38 @@ const Key kKeys[] = {
     {"ptp.domain", "PTP domain number the slave follows, 0 to 127",
      SetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain, 0, 127>,
      GetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain>},
+    {"sntp.server", "the NTP server the SNTP client asks (time.source = sntp): an IPv4 or IPv6 address, or none",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v == "none") {
+         c.has_sntp_server = false;
+         return nullptr;
+       }
+       if (auto a4 = ParseIpv4(v); a4.ok() && !a4->IsMulticast() && !a4->IsUnspecified()) {
+         c.has_sntp_server = true;
+         c.sntp_server_v6 = false;
+         c.sntp_server4 = *a4;
+         return nullptr;
+       }
+       if (auto a6 = ParseIpv6(v); a6.ok() && !a6->IsMulticast() && !a6->IsUnspecified()) {
+         c.has_sntp_server = true;
+         c.sntp_server_v6 = true;
+         c.sntp_server6 = *a6;
+         return nullptr;
+       }
+       return "must be a unicast IPv4 or IPv6 address, or none";
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) {
+       if (!c.has_sntp_server) {
+         o.Append("none");
+       } else if (c.sntp_server_v6) {
+         o.Append(FormatIpv6(c.sntp_server6).view());
+       } else {
+         o.Append(FormatIpv4(c.sntp_server4).view());
+       }
+     }},
+    {"sntp.poll_s", "seconds between the SNTP client's requests, 1 to 1024 (a public server wants 64 or more)",
+     SetUnsigned<std::uint32_t, &DeviceConfig::sntp_poll_s, 1, 1024>,
+     GetUnsigned<std::uint32_t, &DeviceConfig::sntp_poll_s>},
     {"sim.clock_offset_us", "simulator only: offset of the device's clock at boot in us, -1000000 to 1000000, or random",
      [](DeviceConfig& c, std::string_view v) -> const char* {
        return ParseSimClockError(v, 1'000'000, &c.sim_clock_offset_us)
@@ -404,7 +439,8 @@ constexpr std::size_t kDeviceKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
 constexpr bool kAllServices = kImageServices == (ServiceBit(OptionalService::kBulletin) |
                                                  ServiceBit(OptionalService::kWebSocket) |
                                                  ServiceBit(OptionalService::kPlayback) |
-                                                 ServiceBit(OptionalService::kTls));
+                                                 ServiceBit(OptionalService::kTls) |
+                                                 ServiceBit(OptionalService::kSntp));
 
 std::size_t RawKeyCount() { return kDeviceKeyCount + config_detail::MeasurementKeyCount(); }
 
@@ -526,6 +562,13 @@ ConfigError ValidateConfig(const DeviceConfig& c) {
     return {"reset.families", "is alternate but only one family is enabled", 0};
   }
   if (c.floodme_size > c.floodme_max) return {"command.floodme_size", "is larger than command.floodme_max", 0};
+  if (c.time_source == TimeSource::kSntp) {
+    if (!c.has_sntp_server) return {"time.source", "is sntp but sntp.server is none", 0};
+    if (c.sntp_server_v6 ? !c.ipv6_enabled : !c.ipv4_enabled) {
+      return {"sntp.server", c.sntp_server_v6 ? "is an IPv6 address but IPv6 is disabled"
+                                              : "is an IPv4 address but IPv4 is disabled", 0};
+    }
+  }
   // The PTP slave holds UDP 319 and 320 (fixed by IEEE 1588).
   if (c.time_source == TimeSource::kPtp) {
     const std::uint16_t udp_ports[] = {c.sink_port, c.reset_port, c.bulletin_port, c.c37.udp_port};
@@ -609,7 +652,9 @@ const char* ResetFamiliesName(ResetFamilies f) {
   return "?";
 }
 
-const char* TimeSourceName(TimeSource s) { return s == TimeSource::kPtp ? "ptp" : "platform"; }
+const char* TimeSourceName(TimeSource s) {
+  return s == TimeSource::kPtp ? "ptp" : s == TimeSource::kSntp ? "sntp" : "platform";
+}
 
 const char* ConfigKeyHelp(std::string_view key) {
   if (KeyLeftOut(key) != nullptr) return nullptr;

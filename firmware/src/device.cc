@@ -56,6 +56,9 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       command_(context_),
       reset_(context_, prng_),
       ptp_(context_),
+#if PMU_WITH_SNTP
+      sntp_(context_),
+#endif
 #if PMU_WITH_BULLETIN
       bulletin_(context_),
 #endif
@@ -72,6 +75,9 @@ Device::Device(hal::Board& board, const DeviceConfig& config)
       pmu_(config_, clock_, board.storage, log_),
       c37_(context_, pmu_.model()) {
   const StatsReporter* parts[] = {&network_, &sink_, &echo_, &reset_, &ptp_,
+#if PMU_WITH_SNTP
+                                  &sntp_,
+#endif
 #if PMU_WITH_BULLETIN
                                   &bulletin_,
 #endif
@@ -139,10 +145,13 @@ Status Device::Start() {
   if (s = StartTls(); !s.ok()) return StartFailed("TLS services", s);
 #endif
   pmu_.set_grid_clock(board_.grid_clock);
-  pmu_.model().set_time_source(config_.time_source == TimeSource::kPtp
-                                   ? "Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); STAT and "
-                                     "time quality say whether it is locked."
-                                   : "Time: the platform's clock, trusted as the reference.");
+  pmu_.model().set_time_source(
+      config_.time_source == TimeSource::kPtp
+          ? "Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); STAT and time quality say whether it is "
+            "locked."
+      : config_.time_source == TimeSource::kSntp
+          ? "Time: SNTP client (NTP version 4); STAT and time quality say whether it is locked, and how coarsely."
+          : "Time: the platform's clock, trusted as the reference.");
   if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);
   }
@@ -162,6 +171,9 @@ Status Device::StartTimeSource() {
                  static_cast<unsigned long long>(kPlatformErrorNs));
     return Status::Ok();
   }
+#if PMU_WITH_SNTP
+  if (config_.time_source == TimeSource::kSntp) return sntp_.Start(board_.link.TimestampUncertaintyNs());
+#endif
   return ptp_.Start(config_.ptp_domain, board_.link.mac(), board_.link.TimestampUncertaintyNs());
 }
 
@@ -247,7 +259,8 @@ void Device::UpdateBootRecord() {
 
 void Device::LogLeftOut() {
   for (OptionalService service :
-       {OptionalService::kBulletin, OptionalService::kWebSocket, OptionalService::kPlayback, OptionalService::kTls}) {
+       {OptionalService::kBulletin, OptionalService::kWebSocket, OptionalService::kPlayback, OptionalService::kTls,
+        OptionalService::kSntp}) {
     if (!InImage(service)) {
       PMU_LOG_INFO(log_, kTag, "profile %s leaves %s out of this image", kProfileName, OptionalServiceName(service));
     }

@@ -10,11 +10,12 @@ constexpr const char* kLeftOut[] = {
     PMU_LEFT_OUT("the WebSocket service"),
     PMU_LEFT_OUT("COMTRADE and scenario playback"),
     PMU_LEFT_OUT("the TLS services (the TLS command service and the console)"),
+    PMU_LEFT_OUT("the SNTP client"),
 };
 #undef PMU_LEFT_OUT
 
 constexpr const char* kNames[] = {"the bulletin channel", "the WebSocket service", "COMTRADE and scenario playback",
-                                  "the TLS services (the TLS command service and the console)"};
+                                  "the TLS services (the TLS command service and the console)", "the SNTP client"};
 
 struct KeyPrefix {
   std::string_view prefix;
@@ -27,6 +28,7 @@ constexpr KeyPrefix kPrefixes[] = {
     {"scenario.", OptionalService::kPlayback},
     {"tls.", OptionalService::kTls},
     {"console.", OptionalService::kTls},
+    {"sntp.", OptionalService::kSntp},
 };
 
 }  // namespace

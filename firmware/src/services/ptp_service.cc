@@ -30,6 +30,7 @@ Status PtpService::Start(std::uint8_t domain, const MacAddress& mac, std::uint32
   event_.SetMulticastTtl(1);
   PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPtpGroup, 0)));
   tick_.Start(kTickMs, &PtpService::OnTick, this);
+  started_ = true;
   PMU_LOG_INFO(ctx_.log, kTag,
                "slave %s on UDP 319/320, group 224.0.1.129, domain %u, link time stamps late by up to %lu ns: "
                "unsynchronised until it locks",
@@ -98,7 +99,7 @@ void PtpService::FollowState() {
 }
 
 bool PtpService::StatsLine(std::size_t index, ReportLine& t) const {
-  if (index > 1) return false;
+  if (index > 1 || !started_) return false;
   const TimeError e = ctx_.clock.Error();
   if (index == 0) {
     t.Format("ptp state=%s master=%s offset_ns=%lld mean_path_delay_ns=%lld freq_ppb=%+.3f clock=%s error_ns=%llu",

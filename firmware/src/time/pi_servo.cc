@@ -6,6 +6,18 @@ std::int64_t PiServo::Clamp(std::int64_t ppt) {
   return ppt > kMaxFrequencyPpt ? kMaxFrequencyPpt : ppt < -kMaxFrequencyPpt ? -kMaxFrequencyPpt : ppt;
 }
 
+PiServo PiServo::ForInterval(std::uint32_t interval_ms) {
+  PiServo s;
+  if (interval_ms > 1000) {
+    const auto t = static_cast<std::int64_t>(interval_ms);
+    s.kp_micro_ = kKpPermille * 1'000'000 / t;
+    // ki enters as ki * offset * T (below): 0.3 / T of it per second is 0.3 / T^2.
+    s.ki_micro_ = kKiPermille * 1'000'000'000 / (t * t);
+    if (s.ki_micro_ < 1) s.ki_micro_ = 1;
+  }
+  return s;
+}
+
 PiServo::Output PiServo::Sample(std::int64_t offset_ns, std::uint64_t local_ns, std::uint32_t interval_ms) {
   Output out;
   const std::int64_t magnitude = offset_ns < 0 ? -offset_ns : offset_ns;
@@ -40,8 +52,9 @@ PiServo::Output PiServo::Sample(std::int64_t offset_ns, std::uint64_t local_ns, 
     return out;
   }
   // In ppb (ns/s) as pi.c: kp offset + ki offset dt; here in ppt, so 1000 times that.
-  const std::int64_t kp_ppt = -offset_ns * kKpPermille;
-  const std::int64_t ki_ppt = -offset_ns * kKiPermille * static_cast<std::int64_t>(interval_ms) / 1000;
+  // |offset| is within the step threshold here (1e6 ns), so neither product overflows.
+  const std::int64_t kp_ppt = -offset_ns * kp_micro_ / 1000;
+  const std::int64_t ki_ppt = -offset_ns * ki_micro_ * static_cast<std::int64_t>(interval_ms) / 1'000'000;
   std::int64_t ppt = drift_ppt_ + kp_ppt + ki_ppt;
   if (ppt > kMaxFrequencyPpt || ppt < -kMaxFrequencyPpt) {
     ppt = Clamp(ppt);  // saturated: the integral does not wind up

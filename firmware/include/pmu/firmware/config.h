@@ -40,8 +40,9 @@ const char* ResetFamiliesName(ResetFamilies f);  // "both", "ipv4", "ipv6", "alt
 enum class TimeSource : std::uint8_t {
   kPtp,       // the PTP slave disciplines the clock; unsynchronised until it locks
   kPlatform,  // the platform's clock is trusted as the reference (the simulator without a clock error)
+  kSntp,      // the SNTP client disciplines the clock from sntp.server; unsynchronised until it locks
 };
-const char* TimeSourceName(TimeSource s);  // "ptp", "platform"
+const char* TimeSourceName(TimeSource s);  // "ptp", "platform", "sntp"
 
 // A simulated clock error (the simulator's oscillator; a board ignores it): a fixed
 // value or one drawn at start from the random source (--seed makes it reproducible).
@@ -117,6 +118,13 @@ struct DeviceConfig : MeasurementConfig {
   TimeSource time_source = TimeSource::kPtp;
   std::uint32_t time_holdover_ppb = 1000;  // the oscillator's stated stability in holdover
   std::uint8_t ptp_domain = 0;
+  // The SNTP client's server (time.source = sntp): an IPv4 or IPv6 address, and how
+  // often it is asked.
+  bool has_sntp_server = false;
+  bool sntp_server_v6 = false;
+  Ipv4Address sntp_server4;
+  Ipv6Address sntp_server6;
+  std::uint32_t sntp_poll_s = 16;
   // The simulator's oscillator: offset of its UTC at boot (us, at most 1 s) and its
   // frequency error (ppb, at most 100 ppm).
   SimClockError sim_clock_offset_us;

@@ -33,6 +33,9 @@
 #include "pmu/firmware/services/echo_service.h"
 #include "pmu/firmware/services/ptp_service.h"
 #include "pmu/firmware/services/reset_service.h"
+#if PMU_WITH_SNTP
+#include "pmu/firmware/services/sntp_service.h"
+#endif
 #include "pmu/firmware/services/udp_sink.h"
 #if PMU_WITH_WEBSOCKET
 #include "pmu/firmware/services/websocket_service.h"
@@ -149,6 +152,9 @@ class Device final {
   DevicePrng prng_;
   ResetService reset_;
   PtpService ptp_;
+#if PMU_WITH_SNTP
+  SntpService sntp_;
+#endif
 #if PMU_WITH_BULLETIN
   BulletinService bulletin_;
 #endif
@@ -165,7 +171,8 @@ class Device final {
   PmuUnit pmu_;
   C37Service c37_;
   // The statistics report's parts: the stack, every service in the image, the measurement.
-  static constexpr std::size_t kStatsParts = 10 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET;
+  static constexpr std::size_t kStatsParts =
+      10 + 2 * PMU_WITH_TLS + PMU_WITH_BULLETIN + PMU_WITH_WEBSOCKET + PMU_WITH_SNTP;
   const StatsReporter* stats_parts_[kStatsParts];
   std::uint64_t started_ms_ = 0;
   std::uint32_t boot_count_ = 0;

@@ -14,7 +14,7 @@ namespace pmu::firmware {
 
 inline constexpr const char* kProfileName = PMU_PROFILE_NAME;
 
-enum class OptionalService : std::uint8_t { kBulletin, kWebSocket, kPlayback, kTls };
+enum class OptionalService : std::uint8_t { kBulletin, kWebSocket, kPlayback, kTls, kSntp };
 
 // A set of optional services, a bit each.
 using ServiceSet = std::uint8_t;
@@ -24,12 +24,13 @@ inline constexpr ServiceSet kImageServices =
     static_cast<ServiceSet>((PMU_WITH_BULLETIN ? ServiceBit(OptionalService::kBulletin) : 0) |
                             (PMU_WITH_WEBSOCKET ? ServiceBit(OptionalService::kWebSocket) : 0) |
                             (PMU_WITH_PLAYBACK ? ServiceBit(OptionalService::kPlayback) : 0) |
-                            (PMU_WITH_TLS ? ServiceBit(OptionalService::kTls) : 0));
+                            (PMU_WITH_TLS ? ServiceBit(OptionalService::kTls) : 0) |
+                            (PMU_WITH_SNTP ? ServiceBit(OptionalService::kSntp) : 0));
 
 constexpr bool InImage(OptionalService s) { return (kImageServices & ServiceBit(s)) != 0; }
 
 // "the bulletin channel", "the WebSocket service", "COMTRADE and scenario playback",
-// "the TLS services (the TLS command service and the console)".
+// "the TLS services (the TLS command service and the console)", "the SNTP client".
 const char* OptionalServiceName(OptionalService s);
 
 // Why a value for `s` cannot be set in an image without it, naming the profile:
@@ -40,7 +41,7 @@ const char* LeftOutReason(OptionalService s);
 bool IsLeftOutReason(const char* reason);
 
 // The optional service the configuration key `key` belongs to (by its prefix:
-// bulletin.*, ws.*, comtrade.*, scenario.*, tls.*, console.*); false for the others.
+// bulletin.*, ws.*, comtrade.*, scenario.*, tls.*, console.*, sntp.*); false for the others.
 bool ServiceOfKey(std::string_view key, OptionalService* service);
 
 // Why `key` cannot be set in an image with only the services `image`, or nullptr when

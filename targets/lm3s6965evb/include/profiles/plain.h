@@ -15,6 +15,7 @@
 #define PMU_WITH_WEBSOCKET 0
 #define PMU_WITH_PLAYBACK  0
 #define PMU_WITH_TLS       0   /* the TLS command service and the mutual-TLS console */
+#define PMU_WITH_SNTP      0   /* the SNTP client (time.source = sntp) */
 
 /* Sessions at once, per service */
 #define PMU_MAX_ECHO_SESSIONS      2

@@ -47,6 +47,7 @@ class PtpService final : public StatsReporter {
   PtpState logged_state_ = PtpState::kListening;
   proto::ptp::PortIdentity logged_master_;
   std::uint32_t send_failures_ = 0;
+  bool started_ = false;  // the statistics report has no PTP lines when another source keeps the time
 };
 
 }  // namespace pmu::firmware

@@ -37,6 +37,14 @@ class PiServo {
   static constexpr std::int64_t kKpPermille = 700;
   static constexpr std::int64_t kKiPermille = 300;
 
+  PiServo() = default;
+  // Gains for an interval longer than a second (the SNTP client polls every few
+  // seconds): as linuxptp's pi.c bounds them (kp_norm_max 0.7, ki_norm_max 0.3), kp
+  // 0.7 / T and ki 0.3 / T per second for an interval of T seconds, so that neither
+  // term corrects more than that fraction of an offset over the interval it applies
+  // for.
+  static PiServo ForInterval(std::uint32_t interval_ms);
+
   // One offset measurement taken at monotonic `local_ns`, `interval_ms` after the last
   // (the sync interval).
   Output Sample(std::int64_t offset_ns, std::uint64_t local_ns, std::uint32_t interval_ms);
@@ -47,6 +55,9 @@ class PiServo {
  private:
   static std::int64_t Clamp(std::int64_t ppt);
 
+  // The gains in millionths (kp 700000: 0.7).
+  std::int64_t kp_micro_ = kKpPermille * 1000;
+  std::int64_t ki_micro_ = kKiPermille * 1000;
   int count_ = 0;
   std::int64_t offset0_ = 0;
   std::uint64_t local0_ = 0;
