@@ -39,9 +39,7 @@ void SntpService::OnDatagram(void* context, ByteSpan datagram, std::size_t size,
 void SntpService::SendRequest() {
   std::byte out[proto::ntp::kPacketSize];
   const std::size_t n = client_.WriteRequest(out, ctx_.clock.MonotonicNs());
-  const Status s = endpoint_.SendTo(ByteSpan(out, n), server_);
-  if (!s.ok()) ++send_failures_;
-  client_.RequestSent(s.ok() ? endpoint_.sent_at_ns() : 0);
+  if (!endpoint_.SendTo(ByteSpan(out, n), server_).ok()) ++send_failures_;
 }
 
 void SntpService::OnTick(void* context) {

@@ -40,14 +40,11 @@ std::size_t SntpClient::WriteRequest(std::span<std::byte> out, std::uint64_t now
   if (n == 0) return 0;
   request_transmit_ = transmit;
   request_written_ns_ = now_ns;
-  request_sent_ns_ = now_ns;
   outstanding_ = true;
   next_request_ns_ = now_ns + std::uint64_t{poll_ms_} * 1'000'000;
   ++counters_.requests;
   return n;
 }
-
-void SntpClient::RequestSent(std::uint64_t tx_ns) { request_sent_ns_ = tx_ns != 0 ? tx_ns : request_written_ns_; }
 
 Status SntpClient::Receive(ByteSpan datagram, std::uint64_t rx_ns) {
   const Result<ntp::Packet> parsed = ntp::Parse(datagram);
@@ -78,7 +75,7 @@ Status SntpClient::Receive(ByteSpan datagram, std::uint64_t rx_ns) {
   }
   outstanding_ = false;  // one reply per request: a duplicate is refused above
   // The four instants on the device's disciplined scale (no reset offset).
-  const std::int64_t t1 = clock_.DisciplinedAt(request_sent_ns_);
+  const std::int64_t t1 = clock_.DisciplinedAt(request_written_ns_);
   const std::int64_t t4 = clock_.DisciplinedAt(rx_ns);
   const std::int64_t t2 = ntp::ToUnixNs(p.receive, t1);
   const std::int64_t t3 = ntp::ToUnixNs(p.transmit, t4);

@@ -1,6 +1,6 @@
 // The SNTP client on the link (docs/PROTOCOL.md "Time: SNTP client"): asks sntp.server
 // on UDP 123 every sntp.poll_s from a port of its own, hands the replies with their
-// link time stamps (port::UdpEndpoint, taken by the link glue) to the state machine
+// link receive stamps (port::UdpEndpoint, taken by the link glue) to the state machine
 // (time/sntp_client.h), and logs what changed. The simple alternative to PTP where a
 // lab has an NTP server and no grandmaster; its time quality is coarser and says so.
 //

@@ -8,8 +8,13 @@
 //   HOLDOVER  no usable reply for kLostPolls polls: the bound grows by the drift
 //
 // Every poll it asks; only a reply whose origin is the outstanding request's transmit
-// time stamp counts (anything else is stale or forged). With t1 the request's link
-// stamp, t2 and t3 the server's receive and transmit times, t4 the reply's link stamp:
+// time stamp counts (anything else is stale or forged). With t1 the time the request
+// was written (before it is handed to the stack: the earliest it can have left), t2
+// and t3 the server's receive and transmit times, t4 the reply's link time stamp (the
+// latest it can have arrived), the round trip below can only be longer than the true
+// one, and the offset's error is within half of it. (Not the request's link stamp: a
+// board's transmit stamp is taken after the link driver returns, which under QEMU on a
+// busy host came milliseconds after the frame had left, and made round trips negative.)
 //
 //   offset = ((t2 - t1) + (t3 - t4)) / 2   (server minus device)
 //   delay  = (t4 - t1) - (t3 - t2)
@@ -68,11 +73,9 @@ class SntpClient {
 
   // Whether a request is due at monotonic `now_ns` (never once a server said DENY/RSTR).
   bool Due(std::uint64_t now_ns) const;
-  // Writes the request (48 bytes) and remembers it as the outstanding one.
+  // Writes the request (48 bytes) and remembers it as the outstanding one, sent at
+  // monotonic `now_ns` (t1).
   std::size_t WriteRequest(std::span<std::byte> out, std::uint64_t now_ns);
-  // The request's link time stamp (monotonic ns; 0: unknown, then the time it was
-  // written stands in, which only lengthens the measured round trip).
-  void RequestSent(std::uint64_t tx_ns);
   // A datagram from the server, received at monotonic `rx_ns`. Ok when it disciplined
   // the clock; otherwise why not (for the debug log).
   Status Receive(ByteSpan datagram, std::uint64_t rx_ns);
@@ -99,12 +102,11 @@ class SntpClient {
   SntpState state_ = SntpState::kWaiting;
   SntpCounters counters_;
   bool stopped_ = false;
-  // The outstanding request: its transmit time stamp (what the reply must echo), when
-  // it was written and when it left (monotonic).
+  // The outstanding request: its transmit time stamp (what the reply must echo) and
+  // when it was written (monotonic).
   bool outstanding_ = false;
   std::uint64_t request_transmit_ = 0;
   std::uint64_t request_written_ns_ = 0;
-  std::uint64_t request_sent_ns_ = 0;
   std::uint64_t next_request_ns_ = 0;
   std::uint64_t last_used_ns_ = 0;
   std::uint64_t last_sample_ns_ = 0;
