@@ -96,6 +96,8 @@ def clock_samples(n):
             request_stats()
             m = wait_log(rf"stats: {SOURCE} state=.* clock=(\w+) error_ns=(\d+)", since)
             proven = max(0, abs(err) - rtt // 2)
+            print(f"board: CMD_time says {err / 1000:+.0f} us off, to within {rtt / 2000:.0f} us (half its round trip); "
+                  f"claims {int(m.group(2)) / 1000:.0f} us")
             out.append((proven if err >= 0 else -proven, int(m.group(2)), m.group(1)))
             time.sleep(0.5)
         return out

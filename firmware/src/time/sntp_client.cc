@@ -137,9 +137,19 @@ void SntpClient::Discipline(std::int64_t offset_ns, std::uint64_t rx_ns, std::ui
   if (++locked_samples_ < kLockSamples) return;
   std::int64_t worst = 0;
   for (std::size_t i = 0; i < std::min(offset_count_, kOffsetWindow); ++i) worst = std::max(worst, offsets_[i]);
-  const std::uint64_t drift = std::uint64_t{drift_ppb_} * poll_ms_ / 1000;
+  // How far off the learnt frequency may still be: an offset of `worst` left after a
+  // correction shows within one poll, so the frequency is known to about worst / poll;
+  // twice that, to be safe. The clock's error grows at that rate on top of the
+  // oscillator's stated stability, until the next reply and in holdover alike (with
+  // millisecond replies every 2 s, as a board under QEMU gets, hundreds of ppm: a
+  // bound that grew by the stated 1 ppm alone was exceeded within seconds).
+  const std::uint64_t poll_ns = std::uint64_t{poll_ms_} * 1'000'000;
+  const std::uint64_t unlearnt_ppb = static_cast<std::uint64_t>(worst) * 2'000'000'000 / poll_ns;
+  const std::uint64_t rate_ppb = std::min<std::uint64_t>(drift_ppb_ + unlearnt_ppb, 1'000'000);
+  clock_.set_holdover_drift_ppb(static_cast<std::uint32_t>(rate_ppb));
   state_ = SntpState::kLocked;
-  clock_.Locked(static_cast<std::uint64_t>(worst) + server_distance_ns + stamp_uncertainty_ns_ + drift);
+  clock_.Locked(static_cast<std::uint64_t>(worst) + server_distance_ns + stamp_uncertainty_ns_ +
+                rate_ppb * poll_ms_ / 1000);
 }
 
 void SntpClient::Tick(std::uint64_t now_ns) {

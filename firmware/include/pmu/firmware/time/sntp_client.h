@@ -27,8 +27,10 @@
 // (an asymmetric path can put the true offset anywhere in it), the server's own
 // distance from UTC (root delay / 2 + root dispersion), the largest |offset| of the
 // last kOffsetWindow replies (what the servo was still correcting), the link's
-// time-stamp lateness, and one poll interval of drift at the stated holdover rate
-// (the bound must hold until the next reply). Coarser than PTP's, and said so.
+// time-stamp lateness, and one poll interval of drift (the bound must hold until the
+// next reply) at the oscillator's stated stability plus what the learnt frequency may
+// still be off by (twice that largest offset per poll). Holdover grows at the same
+// rate. Coarser than PTP's, and said so.
 #pragma once
 
 #include <cstddef>
