@@ -55,7 +55,13 @@ def case_bulk(fam):
         sender = threading.Thread(target=s.sendall, args=(data,))
         sender.start()
         while len(got) < len(data):
-            b = s.recv(65536)
+            try:
+                b = s.recv(65536)
+            except ConnectionResetError:
+                request_stats()  # the device's reason is in its tcp echo line (stalled, expired ...)
+                time.sleep(0.5)
+                check(False, f"echo reset by the device after {len(got)} of {len(data)} bytes "
+                             f"({time.monotonic() - started:.1f} s)")
             check(b, f"echo closed after {len(got)} of {len(data)} bytes")
             got += b
         sender.join()
