@@ -180,6 +180,10 @@ fetch_npm
 fetch_chrony() {
   local dir="$deps_dir/chrony" version work
   version=$(apt-cache policy chrony 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if { [ -z "$version" ] || [ "$version" = "(none)" ]; } && [ "${PMU_SETUP_SKIP_APT:-0}" != 1 ]; then
+    "${SUDO[@]}" apt-get update -qq  # a machine whose package lists were never fetched
+    version=$(apt-cache policy chrony 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  fi
   [ -n "$version" ] && [ "$version" != "(none)" ] || die "no chrony package in the machine's archive"
   if [ -x "$dir/usr/sbin/chronyd" ] && [ "$(cat "$dir/.pmu-fetched" 2>/dev/null)" = "$version" ]; then
     return
