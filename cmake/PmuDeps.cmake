@@ -40,6 +40,15 @@ target_include_directories(lwip SYSTEM PUBLIC
 target_compile_options(lwip PRIVATE -w)
 # lwipopts.h reads the target's sizing (targets/<target>/include/pmu_target_config.h).
 target_link_libraries(lwip PUBLIC mbedtls pmu_target_config)
+# altcp_tls's calls into mbedTLS go through the port's timing wrappers (--wrap,
+# port/CMakeLists.txt). A wrapped call must stay a call the linker sees: link-time
+# optimisation resolves it on its own when caller and callee land in one partition,
+# and the wrapper is then silently dropped (it happened to the board image as its code
+# grew: the TLS statistics counted no handshake). So this one file is not optimised
+# across files.
+if(CMAKE_INTERPROCEDURAL_OPTIMIZATION)
+  set_source_files_properties("${LWIP_DIR}/src/apps/altcp_tls/altcp_tls_mbedtls.c" PROPERTIES COMPILE_OPTIONS -fno-lto)
+endif()
 # The private structures of altcp_tls, for port/ only (it builds its own TLS configs).
 set(LWIP_ALTCP_TLS_PRIVATE_DIR "${LWIP_DIR}/src/apps/altcp_tls")
 set_target_properties(lwip PROPERTIES C_VISIBILITY_PRESET default POSITION_INDEPENDENT_CODE OFF)
