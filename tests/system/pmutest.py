@@ -297,6 +297,22 @@ def tls_arena():
 
 # ---- a board's boot test ---------------------------------------------------------------------
 
+def wait_rebooted(fam, since, timeout=60):
+    """After a reboot (the console's, or a power cut's): the device logs its next boot
+    and that it is ready, then answers a command again."""
+    wait_log(r"boot: boot number \d+", since, timeout=timeout)
+    wait_log(r"boot: ready", since, timeout=timeout)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if command(fam, b"CMD_short:0", timeout=5):
+                return
+        except OSError:
+            pass
+        check(time.monotonic() < deadline, "the device did not come back after the reboot")
+        time.sleep(0.2)
+
+
 def serial_console(line):
     """Writes `line` to a board's serial console (UART0's receiver, PMU_CONSOLE)."""
     fd = os.open(CONSOLE, os.O_WRONLY | os.O_NONBLOCK)

@@ -31,21 +31,6 @@ def device_serial(fam):
         return s.getpeercert()["serialNumber"]
 
 
-def wait_back(fam, since):
-    """After a reboot: the device logs its next boot and answers again."""
-    wait_log(r"boot: boot number \d+", since, timeout=30)
-    wait_log(r"boot: ready", since, timeout=30)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if command(fam, b"CMD_short:0", timeout=5):
-                return
-        except OSError:
-            pass
-        check(time.monotonic() < deadline, "the device did not come back after the reboot")
-        time.sleep(0.2)
-
-
 def c37_summary(fam):
     """The PMU's identity as a PDC sees it: pdc c37 stream's summary."""
     r = pdc("c37", "stream", f"-{fam}", HOST, "--format", "none", "-n", "3", "-q", "--json")
@@ -144,7 +129,7 @@ def main():
     since = log_size()
     out, _ = one(fam, "reboot")
     check("rebooting" in out, out)
-    wait_back(fam, since)
+    wait_rebooted(fam, since)
     check(command(fam, b"CMD_short:0") == b"".join(f"This is PMU data {i}".encode() for i in (1, 2, 3)),
           "command.short_count = 3 not in effect after the reboot")
     check(device_serial(fam) == new_serial_hex.upper(), "the installed certificate did not survive the reboot")

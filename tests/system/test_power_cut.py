@@ -61,19 +61,6 @@ def boot_number(fam):
     return int(m.group(1))
 
 
-def wait_back(fam, since):
-    wait_log(r"boot: ready", since, timeout=60)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if command(fam, b"CMD_short:0", timeout=5):
-                return
-        except OSError:
-            pass
-        check(time.monotonic() < deadline, "the device did not come back after the power cut")
-        time.sleep(0.2)
-
-
 def main():
     fam = family_from_argv()
     # A whole save from a clean store: its byte count places the cuts. Values are single
@@ -97,7 +84,7 @@ def main():
         # The device goes down part-way: the console loses its connection, no answer.
         one(fam, "config", "save", expect_ok=False)
         wait_log(rf"storage: power cut \(rehearsal\) after {cut} bytes", since)
-        wait_back(fam, since)
+        wait_rebooted(fam, since)
         check(boot_number(fam) == boot + 1, "the device did not boot again after the cut")
         got = running_value(fam)
         expected = new if cut >= save else saved
