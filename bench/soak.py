@@ -92,6 +92,22 @@ def stats_of(i):
     return s
 
 
+def at_rest(s, rest):
+    return (all(s[p][0] == rest[p][0] for p in RESTING_POOLS if p in s) and s["heap"][0] == s["heap_resting"]
+            and s.get("arena_used", 0) == rest.get("arena_used", 0))
+
+
+def settled_stats(i, rest, timeout=20):
+    """Device i's statistics once its transient pools are back at rest, or after
+    `timeout` seconds (the caller then reports what is still held)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = stats_of(i)
+        if at_rest(s, rest) or time.monotonic() > deadline:
+            return s
+        time.sleep(1)
+
+
 def rss_kb(i):
     with open(f"/proc/{PIDS[i]}/status") as f:
         return int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1))
@@ -175,10 +191,10 @@ def main():
         fail(f"bulletins heard from {sorted(heard)} only, of {devices} devices: "
              f"{mcast.stderr.read().decode(errors='replace')[-300:]}")
 
-    # Half-open and lingering connections are gone within their bounds; then the accounts.
-    time.sleep(12)
+    # Half-open and lingering connections go within their bounds (the stall and linger
+    # rules: seconds); then the accounts.
     for i in range(devices):
-        s = stats_of(i)
+        s = settled_stats(i, rest[i])
         who = f"device {i + 1}"
         for pool, (used, peak, size, failed) in ((k, v) for k, v in s.items() if isinstance(v, tuple)):
             if failed:

@@ -58,8 +58,9 @@ def case_bulk(fam):
             try:
                 b = s.recv(65536)
             except ConnectionResetError:
+                since = log_size()
                 request_stats()  # the device's reason is in its tcp echo line (stalled, expired ...)
-                time.sleep(0.5)
+                wait_log(r"stats: end of report", since)
                 check(False, f"echo reset by the device after {len(got)} of {len(data)} bytes "
                              f"({time.monotonic() - started:.1f} s)")
             check(b, f"echo closed after {len(got)} of {len(data)} bytes")
