@@ -23,7 +23,7 @@ void Estimator(benchmark::State& state, MeasurementClass cls, std::uint32_t rate
   (void)fe.Read(10'000, window);
   Estimate out;
   for (auto _ : state) {
-    est.Run(10'000 + est.half_span(), window, out);
+    est.Run(10'000 + est.samples_before(), window, out);
     benchmark::DoNotOptimize(out);
   }
   state.counters["window"] = static_cast<double>(est.window_size());

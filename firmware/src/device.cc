@@ -147,10 +147,9 @@ Status Device::Start() {
   pmu_.set_grid_clock(board_.grid_clock);
   pmu_.model().set_time_source(
       config_.time_source == TimeSource::kPtp
-          ? "Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); STAT and time quality say whether it is "
-            "locked."
+          ? "Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); lock and quality in STAT."
       : config_.time_source == TimeSource::kSntp
-          ? "Time: SNTP client (NTP version 4); STAT and time quality say whether it is locked, and how coarsely."
+          ? "Time: SNTP client (NTP version 4); lock and its coarser quality in STAT."
           : "Time: the platform's clock, trusted as the reference.");
   if (s = pmu_.Start(board_.analog, board_.playback, board_.name, &Device::Publish, this); !s.ok()) {
     return StartFailed("measurement", s);

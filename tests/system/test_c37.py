@@ -44,7 +44,7 @@ def tcp_commands(fam):
             check(f.version == 2, "version 2 by default")
             if want == TYPE_HEADER:
                 text = f.raw[14:-2].decode()
-                check("P class" in text and "triangular window" in text, f"header text: {text[:120]}")
+                check("P class" in text and "triangular window" in text and "Time: " in text, f"header text: {text[:120]}")
         # Garbage, a bad-CRC command and an extended frame are ignored; the session lives.
         bad = bytearray(command(CMD_DATA_ON))
         bad[-1] ^= 0xFF

@@ -87,6 +87,41 @@ TEST(C37Pmu, ConfigurationsDecodeAndDescribeTheDevice) {
   EXPECT_NE(f.pmu.header_text().find("Station Bus 7, IDCODE 4242"), std::string_view::npos);
 }
 
+TEST(C37Pmu, HeaderNamesTheWindowAndLatencyWhole) {
+  // Every phasor and analog configured, so the header text is as long as it gets.
+  struct Case {
+    std::uint8_t nominal, rate;
+    MeasurementClass cls;
+    const char* window;
+    const char* latency;
+  };
+  for (const Case& k : {Case{60, 30, MeasurementClass::kP, "triangular window over 2 cycles (79 samples", "reported 24.6 ms"},
+                        Case{60, 120, MeasurementClass::kP, "trapezoidal window", "reported 12.1 ms"},
+                        Case{50, 100, MeasurementClass::kP, "trapezoidal window", "reported 14.6 ms"},
+                        Case{60, 10, MeasurementClass::kM, "triangular window over 24 cycles", "reported 212.9 ms"}}) {
+    Fixture f;
+    C37Config c;
+    c.nominal_hz = k.nominal;
+    c.rate = k.rate;
+    c.measurement_class = k.cls;
+    c.analog_count = 3;
+    // The longest time source sentence the device gives (firmware/src/device.cc).
+    f.pmu.set_time_source("Time: PTP slave (IEEE 1588-2008 default profile, UDP/IPv4); lock and quality in STAT.");
+    c.station.clear();
+    c.station.Append("SUBSTATION 16 CH");  // the longest a station name can be
+    ASSERT_TRUE(f.Build(c).ok()) << k.rate;
+    const std::string_view h = f.pmu.header_text();
+    EXPECT_NE(h.find(k.window), std::string_view::npos) << h;
+    EXPECT_NE(h.find(k.latency), std::string_view::npos) << h;
+    EXPECT_NE(h.find(k.cls == MeasurementClass::kP && k.rate > k.nominal ? "least-squares fit" : "central"),
+              std::string_view::npos);
+    EXPECT_NE(h.find("Phasors in V and A rms"), std::string_view::npos) << h;
+    EXPECT_NE(h.find("lock and quality in STAT."), std::string_view::npos) << h;
+    // Room for a longer version string ("0.1.0" here) and board name ("test-board").
+    EXPECT_LE(h.size() + 32, C37HeaderText::capacity()) << "the header text was cut: " << h;
+  }
+}
+
 TEST(C37Pmu, DataFramesInEveryFormatRoundTrip) {
   for (int variant = 0; variant < 4; ++variant) {
     Fixture f;

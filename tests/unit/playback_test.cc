@@ -133,7 +133,7 @@ Errors Measure(hal::AnalogFrontEnd& fe, const Analytic& truth, std::uint32_t rat
   for (std::int64_t k = kStart + static_cast<std::int64_t>(from_s * kSampleRate);
        k < kStart + static_cast<std::int64_t>(to_s * kSampleRate); k += step) {
     const double t = static_cast<double>(k - kStart) / kSampleRate;
-    EXPECT_TRUE(fe.Read(k - est.half_span(), window).ok());
+    EXPECT_TRUE(fe.Read(k - est.samples_before(), window).ok());
     Estimate out;
     est.Run(k, window, out);
     ++e.reports;
@@ -366,7 +366,7 @@ TEST(ComtradePlayback, PublicSamplePlays) {
   double sum = 0;
   int reports = 0;
   for (std::int64_t k = kStart + 400; k < kStart + 2400; k += 40) {
-    ASSERT_TRUE(fe.Read(k - est.half_span(), window).ok());
+    ASSERT_TRUE(fe.Read(k - est.samples_before(), window).ok());
     Estimate out;
     est.Run(k, window, out);
     const double got = std::hypot(out.phases[3].re, out.phases[3].im);
@@ -481,9 +481,9 @@ TEST(Scenario, BusesAreCoherentAndAccurate) {
     for (double at : {0.0, 1.0, 6.0, 6.2, 12.0, 20.0}) edge |= std::fabs(u - at) < 0.05;
     if (edge) continue;
     Estimate w, e;
-    ASSERT_TRUE(west.Read(k - est.half_span(), window).ok());
+    ASSERT_TRUE(west.Read(k - est.samples_before(), window).ok());
     est.Run(k, window, w);
-    ASSERT_TRUE(east.Read(k - est.half_span(), window).ok());
+    ASSERT_TRUE(east.Read(k - est.samples_before(), window).ok());
     est_east.Run(k, window, e);
     ++reports;
     for (auto [fe, out] : {std::pair{&west, &w}, std::pair{&east, &e}}) {

@@ -153,28 +153,32 @@ Status C37Pmu::Configure(const C37Config& c, const PhasorEstimator& estimator, f
   if (*size > kMaxDataFrame) return InvalidArgument("data frames larger than the device's buffer");
 
   header_.clear();
-  header_.Format(
-      "PMU firmware %s on %s. Station %s, IDCODE %u, nominal %u Hz, %u frames/s, C37.118.2 version %u. "
-      "Estimator: %c class, IEEE C37.118.1 style; %u samples/s (%u per nominal cycle), 16-bit samples; "
-      "demodulation by a cosine at nominal frequency referenced to UTC, triangular window over %u cycles "
-      "(%u samples, %.1f ms, centred on the reporting instant, no group delay); magnitudes corrected for "
-      "off-nominal frequency; frequency and ROCOF from the positive-sequence voltage angle at +/-%.2f ms. "
-      "Phasors in V and A rms: ",
-      firmware_version, board_name, c37_.station.c_str(), static_cast<unsigned>(c.idcode),
-      static_cast<unsigned>(c.nominal_hz), static_cast<unsigned>(c.rate), c.version == 1 ? 1u : 2u, p.service_class,
-      static_cast<unsigned>(kSampleRate), static_cast<unsigned>(estimator.samples_per_cycle()),
-      static_cast<unsigned>(estimator.cycles() * 2),
-      static_cast<unsigned>(2 * estimator.cycles() * estimator.samples_per_cycle() - 1),
-      static_cast<double>(estimator.window_size()) / kSampleRate * 1e3,
-      static_cast<double>(estimator.frequency_offset()) / kSampleRate * 1e3);
-  for (std::size_t i = 0; i < c.phasor_count; ++i) header_.Format("%s%s", i ? " " : "", PhasorChannelName(c.phasors[i]));
-  header_.Append(c.analog_count ? "; analogs: " : "; no analogs");
-  for (std::size_t i = 0; i < c.analog_count; ++i) {
-    header_.Format("%s%s", i ? " " : "", AnalogChannelName(c.analogs[i]));
+  // Every fact a PDC's operator needs to trust the values, and the time source after
+  // them, within C37HeaderText's capacity (a unit test builds the longest one).
+  const double ms_per_sample = 1e3 / kSampleRate;
+  header_.Format("PMU firmware %s on %s. Station %s, IDCODE %u, %u Hz nominal, %u frames/s, C37.118.2 version %u. "
+                 "Estimator: %c class, %u samples/s of 16 bits demodulated at nominal frequency on UTC; ",
+                 firmware_version, board_name, c37_.station.c_str(), static_cast<unsigned>(c.idcode),
+                 static_cast<unsigned>(c.nominal_hz), static_cast<unsigned>(c.rate), c.version == 1 ? 1u : 2u,
+                 p.service_class, static_cast<unsigned>(kSampleRate));
+  if (estimator.backward_differences()) {
+    header_.Append("trapezoidal window, boxcars of 1 and 0.5 cycles");
+  } else {
+    header_.Format("triangular window over %u cycles", static_cast<unsigned>(estimator.cycles() * 2));
   }
-  header_.Append(c.analog_count ? " (three-phase W, var, VA)" : "");
-  header_.Append(c.digital_words ? "; digital word DI0-DI15." : ".");
-  header_.Append(" Signals come from the built-in synthetic front end unless the board has an ADC.");
+  header_.Format(" (%u samples, %.1f ms, centred); magnitudes corrected off nominal; frequency and "
+                 "ROCOF from the V1 angle ",
+                 static_cast<unsigned>(estimator.taps()), estimator.taps() * ms_per_sample);
+  const double d_ms = estimator.frequency_offset() * ms_per_sample;
+  if (estimator.backward_differences()) {
+    header_.Format("at 0, -%.2f, -%.2f, -%.2f ms (a least-squares fit)", d_ms, 2 * d_ms, 3 * d_ms);
+  } else {
+    header_.Format("at +/-%.2f ms (central differences)", d_ms);
+  }
+  header_.Format("; reported %.1f ms after the instant. Phasors in V and A rms", estimator.samples_after() * ms_per_sample);
+  header_.Append(c.analog_count ? ", analogs in W, var, VA (three-phase)" : "");
+  header_.Append(c.digital_words ? ", a digital word." : ".");
+  header_.Append(" Signals: synthetic unless the board has an ADC.");
   if (time_source_ != nullptr) header_.Format(" %s", time_source_);
   return Status::Ok();
 }

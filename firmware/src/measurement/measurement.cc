@@ -21,7 +21,7 @@ Status Measurement::Configure(hal::AnalogFrontEnd& front_end, const EstimatorSet
   front_end_ = &front_end;
   fs_ = front_end.sample_rate();
   step_ = fs_ / settings.rate;
-  half_span_ = estimator_.half_span();
+  samples_after_ = estimator_.samples_after();
   delay_samples_ = static_cast<std::int64_t>(delay_ms) * fs_ / 1000;
   sink_ = sink;
   sink_context_ = sink_context;
@@ -42,7 +42,7 @@ void Measurement::Tick() {
   if (front_end_ == nullptr) return;
   const std::int64_t now = SampleAt(clock_.UtcNs());
   // The newest instant whose window is complete; the first one after it is pending.
-  const std::int64_t newest_due = FloorDiv(now - half_span_ - delay_samples_, step_) * step_;
+  const std::int64_t newest_due = FloorDiv(now - samples_after_ - delay_samples_, step_) * step_;
   if (next_ < 0 || next_ > newest_due + 2 * fs_ || newest_due - next_ > 2 * fs_) {
     // Start, or the clock jumped (either way): carry on from the present.
     if (next_ >= 0) counters_.skipped += static_cast<std::uint64_t>(newest_due > next_ ? (newest_due - next_) / step_ : 0);
@@ -52,7 +52,7 @@ void Measurement::Tick() {
   for (unsigned i = 0; i < kMaxReportsPerTick && DueSample(next_) <= now; ++i) {
     const std::size_t size = estimator_.window_size();
     const std::uint64_t t0 = clock_.MonotonicNs();
-    const Status read = FillWindow(next_ - half_span_, size);
+    const Status read = FillWindow(next_ - estimator_.samples_before(), size);
     const std::uint64_t t1 = clock_.MonotonicNs();
     counters_.acquisition_ns += t1 - t0;
     if (read.code() == StatusCode::kOutOfRange) {

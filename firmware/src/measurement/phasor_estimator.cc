@@ -10,6 +10,17 @@ namespace {
 constexpr float kPi = 3.14159265358979f;
 constexpr float kTwoPi = 6.28318530717959f;
 constexpr float kQ24 = 16777216.0f;
+// What a report's computing and sending may take on top of the window's look-ahead
+// within C37.118.1's P-class reporting latency (2/Fs): the short window is used where
+// the triangle leaves less than this.
+constexpr std::uint32_t kSendAllowanceUs = 2000;
+
+// Gain of a boxcar of `len` taps at `x` = pi * deviation / fs, normalised to 1 at 0.
+float BoxcarGain(float x, std::uint32_t len) {
+  if (std::fabs(x) <= 1e-9f) return 1.0f;
+  const float l = static_cast<float>(len);
+  return SinRadians(x * l) / (l * SinRadians(x));
+}
 
 PhasorValue Rotate(PhasorValue p, float c, float s) { return {p.re * c - p.im * s, p.re * s + p.im * c}; }
 PhasorValue Scale(PhasorValue p, float k) { return {p.re * k, p.im * k}; }
@@ -44,18 +55,31 @@ Status PhasorEstimator::Configure(const EstimatorSettings& s, const hal::AnalogF
     if (cycles_ < 1) cycles_ = 1;
   }
   const std::uint32_t l = cycles_ * n_;
+  l2_ = l;
   half_ = l - 1;
+  offset_ = l / 2;
+  // P class: the triangle's look-ahead against 2/Fs, in microseconds.
+  const std::uint64_t lookahead_us = std::uint64_t{half_ + offset_} * 1'000'000 / fs;
+  if (s.measurement_class == MeasurementClass::kP && lookahead_us + kSendAllowanceUs > 2'000'000 / s.rate) {
+    if (n_ % 4 != 0) return InvalidArgument("P class at this rate needs a multiple of 4 samples per cycle");
+    l2_ = n_ / 2;
+    half_ = (l + l2_ - 2) / 2;
+    offset_ = n_ / 2;
+  }
   const std::uint32_t max_half = (kMaxWindowSamples - 1) / 2;
   if (half_ + 1 > max_half) return InvalidArgument("window longer than the estimator's buffer");
-  offset_ = l / 2;
-  if (half_ + offset_ > max_half) offset_ = max_half - half_;
+  if (backward_differences()) {
+    if (window_size() > kMaxWindowSamples) return InvalidArgument("window longer than the estimator's buffer");
+  } else if (half_ + offset_ > max_half) {
+    offset_ = max_half - half_;
+  }
   for (std::uint32_t i = 0; i < n_; ++i) {
     // i / N turns in 2^-64 (i 2^58 / N, times 64: within 2^-58 of a turn), then Q30 to Q24.
     const CosSin a = CosSinQ30(((std::uint64_t{i} << 58) / n_) << 6);
     cos_q24_[i] = (a.cos + 32) >> 6;
     sin_q24_[i] = -((a.sin + 32) >> 6);
   }
-  const float sum_w = static_cast<float>(l) * static_cast<float>(l);
+  const float sum_w = static_cast<float>(l) * static_cast<float>(l2_);
   for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
     norm_[ch] = 1.41421356237f * fe.scale(ch) / sum_w / kQ24;
   }
@@ -64,10 +88,11 @@ Status PhasorEstimator::Configure(const EstimatorSettings& s, const hal::AnalogF
 
 PhasorValue PhasorEstimator::Demodulate(std::span<const hal::AnalogSample> window, std::size_t centre,
                                         std::size_t channel, std::int64_t sample) const {
-  // Tap m = -(L-1) .. L-1 is sample `sample + m`: weight L - |m|, demodulated by
-  // e^{-j 2 pi (sample + m) / N}, the nominal cosine's phase on the UTC grid, so the
-  // sum needs no rotation afterwards.
-  const auto l = static_cast<std::int32_t>(half_) + 1;
+  // Tap m = -half .. half is sample `sample + m`, demodulated by e^{-j 2 pi (sample +
+  // m) / N}, the nominal cosine's phase on the UTC grid, so the sum needs no rotation
+  // afterwards. Its weight is the two boxcars' convolution: rising 1 .. l2 - 1, l2 for
+  // l1 - l2 + 1 taps, falling (the triangle when l1 = l2).
+  const auto l2 = static_cast<std::int32_t>(l2_);
   const std::uint32_t n = n_;
   std::uint32_t idx = FloorMod64(sample - static_cast<std::int64_t>(half_), n);
   const hal::AnalogSample* x = window.data() + centre - half_;
@@ -80,46 +105,62 @@ PhasorValue PhasorEstimator::Demodulate(std::span<const hal::AnalogSample> windo
     if (++idx == n) idx = 0;
     ++x;
   };
-  // The triangle's rising side, then its falling side: no |m| per tap.
-  for (std::int32_t w = 1; w <= l; ++w) tap(w);
-  for (std::int32_t w = l - 1; w > 0; --w) tap(w);
+  // Rising side, top, falling side: no |m| per tap.
+  for (std::int32_t w = 1; w < l2; ++w) tap(w);
+  for (std::uint32_t i = long_boxcar() - l2_ + 1; i > 0; --i) tap(l2);
+  for (std::int32_t w = l2 - 1; w > 0; --w) tap(w);
   return {static_cast<float>(re), static_cast<float>(im)};
 }
 
 void PhasorEstimator::Run(std::int64_t instant, std::span<const hal::AnalogSample> window, Estimate& out) const {
-  const std::size_t centre = half_span();
+  const std::size_t centre = samples_before();
   const std::size_t d = offset_;
+  const bool backward = backward_differences();
   out.sample = instant;
   for (std::size_t ch = 0; ch < hal::kAnalogChannels; ++ch) {
     out.phases[ch] = Scale(Demodulate(window, centre, ch, instant), norm_[ch]);
   }
-  // Positive-sequence voltage before and after the instant, for frequency and ROCOF.
-  PhasorValue before[3], after[3];
-  const std::int64_t di = static_cast<std::int64_t>(d);
-  for (std::size_t ch = 0; ch < 3; ++ch) {
-    before[ch] = Demodulate(window, centre - d, ch, instant - di);
-    after[ch] = Demodulate(window, centre + d, ch, instant + di);
-  }
   out.v1 = Sequence1(out.phases[0], out.phases[1], out.phases[2]);
   out.i1 = Sequence1(out.phases[3], out.phases[4], out.phases[5]);
-  const PhasorValue v_before = Sequence1(before[0], before[1], before[2]);
-  const PhasorValue v_after = Sequence1(after[0], after[1], after[2]);
+  // The positive-sequence voltage at more instants, for frequency and ROCOF: d either
+  // side, or d, 2d and 3d before (the short window).
+  const std::int64_t di = static_cast<std::int64_t>(d);
+  auto v1_at = [&](std::int64_t shift) {
+    PhasorValue p[3];
+    for (std::size_t ch = 0; ch < 3; ++ch) {
+      p[ch] = Demodulate(window, static_cast<std::size_t>(static_cast<std::int64_t>(centre) + shift), ch, instant + shift);
+    }
+    return Sequence1(p[0], p[1], p[2]);
+  };
   const float fs = static_cast<float>(n_ * settings_.nominal_hz);
   const float dt = static_cast<float>(d) / fs;
-  const float a1 = AngleBetween(out.v1, v_before);  // phase advance over [k-d, k]
-  const float a2 = AngleBetween(v_after, out.v1);   // over [k, k+d]
-  const float deviation = (a1 + a2) / (2.0f * kTwoPi * dt);
-  out.frequency = static_cast<float>(settings_.nominal_hz) + deviation;
-  out.rocof = (a2 - a1) / (kTwoPi * dt * dt);
-
-  // The triangle's gain at the deviation: (sin(pi df L / fs) / (L sin(pi df / fs)))^2.
-  const float l = static_cast<float>(half_ + 1);
-  const float x = kPi * deviation / fs;
-  float gain = 1.0f;
-  if (std::fabs(x) > 1e-9f) {
-    const float g = SinRadians(x * l) / (l * SinRadians(x));
-    gain = g * g;
+  float deviation, rocof;
+  if (backward) {
+    // Angles p0 .. p3 at k, k-d, k-2d, k-3d and their steps a1 = p0 - p1, a2 = p1 - p2,
+    // a3 = p2 - p3. A least-squares parabola through the four, differentiated at k:
+    // (21 p0 - 13 p1 - 17 p2 + 9 p3) / 20d = (21 a1 + 8 a2 - 9 a3) / 20d, and its second
+    // derivative (p0 - p1 - p2 + p3) / 2d^2 = (a1 - a3) / 2d^2. Exact for a linear ramp
+    // as three points are, with 0.6 times their noise in frequency and 0.4 in ROCOF.
+    const PhasorValue v_1 = v1_at(-di), v_2 = v1_at(-2 * di), v_3 = v1_at(-3 * di);
+    const float a1 = AngleBetween(out.v1, v_1);
+    const float a2 = AngleBetween(v_1, v_2);
+    const float a3 = AngleBetween(v_2, v_3);
+    deviation = (21.0f * a1 + 8.0f * a2 - 9.0f * a3) / (20.0f * kTwoPi * dt);
+    rocof = (a1 - a3) / (2.0f * kTwoPi * dt * dt);
+  } else {
+    const PhasorValue v_before = v1_at(-di), v_after = v1_at(di);
+    const float a1 = AngleBetween(out.v1, v_before);  // phase advance over [k-d, k]
+    const float a2 = AngleBetween(v_after, out.v1);   // over [k, k+d]
+    deviation = (a1 + a2) / (2.0f * kTwoPi * dt);
+    rocof = (a2 - a1) / (kTwoPi * dt * dt);
   }
+  out.frequency = static_cast<float>(settings_.nominal_hz) + deviation;
+  out.rocof = rocof;
+
+  // The window's gain at the deviation: the product of its boxcars' Dirichlet kernels,
+  // sin(pi df l / fs) / (l sin(pi df / fs)).
+  const float x = kPi * deviation / fs;
+  const float gain = BoxcarGain(x, long_boxcar()) * BoxcarGain(x, l2_);
   if (gain > 0.05f) {
     const float k = 1.0f / gain;
     for (auto& p : out.phases) p = Scale(p, k);

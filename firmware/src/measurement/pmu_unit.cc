@@ -76,14 +76,14 @@ Status PmuUnit::Configure(const MeasurementConfig& config, std::uint16_t config_
   PMU_TRY(measurement_.Configure(*front_end_, settings, c37.emulated_delay_ms, &PmuUnit::OnEstimate, this));
   PMU_TRY(ConfigureModel(config, config_count));
   const PhasorEstimator& e = measurement_.estimator();
-  PMU_LOG_INFO(log_, kTag, "%s front end, %u samples/s; %c class estimator, %u-sample window (%u cycles), "
+  PMU_LOG_INFO(log_, kTag, "%s front end, %u samples/s; %c class estimator, %u-sample window (%u taps), "
                "latency %.1f ms; %u reports/s at %u Hz nominal",
                front_end_ == &synthetic_             ? "synthetic"
                : front_end_ == board_front_end_      ? "board"
                                                      : AnalogSourceName(config_.playback.source),
                static_cast<unsigned>(front_end_->sample_rate()),
                c37.measurement_class == MeasurementClass::kP ? 'P' : 'M', static_cast<unsigned>(e.window_size()),
-               static_cast<unsigned>(e.cycles() * 2), e.half_span() * 1000.0 / front_end_->sample_rate(),
+               static_cast<unsigned>(e.taps()), e.samples_after() * 1000.0 / front_end_->sample_rate(),
                static_cast<unsigned>(c37.rate), static_cast<unsigned>(c37.nominal_hz));
   return Status::Ok();
 }

@@ -1,7 +1,7 @@
 // The measurement tick: runs in the device's main loop (Device::Poll), driven by the
 // device's UTC. Reporting instants are the samples that are whole multiples of
 // sample_rate / rate from the UTC second; the report for instant k is computed as soon
-// as the front end holds every sample of its window (k + half_span, plus the emulated
+// as the front end holds every sample of its window (k + the estimator's samples_after, plus the emulated
 // delay), then handed to the sink (the C37.118.2 service).
 //
 // When the device's UTC jumps (the clock reset service), the instants follow it: the
@@ -62,7 +62,7 @@ class Measurement final : public StatsReporter {
   static constexpr unsigned kMaxReportsPerTick = 8;
 
  private:
-  std::int64_t DueSample(std::int64_t instant) const { return instant + half_span_ + delay_samples_; }
+  std::int64_t DueSample(std::int64_t instant) const { return instant + samples_after_ + delay_samples_; }
   // Makes window_ samples [first, first + size), reading from the front end those it
   // does not hold yet.
   Status FillWindow(std::int64_t first, std::size_t size);
@@ -73,7 +73,7 @@ class Measurement final : public StatsReporter {
   Sink sink_ = nullptr;
   void* sink_context_ = nullptr;
   std::int64_t step_ = 80;  // samples between reports
-  std::int64_t half_span_ = 0;
+  std::int64_t samples_after_ = 0;  // the estimator's look-ahead
   std::int64_t delay_samples_ = 0;
   std::int64_t next_ = -1;  // next reporting instant; -1: not started
   std::uint32_t fs_ = 2400;

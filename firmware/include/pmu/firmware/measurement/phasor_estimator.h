@@ -4,16 +4,27 @@
 //
 // Each channel is demodulated by a cosine at nominal frequency whose phase is taken
 // from the sample number (so the phasor is referenced to UTC), then low-pass filtered
-// by a triangular window of 2L-1 samples centred on the reporting instant (L = C
-// nominal cycles; P class C = 1, M class C chosen from the reporting rate so the
-// filter's first null is at or below the report Nyquist frequency). A triangle is two
-// cascaded one-period boxcars: it has double zeros at every multiple of f0/C, so the
-// 2f0 image of the demodulation and every harmonic vanish at nominal frequency.
+// by two cascaded boxcars centred on the reporting instant. The usual window is a
+// triangle, two boxcars of L = C nominal cycles (2L-1 samples; P class C = 1, M class
+// C chosen from the reporting rate so the filter's first null is at or below the
+// report Nyquist frequency): it has double zeros at every multiple of f0/C, so the 2f0
+// image of the demodulation and every harmonic vanish at nominal frequency.
 //
 // Frequency and ROCOF come from the positive-sequence voltage phasor evaluated at the
-// instant and d samples either side: first and second central differences of its
-// angle. Off nominal, the window's gain at the estimated deviation is divided out of
-// every magnitude.
+// instant and d = L/2 samples either side: first and second central differences of
+// its angle. Off nominal, the window's gain at the estimated deviation is divided out
+// of every magnitude.
+//
+// The triangle and the look-ahead put the report (L-1+d)/fs after its instant: 24.6 ms
+// in P class at 60 Hz, beyond C37.118.1's P-class reporting latency of 2/Fs at 120
+// frames/s (16.7 ms; 29.6 ms against 20 ms at 50 Hz and 100 frames/s). At a rate where
+// that latency is too long the P class uses a short window instead: a one-cycle boxcar
+// and a half-cycle one (a trapezoid of 1.5 cycles: still a double zero at 2f0 and a
+// zero at every harmonic, 12.1 ms of look-ahead at 60 Hz, 14.6 ms at 50 Hz), and
+// frequency and ROCOF from the instant and three more half a cycle apart before it (a
+// least-squares parabola through the four angles: exact for a linear ramp as the
+// central differences are; the half-cycle spacing keeps the off-nominal 2f ripple out
+// of the differences).
 //
 // Arithmetic: samples are 16-bit counts, weights whole numbers, the demodulation
 // table Q24; a channel's sum is an int64 multiply-accumulate (SMLAL on a Cortex-M3),
@@ -68,19 +79,31 @@ struct EstimatorSettings {
 class PhasorEstimator {
  public:
   // InvalidArgument for a nominal frequency other than 50/60 Hz, a rate that does not
-  // divide the sample rate, or a window longer than kMaxWindowSamples.
+  // divide the sample rate, a window longer than kMaxWindowSamples, or a P-class rate
+  // that needs the short window on a sampling whose cycle is not a multiple of 4
+  // samples (the trapezoid would not be symmetric about its instant).
   Status Configure(const EstimatorSettings& settings, const hal::AnalogFrontEnd& front_end);
 
-  // Samples needed on each side of the instant: the report for sample k needs samples
-  // k - half_span() .. k + half_span(); its earliest time is half_span() samples after k.
-  std::uint32_t half_span() const { return half_ + offset_; }
-  std::size_t window_size() const { return 2u * half_span() + 1; }
+  // Samples needed around the instant: the report for sample k needs samples
+  // k - samples_before() .. k + samples_after(); its earliest time (its latency) is
+  // samples_after() samples after k.
+  std::uint32_t samples_before() const { return half_ + (backward_differences() ? 3 * offset_ : offset_); }
+  std::uint32_t samples_after() const { return half_ + (backward_differences() ? 0 : offset_); }
+  std::size_t window_size() const { return std::size_t{samples_before()} + samples_after() + 1; }
   std::uint32_t cycles() const { return cycles_; }  // C
   std::uint32_t samples_per_cycle() const { return n_; }
   std::uint32_t frequency_offset() const { return offset_; }  // d
+  // The filter: boxcars of long_boxcar() and short_boxcar() samples (equal: the
+  // triangle; the short window: N and N/2), taps() = their sum - 1.
+  std::uint32_t long_boxcar() const { return cycles_ * n_; }
+  std::uint32_t short_boxcar() const { return l2_; }
+  std::uint32_t taps() const { return long_boxcar() + l2_ - 1; }
+  // Frequency from the instant and d, 2d and 3d samples before it (the short window),
+  // or from d either side.
+  bool backward_differences() const { return l2_ < long_boxcar(); }
   const EstimatorSettings& settings() const { return settings_; }
 
-  // `window` holds window_size() samples, the first being instant - half_span().
+  // `window` holds window_size() samples, the first being instant - samples_before().
   void Run(std::int64_t instant, std::span<const hal::AnalogSample> window, Estimate& out) const;
 
  private:
@@ -93,9 +116,10 @@ class PhasorEstimator {
   EstimatorSettings settings_;
   std::uint32_t n_ = 40;       // samples per nominal cycle
   std::uint32_t cycles_ = 1;   // C
-  std::uint32_t half_ = 39;    // L - 1
+  std::uint32_t l2_ = 40;      // the second boxcar's length (the first is C N)
+  std::uint32_t half_ = 39;    // (taps - 1) / 2: the window's reach either side of its centre
   std::uint32_t offset_ = 20;  // d
-  float norm_[hal::kAnalogChannels] = {};  // sqrt(2) * scale / L^2 / 2^24
+  float norm_[hal::kAnalogChannels] = {};  // sqrt(2) * scale / (l1 l2) / 2^24
   std::array<std::int32_t, 64> cos_q24_{};  // e^{-j 2 pi i / N}, i < N (N <= 48)
   std::array<std::int32_t, 64> sin_q24_{};
 };
