@@ -377,6 +377,21 @@ const Key kKeys[] = {
     {"ptp.domain", "PTP domain number the slave follows, 0 to 127",
      SetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain, 0, 127>,
      GetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain>},
+    {"ptp.transport", "how PTP travels: udp4 (the default profile's) or l2 (Ethernet, the power profile's)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v == "l2" && !InImage(OptionalService::kPtpL2)) return LeftOutReason(OptionalService::kPtpL2);
+       if (v != "udp4" && v != "l2") return "must be udp4 or l2";
+       c.ptp_ethernet = v == "l2";
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.ptp_ethernet ? "l2" : "udp4"); }},
+    {"ptp.delay", "PTP path delay: e2e (Delay_Req to the master) or p2p (peer delay to the link neighbour)",
+     [](DeviceConfig& c, std::string_view v) -> const char* {
+       if (v != "e2e" && v != "p2p") return "must be e2e or p2p";
+       c.ptp_peer_delay = v == "p2p";
+       return nullptr;
+     },
+     [](const DeviceConfig& c, ConfigValueText& o) { o.Append(c.ptp_peer_delay ? "p2p" : "e2e"); }},
     {"sntp.server", "the NTP server the SNTP client asks (time.source = sntp): an IPv4 or IPv6 address, or none",
      [](DeviceConfig& c, std::string_view v) -> const char* {
        if (v == "none") {
@@ -440,7 +455,8 @@ constexpr bool kAllServices = kImageServices == (ServiceBit(OptionalService::kBu
                                                  ServiceBit(OptionalService::kWebSocket) |
                                                  ServiceBit(OptionalService::kPlayback) |
                                                  ServiceBit(OptionalService::kTls) |
-                                                 ServiceBit(OptionalService::kSntp));
+                                                 ServiceBit(OptionalService::kSntp) |
+                                                 ServiceBit(OptionalService::kPtpL2));
 
 std::size_t RawKeyCount() { return kDeviceKeyCount + config_detail::MeasurementKeyCount(); }
 

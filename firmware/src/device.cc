@@ -173,7 +173,11 @@ Status Device::StartTimeSource() {
 #if PMU_WITH_SNTP
   if (config_.time_source == TimeSource::kSntp) return sntp_.Start(board_.link.TimestampUncertaintyNs());
 #endif
-  return ptp_.Start(config_.ptp_domain, board_.link.mac(), board_.link.TimestampUncertaintyNs());
+  PtpSettings ptp;
+  ptp.domain = config_.ptp_domain;
+  ptp.ethernet = config_.ptp_ethernet;
+  ptp.delay = config_.ptp_peer_delay ? DelayMechanism::kPeer : DelayMechanism::kEndToEnd;
+  return ptp_.Start(ptp, board_.link.mac(), board_.link.TimestampUncertaintyNs());
 }
 
 // mbedTLS's time (certificate validity): the real time, never the lab offset, so that
@@ -259,7 +263,7 @@ void Device::UpdateBootRecord() {
 void Device::LogLeftOut() {
   for (OptionalService service :
        {OptionalService::kBulletin, OptionalService::kWebSocket, OptionalService::kPlayback, OptionalService::kTls,
-        OptionalService::kSntp}) {
+        OptionalService::kSntp, OptionalService::kPtpL2}) {
     if (!InImage(service)) {
       PMU_LOG_INFO(log_, kTag, "profile %s leaves %s out of this image", kProfileName, OptionalServiceName(service));
     }

@@ -11,11 +11,13 @@ constexpr const char* kLeftOut[] = {
     PMU_LEFT_OUT("COMTRADE and scenario playback"),
     PMU_LEFT_OUT("the TLS services (the TLS command service and the console)"),
     PMU_LEFT_OUT("the SNTP client"),
+    PMU_LEFT_OUT("PTP over Ethernet"),
 };
 #undef PMU_LEFT_OUT
 
 constexpr const char* kNames[] = {"the bulletin channel", "the WebSocket service", "COMTRADE and scenario playback",
-                                  "the TLS services (the TLS command service and the console)", "the SNTP client"};
+                                  "the TLS services (the TLS command service and the console)", "the SNTP client",
+                                  "PTP over Ethernet"};
 
 struct KeyPrefix {
   std::string_view prefix;

@@ -95,19 +95,36 @@ err_t LinkNetif::LinkOutput(pbuf* p) {
     pbuf_copy_partial(p, tx_frame_, p->tot_len, 0);
     frame = ByteSpan(tx_frame_, p->tot_len);
   }
+  const Status s = Transmit(frame);
+  // A full transmit queue drops the frame, as a busy wire would; TCP retransmits.
+  if (!s.ok()) return s.code() == StatusCode::kUnavailable ? ERR_IF : ERR_OK;
+  return ERR_OK;
+}
+
+Status LinkNetif::Transmit(ByteSpan frame) {
   const Status s = link_->Send(frame);
   // As close to the wire as this glue gets: the link has taken the frame.
   tx_stamp_ns_ = clock_->MonotonicNs();
   if (!s.ok()) {
-    // A full transmit queue drops the frame, as a busy wire would; TCP retransmits.
     ++counters_.tx_dropped;
     LINK_STATS_INC(link.drop);
-    return s.code() == StatusCode::kUnavailable ? ERR_IF : ERR_OK;
+    return s;
   }
   ++counters_.tx_frames;
   counters_.tx_bytes += frame.size();
   LINK_STATS_INC(link.xmit);
-  return ERR_OK;
+  return s;
+}
+
+void LinkNetif::SetRawReceiver(std::uint16_t ethertype, RawReceiver receiver, void* context) {
+  raw_ethertype_ = ethertype;
+  raw_receiver_ = receiver;
+  raw_context_ = context;
+}
+
+Status LinkNetif::SendRaw(ByteSpan frame) {
+  if (link_ == nullptr) return FailedPrecondition("the link is not started");
+  return Transmit(frame);
 }
 
 std::size_t LinkNetif::PollInput(std::size_t max_frames) {
@@ -139,6 +156,16 @@ std::size_t LinkNetif::PollInput(std::size_t max_frames) {
     ++counters_.rx_frames;
     counters_.rx_bytes += *got;
     LINK_STATS_INC(link.recv);
+    if (raw_receiver_ != nullptr && *got >= 14) {
+      const ByteSpan frame = AsBytes(p->payload, *got);
+      std::uint16_t type = LoadBe16(frame.data() + 12);
+      if (type == 0x8100 && *got >= 18) type = LoadBe16(frame.data() + 16);  // one VLAN tag
+      if (type == raw_ethertype_) {
+        raw_receiver_(raw_context_, frame);
+        pbuf_free(p);
+        continue;
+      }
+    }
     if (netif_.input(p, &netif_) != ERR_OK) pbuf_free(p);
   }
   return handled;

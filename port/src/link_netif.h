@@ -42,16 +42,28 @@ class LinkNetif {
   // Whether address slot `i` is valid (DAD passed). Slot 0 is the link-local address.
   bool Ipv6AddressValid(int slot) const;
 
+  // Frames of `ethertype` (after one VLAN tag, if any) go to `receiver` instead of
+  // lwIP, with rx_stamp_ns() set; nullptr stops that. One EtherType at a time.
+  using RawReceiver = void (*)(void* context, ByteSpan frame);
+  void SetRawReceiver(std::uint16_t ethertype, RawReceiver receiver, void* context);
+  // Sends a whole frame beside lwIP (and stamps it as LinkOutput does).
+  Status SendRaw(ByteSpan frame);
+  MacAddress mac() const { return link_ != nullptr ? link_->mac() : MacAddress{}; }
+
  private:
   static err_t InitThunk(netif* nif);
   static err_t LinkOutputThunk(netif* nif, pbuf* p);
   err_t LinkOutput(pbuf* p);
+  Status Transmit(ByteSpan frame);
 
   netif netif_ = {};
   hal::Link* link_ = nullptr;
   const hal::Clock* clock_ = nullptr;
   std::uint64_t rx_stamp_ns_ = 0;
   std::uint64_t tx_stamp_ns_ = 0;
+  std::uint16_t raw_ethertype_ = 0;
+  RawReceiver raw_receiver_ = nullptr;
+  void* raw_context_ = nullptr;
   LinkCounters counters_;
   alignas(8) std::byte tx_frame_[hal::Link::kMaxFrameSize] = {};
 };
@@ -60,5 +72,9 @@ class LinkNetif {
 std::uint64_t LinkRxStampNs();
 std::uint64_t LinkTxStampNs();
 std::uint64_t LinkTxCount();
+// Its raw frames beside lwIP, for port::EthernetEndpoint.
+void LinkSetRawReceiver(std::uint16_t ethertype, LinkNetif::RawReceiver receiver, void* context);
+Status LinkSendRaw(ByteSpan frame);
+MacAddress LinkMac();
 
 }  // namespace pmu::port

@@ -59,6 +59,11 @@ constexpr int kWatchedAddresses = LWIP_IPV6_NUM_ADDRESSES < 3 ? LWIP_IPV6_NUM_AD
 std::uint64_t LinkRxStampNs() { return g_netif.rx_stamp_ns(); }
 std::uint64_t LinkTxStampNs() { return g_netif.tx_stamp_ns(); }
 std::uint64_t LinkTxCount() { return g_netif.tx_count(); }
+void LinkSetRawReceiver(std::uint16_t ethertype, LinkNetif::RawReceiver receiver, void* context) {
+  g_netif.SetRawReceiver(ethertype, receiver, context);
+}
+Status LinkSendRaw(ByteSpan frame) { return g_netif.SendRaw(frame); }
+MacAddress LinkMac() { return g_netif.mac(); }
 
 const char* StackVersions() { return "lwIP " LWIP_VERSION_STRING ", " MBEDTLS_VERSION_STRING_FULL; }
 

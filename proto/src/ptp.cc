@@ -50,15 +50,16 @@ std::size_t BodySize(MessageType type) {
     case MessageType::kSync:
     case MessageType::kDelayReq:
     case MessageType::kFollowUp: return 10;
-    case MessageType::kDelayResp: return 20;
+    case MessageType::kDelayResp:
+    case MessageType::kPdelayReq:  // origin and 10 reserved bytes
+    case MessageType::kPdelayResp:
+    case MessageType::kPdelayRespFollowUp: return 20;
     case MessageType::kAnnounce: return 30;
   }
   return 0;
 }
 
-bool Known(std::uint8_t type) {
-  return type == 0x0 || type == 0x1 || type == 0x8 || type == 0x9 || type == 0xB;
-}
+bool Known(std::uint8_t type) { return type <= 0x3 || (type >= 0x8 && type <= 0xB); }
 
 Announce LoadAnnounce(const std::byte* p) {
   // After the origin time stamp (10 bytes): currentUtcOffset, reserved, priority1,
@@ -116,27 +117,55 @@ Result<Message> Parse(ByteSpan d) {
   Result<Timestamp> ts = LoadTimestamp(b);
   if (!ts.ok()) return ts.status();
   m.timestamp = *ts;
-  if (h.type == MessageType::kDelayResp) m.requesting = LoadPortIdentity(b + 10);
+  if (h.type == MessageType::kDelayResp || h.type == MessageType::kPdelayResp ||
+      h.type == MessageType::kPdelayRespFollowUp) {
+    m.requesting = LoadPortIdentity(b + 10);
+  }
   if (h.type == MessageType::kAnnounce) m.announce = LoadAnnounce(b);
   return m;
 }
 
+std::size_t Write(std::span<std::byte> out, const Message& m) {
+  const MessageType type = m.header.type;
+  const bool delay_req = type == MessageType::kDelayReq;
+  if (!delay_req && type != MessageType::kPdelayReq && type != MessageType::kPdelayResp &&
+      type != MessageType::kPdelayRespFollowUp) {
+    return 0;
+  }
+  const std::size_t size = delay_req ? kDelayReqSize : kPdelaySize;
+  if (out.size() < size) return 0;
+  std::byte* p = out.data();
+  std::memset(p, 0, size);
+  p[0] = static_cast<std::byte>(type);
+  p[1] = std::byte{2};
+  StoreBe16(p + 2, static_cast<std::uint16_t>(size));
+  p[4] = static_cast<std::byte>(m.header.domain);
+  StoreBe16(p + 6, m.header.flags);
+  const auto correction = static_cast<std::uint64_t>(m.header.correction);
+  StoreBe32(p + 8, static_cast<std::uint32_t>(correction >> 32));
+  StoreBe32(p + 12, static_cast<std::uint32_t>(correction));
+  StorePortIdentity(p + 20, m.header.source);
+  StoreBe16(p + 30, m.header.sequence);
+  p[32] = delay_req ? std::byte{1} : std::byte{5};  // controlField: Delay_Req, "all others"
+  // logMessageInterval: 0x7F but in Pdelay_Req, which states its own (1 s here).
+  p[33] = type == MessageType::kPdelayReq ? static_cast<std::byte>(m.header.log_interval) : std::byte{0x7F};
+  StoreBe48(p + kHeaderSize, m.timestamp.seconds);
+  StoreBe32(p + kHeaderSize + 6, m.timestamp.nanoseconds);
+  if (type == MessageType::kPdelayResp || type == MessageType::kPdelayRespFollowUp) {
+    StorePortIdentity(p + kHeaderSize + 10, m.requesting);
+  }
+  return size;
+}
+
 std::size_t WriteDelayReq(std::span<std::byte> out, const PortIdentity& source, std::uint8_t domain,
                           std::uint16_t sequence, const Timestamp& origin) {
-  if (out.size() < kDelayReqSize) return 0;
-  std::byte* p = out.data();
-  std::memset(p, 0, kDelayReqSize);
-  p[0] = static_cast<std::byte>(MessageType::kDelayReq);
-  p[1] = std::byte{2};
-  StoreBe16(p + 2, kDelayReqSize);
-  p[4] = static_cast<std::byte>(domain);
-  StorePortIdentity(p + 20, source);
-  StoreBe16(p + 30, sequence);
-  p[32] = std::byte{1};     // controlField: Delay_Req
-  p[33] = std::byte{0x7F};  // logMessageInterval: 0x7F in Delay_Req
-  StoreBe48(p + kHeaderSize, origin.seconds);
-  StoreBe32(p + kHeaderSize + 6, origin.nanoseconds);
-  return kDelayReqSize;
+  Message m;
+  m.header.type = MessageType::kDelayReq;
+  m.header.source = source;
+  m.header.domain = domain;
+  m.header.sequence = sequence;
+  m.timestamp = origin;
+  return Write(out, m);
 }
 
 int CompareDatasets(const Announce& a, const PortIdentity& a_sender, const Announce& b,

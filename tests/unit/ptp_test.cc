@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "pmu/firmware/device_clock.h"
@@ -70,9 +71,12 @@ TEST(PtpCodec, RefusesWhatASlaveCannotRead) {
   auto v1 = sync;
   v1[1] = std::byte{1};
   EXPECT_STREQ(ptp::Parse(v1).status().message(), "PTP version is not 2");
-  auto pdelay = sync;
-  pdelay[0] = std::byte{0x2};
-  EXPECT_STREQ(ptp::Parse(pdelay).status().message(), "PTP message type not read by a slave");
+  auto signaling = sync;
+  signaling[0] = std::byte{0xC};
+  EXPECT_STREQ(ptp::Parse(signaling).status().message(), "PTP message type not read by a slave");
+  auto short_pdelay = sync;  // a Pdelay_Req needs 54 (its 10 reserved bytes too)
+  short_pdelay[0] = std::byte{0x2};
+  EXPECT_STREQ(ptp::Parse(short_pdelay).status().message(), "PTP message shorter than its type's body");
   auto long_length = sync;
   long_length[3] = std::byte{45};
   EXPECT_STREQ(ptp::Parse(long_length).status().message(), "PTP messageLength beyond the datagram");
@@ -101,6 +105,61 @@ TEST(PtpCodec, DelayReqRoundTrips) {
   EXPECT_EQ(r->timestamp.Ns(), 1'796'655'643'000'000'005LL);
   EXPECT_EQ(static_cast<int>(out[32]), 1);     // controlField
   EXPECT_EQ(static_cast<int>(out[33]), 0x7F);  // logMessageInterval
+}
+
+TEST(PtpCodec, ParsesAPeerDelayResponse) {
+  // Two-step, as ptp4l sends it: t2 1796618779.000000100, for 02504d.fffe.550001-1.
+  auto m = Header(0x3, 54, ptp::kFlagTwoStep);
+  Append(m, {0, 0, 0x6b, 0x16, 0x3a, 0x1b, 0, 0, 0, 100, 2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1, 0, 1});
+  const auto r = ptp::Parse(m);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->header.type, ptp::MessageType::kPdelayResp);
+  EXPECT_EQ(r->timestamp.Ns(), 1'796'618'779'000'000'100LL);
+  const ptp::PortIdentity requester{{2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 1};
+  EXPECT_EQ(r->requesting, requester);
+  m[0] = std::byte{0xA};  // the same body as a Pdelay_Resp_Follow_Up (t3)
+  const auto f = ptp::Parse(m);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->header.type, ptp::MessageType::kPdelayRespFollowUp);
+  EXPECT_EQ(f->requesting, requester);
+}
+
+TEST(PtpCodec, PeerDelayMessagesRoundTrip) {
+  const ptp::PortIdentity self{{2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 1};
+  const ptp::PortIdentity other{{0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10}, 1};
+  for (auto type : {ptp::MessageType::kPdelayReq, ptp::MessageType::kPdelayResp,
+                    ptp::MessageType::kPdelayRespFollowUp}) {
+    ptp::Message m;
+    m.header.type = type;
+    m.header.source = self;
+    m.header.domain = 254;
+    m.header.sequence = 4242;
+    m.header.flags = type == ptp::MessageType::kPdelayResp ? ptp::kFlagTwoStep : 0;
+    m.header.correction = -(std::int64_t{123} << 16);
+    m.timestamp = {1'796'655'643, 999'999'999};
+    m.requesting = other;
+    std::byte out[ptp::kPdelaySize];
+    ASSERT_EQ(ptp::Write(std::span(out).first(53), m), 0u);
+    ASSERT_EQ(ptp::Write(out, m), ptp::kPdelaySize);
+    const auto r = ptp::Parse(out);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->header.type, type);
+    EXPECT_EQ(r->header.domain, 254);
+    EXPECT_EQ(r->header.sequence, 4242);
+    EXPECT_EQ(r->header.flags, m.header.flags);
+    EXPECT_EQ(r->header.correction, m.header.correction);
+    EXPECT_EQ(r->timestamp.Ns(), m.timestamp.Ns());
+    EXPECT_EQ(static_cast<int>(out[32]), 5);  // controlField: all others
+    if (type == ptp::MessageType::kPdelayReq) {
+      EXPECT_EQ(r->requesting, ptp::PortIdentity{});  // reserved bytes, zero
+    } else {
+      EXPECT_EQ(r->requesting, other);
+      EXPECT_EQ(static_cast<int>(out[33]), 0x7F);
+    }
+  }
+  ptp::Message sync;  // not a message a slave writes
+  std::byte out[ptp::kPdelaySize];
+  EXPECT_EQ(ptp::Write(out, sync), 0u);
 }
 
 TEST(PtpCodec, BestMasterComparesTheDatasetsInOrder) {
@@ -167,7 +226,9 @@ TEST(PiServo, EstimatesTheFrequencyStepsOnceThenSlews) {
 }
 
 // A master with a perfect clock (true time) and a symmetric link of `delay_ns` each
-// way, exchanging two-step Sync/Follow_Up and Delay_Req/Delay_Resp with the slave.
+// way, exchanging two-step Sync/Follow_Up and Delay_Req/Delay_Resp with the slave, or,
+// with `peer`, answering the slave's Pdelay_Req two-step after a turnaround of 30 us,
+// its answers stamped on a scale of its own (a neighbour's time need not be the master's).
 struct SimulatedLink {
   static constexpr std::int64_t kDelayNs = 40'000;
   TestOscillator& osc;
@@ -176,6 +237,9 @@ struct SimulatedLink {
   ptp::PortIdentity master{{0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10}, 1};
   std::uint16_t sequence = 0;
   std::uint64_t late_ns = 0;  // how late the next Sync's receive stamp is
+  bool peer = false;
+  std::uint32_t peer_answers = 0;
+  std::int64_t master_step_ns = 0;  // the master's time against true time (it stepped)
 
   ptp::Message From(ptp::MessageType type, std::int8_t log_interval = -2) {
     ptp::Message m;
@@ -193,7 +257,7 @@ struct SimulatedLink {
   // One Sync interval (250 ms) starting at the current true time.
   void SyncRound() {
     ++sequence;
-    const std::int64_t t1 = TestOscillator::kEpoch + osc.true_ns;
+    const std::int64_t t1 = TestOscillator::kEpoch + osc.true_ns + master_step_ns;
     osc.true_ns += kDelayNs;
     ptp::Message sync = From(ptp::MessageType::kSync);
     sync.header.flags = ptp::kFlagTwoStep;
@@ -202,8 +266,37 @@ struct SimulatedLink {
     osc.true_ns += 10'000;
     ptp::Message follow = From(ptp::MessageType::kFollowUp);
     follow.timestamp = ptp::Timestamp::FromNs(t1);
-    const bool ask = slave.Receive(follow, osc.MonotonicNs(), osc.MonotonicNs());
-    if (ask) {
+    const PtpSlave::Reply ask = slave.Receive(follow, osc.MonotonicNs(), osc.MonotonicNs());
+    if (ask == PtpSlave::Reply::kDelayRequest && peer) {
+      std::byte req[ptp::kPdelaySize];
+      ASSERT_EQ(slave.WriteDelayReq(req), ptp::kPdelaySize);
+      const auto parsed = ptp::Parse(req);
+      ASSERT_TRUE(parsed.ok());
+      ASSERT_EQ(parsed->header.type, ptp::MessageType::kPdelayReq);
+      slave.DelayReqSent(osc.MonotonicNs());
+      osc.true_ns += kDelayNs;
+      const std::int64_t neighbour = 1'000'000'000'000;  // its own scale: 1000 s off
+      const std::int64_t t2 = osc.true_ns + neighbour;
+      osc.true_ns += 30'000;
+      const std::int64_t t3 = osc.true_ns + neighbour;
+      ptp::Message resp = From(ptp::MessageType::kPdelayResp);
+      resp.header.sequence = parsed->header.sequence;
+      resp.header.flags = ptp::kFlagTwoStep;
+      resp.timestamp = ptp::Timestamp::FromNs(t2);
+      resp.requesting = parsed->header.source;
+      osc.true_ns += kDelayNs;
+      EXPECT_EQ(slave.Receive(resp, osc.MonotonicNs(), osc.MonotonicNs()), PtpSlave::Reply::kNone);
+      ptp::Message fu = From(ptp::MessageType::kPdelayRespFollowUp);
+      fu.header.sequence = parsed->header.sequence;
+      fu.timestamp = ptp::Timestamp::FromNs(t3);
+      fu.requesting = parsed->header.source;
+      slave.Receive(fu, osc.MonotonicNs(), osc.MonotonicNs());
+      ++peer_answers;
+      osc.true_ns += 250'000'000 - 2 * kDelayNs - 10'000 - 30'000;
+      slave.Tick(osc.MonotonicNs());
+      return;
+    }
+    if (ask == PtpSlave::Reply::kDelayRequest) {
       std::byte req[ptp::kDelayReqSize];
       ASSERT_EQ(slave.WriteDelayReq(req), ptp::kDelayReqSize);
       const auto parsed = ptp::Parse(req);
@@ -212,7 +305,7 @@ struct SimulatedLink {
       osc.true_ns += kDelayNs;
       ptp::Message resp = From(ptp::MessageType::kDelayResp);
       resp.header.sequence = parsed->header.sequence;
-      resp.timestamp = ptp::Timestamp::FromNs(TestOscillator::kEpoch + osc.true_ns);
+      resp.timestamp = ptp::Timestamp::FromNs(TestOscillator::kEpoch + osc.true_ns + master_step_ns);
       resp.requesting = parsed->header.source;
       slave.Receive(resp, osc.MonotonicNs(), osc.MonotonicNs());
     }
@@ -282,6 +375,133 @@ TEST(PtpSlave, LocksHoldsOverAndRelocks) {
   EXPECT_EQ(slave.counters().steps, 1u);
   EXPECT_EQ(slave.counters().master_losses, 1u);
   EXPECT_LT(std::llabs(link.TrueErrorNs()), 1000);
+}
+
+TEST(PtpSlave, PeerDelayLocksWithTheNeighboursTurnaroundTakenOut) {
+  TestOscillator osc(412'000'000, -63'000);  // 412 ms ahead, 63 ppm slow
+  DeviceClock clock(osc);
+  PtpSlave slave(clock);
+  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000, DelayMechanism::kPeer);
+  SimulatedLink link{osc, slave, clock};
+  link.peer = true;
+  link.Run(30, true);
+  ASSERT_EQ(slave.state(), PtpState::kSlave);
+  EXPECT_GT(link.peer_answers, 100u);
+  // The 30 us the neighbour held the request are not path: the link's 40 us are.
+  EXPECT_NEAR(static_cast<double>(slave.mean_path_delay_ns()), SimulatedLink::kDelayNs, 1000);
+  EXPECT_LT(std::llabs(link.TrueErrorNs()), 1000);
+  EXPECT_EQ(slave.counters().delay_responses, slave.counters().delay_requests);
+  // A Delay_Resp is not read in peer mode (nothing asked for it).
+  ptp::Message stray = link.From(ptp::MessageType::kDelayResp);
+  stray.requesting = {{2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 1};
+  const std::uint32_t before = slave.counters().delay_responses;
+  slave.Receive(stray, osc.MonotonicNs(), osc.MonotonicNs());
+  EXPECT_EQ(slave.counters().delay_responses, before);
+}
+
+TEST(PtpSlave, AnswersANeighboursPeerDelayRequestTwoStep) {
+  TestOscillator osc(0, 0);
+  DeviceClock clock(osc);
+  PtpSlave slave(clock);
+  const ptp::PortIdentity self{{2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 1};
+  slave.Configure(0, self.clock, 3000, DelayMechanism::kPeer);
+  ptp::Message req;
+  req.header.type = ptp::MessageType::kPdelayReq;
+  req.header.source = {{0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10}, 1};
+  req.header.sequence = 777;
+  req.header.correction = 5 << 16;
+  const std::uint64_t rx = osc.MonotonicNs();
+  ASSERT_EQ(slave.Receive(req, rx, rx), PtpSlave::Reply::kPeerDelayAnswer);
+  std::byte out[ptp::kPdelaySize];
+  ASSERT_EQ(slave.WritePeerDelayResp(out), ptp::kPdelaySize);
+  auto resp = ptp::Parse(out);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->header.type, ptp::MessageType::kPdelayResp);
+  EXPECT_EQ(resp->header.sequence, 777);
+  EXPECT_EQ(resp->header.source, self);
+  EXPECT_NE(resp->header.flags & ptp::kFlagTwoStep, 0);
+  EXPECT_EQ(resp->requesting, req.header.source);
+  EXPECT_EQ(resp->timestamp.Ns(), clock.DisciplinedAt(rx));  // t2
+  osc.true_ns += 25'000;
+  slave.PeerDelayRespSent(osc.MonotonicNs());
+  ASSERT_EQ(slave.WritePeerDelayRespFollowUp(out), ptp::kPdelaySize);
+  auto fu = ptp::Parse(out);
+  ASSERT_TRUE(fu.ok());
+  EXPECT_EQ(fu->header.type, ptp::MessageType::kPdelayRespFollowUp);
+  EXPECT_EQ(fu->header.sequence, 777);
+  EXPECT_EQ(fu->header.correction, 5 << 16);  // the request's, handed back
+  EXPECT_EQ(fu->timestamp.Ns() - resp->timestamp.Ns(), 25'000);  // t3 - t2: the turnaround
+  // The answer went unstamped: no Follow_Up (the requester's exchange times out).
+  slave.PeerDelayRespSent(0);
+  EXPECT_EQ(slave.WritePeerDelayRespFollowUp(out), 0u);
+  EXPECT_EQ(slave.counters().peer_requests, 1u);
+  // In end-to-end mode a Pdelay_Req is another port's business.
+  PtpSlave e2e(clock);
+  e2e.Configure(0, self.clock, 3000);
+  EXPECT_EQ(e2e.Receive(req, rx, rx), PtpSlave::Reply::kNone);
+}
+
+TEST(PtpSlave, OneStepPeerDelayResponseCarriesTheTurnaroundInItsCorrection) {
+  TestOscillator osc(0, 0);
+  DeviceClock clock(osc);
+  PtpSlave slave(clock);
+  const ptp::PortIdentity self{{2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 1};
+  slave.Configure(0, self.clock, 3000, DelayMechanism::kPeer);
+  std::byte req[ptp::kPdelaySize];
+  ASSERT_EQ(slave.WriteDelayReq(req), ptp::kPdelaySize);
+  const auto parsed = ptp::Parse(req);
+  ASSERT_TRUE(parsed.ok());
+  slave.DelayReqSent(osc.MonotonicNs());
+  osc.true_ns += 2 * 60'000 + 20'000;  // 60 us each way, 20 us inside the neighbour
+  ptp::Message resp;
+  resp.header.type = ptp::MessageType::kPdelayResp;
+  resp.header.source = {{0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10}, 1};
+  resp.header.sequence = parsed->header.sequence;
+  resp.header.correction = std::int64_t{20'000} << 16;
+  resp.requesting = self;
+  slave.Receive(resp, osc.MonotonicNs(), osc.MonotonicNs());
+  EXPECT_EQ(slave.mean_path_delay_ns(), 60'000);
+  // A second answer to the same request is not counted again.
+  slave.Receive(resp, osc.MonotonicNs(), osc.MonotonicNs());
+  EXPECT_EQ(slave.counters().delay_responses, 1u);
+}
+
+TEST(PtpSlave, FollowsAGrandmasterThatStepsItsTimeByOneSecond) {
+  // A real grandmaster cannot be stepped in the system tests (ptp4l's time is the
+  // machine's own clock, which they must not touch): the same exchange, simulated.
+  TestOscillator osc(-20'000'000, 31'000);
+  DeviceClock clock(osc);
+  PtpSlave slave(clock);
+  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
+  SimulatedLink link{osc, slave, clock};
+  link.Run(20, true);
+  ASSERT_EQ(slave.state(), PtpState::kSlave);
+  ASSERT_EQ(slave.counters().steps, 1u);
+  link.master_step_ns = 1'000'000'000;  // the master jumps 1 s ahead
+  // The first three offsets of 1 s are skipped as outliers (a late stamp looks the
+  // same): 0.75 s during which the device still says locked to its old time.
+  for (int i = 0; i < 3; ++i) link.SyncRound();
+  EXPECT_EQ(slave.counters().outliers, 3u);
+  EXPECT_EQ(slave.state(), PtpState::kSlave);
+  EXPECT_NEAR(static_cast<double>(link.TrueErrorNs()), 0, 1000);
+  // The fourth in a row is believed: the servo starts over, the clock is no longer
+  // vouched for, then steps to the master's new time and locks again.
+  link.SyncRound();
+  EXPECT_NE(slave.state(), PtpState::kSlave);
+  EXPECT_NE(clock.Error().state, SyncState::kLocked);
+  int rounds = 0;
+  while (slave.state() != PtpState::kSlave && rounds < 4 * 30) {
+    if (rounds % 4 == 0) link.Announce();
+    link.SyncRound();
+    ++rounds;
+  }
+  ASSERT_EQ(slave.state(), PtpState::kSlave) << "no relock within 30 s of the step";
+  std::printf("PTP grandmaster step of 1 s: 3 Syncs skipped, believed at the 4th, locked again %d Syncs (%.2f s) "
+              "later, true error %+lld ns from the new time\n",
+              rounds, rounds * 0.25, static_cast<long long>(link.TrueErrorNs() - 1'000'000'000));
+  EXPECT_EQ(slave.counters().steps, 2u);
+  EXPECT_NEAR(static_cast<double>(link.TrueErrorNs()), 1e9, 1000);  // on the master's new time
+  EXPECT_LE(rounds, 4 * 3);  // locked again within 3 s (12 Syncs) of believing the step
 }
 
 TEST(PtpSlave, IgnoresOtherDomainsAndUnqualifiedMasters) {

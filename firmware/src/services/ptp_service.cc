@@ -1,5 +1,6 @@
 #include "pmu/firmware/services/ptp_service.h"
 
+#include <algorithm>
 #include <cinttypes>
 
 namespace pmu::firmware {
@@ -10,6 +11,7 @@ namespace ptp = proto::ptp;
 constexpr const char* kTag = "ptp";
 constexpr std::uint32_t kTickMs = 250;
 const Ipv4Address kPtpGroup{{224, 0, 1, 129}};
+const Ipv4Address kPeerDelayGroup{{224, 0, 0, 107}};  // 1588-2008 Annex D
 
 // "001122.fffe.334455-1", as ptp4l writes a port identity.
 FixedString<24> FormatPortIdentity(const ptp::PortIdentity& id) {
@@ -22,20 +24,35 @@ FixedString<24> FormatPortIdentity(const ptp::PortIdentity& id) {
 
 }  // namespace
 
-Status PtpService::Start(std::uint8_t domain, const MacAddress& mac, std::uint32_t stamp_uncertainty_ns) {
+Status PtpService::Start(const PtpSettings& settings, const MacAddress& mac, std::uint32_t stamp_uncertainty_ns) {
   const auto& m = mac.octets;
-  slave_.Configure(domain, {m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, stamp_uncertainty_ns);
-  PMU_TRY(event_.Open(ptp::kEventPort, buffer_, &PtpService::OnDatagram, this));
-  PMU_TRY(general_.Open(ptp::kGeneralPort, buffer_, &PtpService::OnDatagram, this));
-  event_.SetMulticastTtl(1);
-  PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPtpGroup, 0)));
+  const bool peer = settings.delay == DelayMechanism::kPeer;
+  slave_.Configure(settings.domain, {m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, stamp_uncertainty_ns,
+                   settings.delay);
+  l2_ = settings.ethernet;
+  if (l2_) {
+#if PMU_WITH_PTP_L2
+    PMU_TRY(ethernet_.Open(ptp::kEtherType, buffer_, &PtpService::OnFrame, this));
+#else
+    return FailedPrecondition("PTP over Ethernet is not in this image");
+#endif
+  } else {
+    PMU_TRY(event_.Open(ptp::kEventPort, buffer_, &PtpService::OnDatagram, this));
+    PMU_TRY(general_.Open(ptp::kGeneralPort, buffer_, &PtpService::OnDatagram, this));
+    event_.SetMulticastTtl(1);
+    general_.SetMulticastTtl(1);
+    PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPtpGroup, 0)));
+    if (peer) PMU_TRY(event_.JoinGroup(port::UdpPeer::V4(kPeerDelayGroup, 0)));
+  }
   tick_.Start(kTickMs, &PtpService::OnTick, this);
   started_ = true;
   PMU_LOG_INFO(ctx_.log, kTag,
-               "slave %s on UDP 319/320, group 224.0.1.129, domain %u, link time stamps late by up to %lu ns: "
-               "unsynchronised until it locks",
+               "slave %s on %s, domain %u, %s delay, link time stamps late by up to %lu ns: unsynchronised until "
+               "it locks",
                FormatPortIdentity({{m[0], m[1], m[2], 0xFF, 0xFE, m[3], m[4], m[5]}, 1}).c_str(),
-               static_cast<unsigned>(domain), static_cast<unsigned long>(stamp_uncertainty_ns));
+               l2_ ? "Ethernet (EtherType 0x88F7, 01-1B-19-00-00-00)" : "UDP 319/320, group 224.0.1.129",
+               static_cast<unsigned>(settings.domain), peer ? "peer" : "end-to-end",
+               static_cast<unsigned long>(stamp_uncertainty_ns));
   return Status::Ok();
 }
 
@@ -51,6 +68,15 @@ void PtpService::OnDatagram(void* context, ByteSpan datagram, std::size_t size, 
   self->Handle(datagram, rx_ns);
 }
 
+#if PMU_WITH_PTP_L2
+void PtpService::OnFrame(void* context, ByteSpan payload, std::size_t size, const MacAddress& from) {
+  (void)size;  // TLVs beyond kMaxMessage are not read
+  (void)from;
+  auto* self = static_cast<PtpService*>(context);
+  self->Handle(payload, self->ethernet_.received_at_ns());
+}
+#endif
+
 void PtpService::Handle(ByteSpan datagram, std::uint64_t rx_ns) {
   const Result<ptp::Message> m = ptp::Parse(datagram);
   if (!m.ok()) {
@@ -58,16 +84,49 @@ void PtpService::Handle(ByteSpan datagram, std::uint64_t rx_ns) {
     PMU_LOG_DEBUG(ctx_.log, kTag, "ignored: %s", m.status().message());
     return;
   }
-  if (slave_.Receive(*m, rx_ns, ctx_.clock.MonotonicNs())) SendDelayReq();
+  switch (slave_.Receive(*m, rx_ns, ctx_.clock.MonotonicNs())) {
+    case PtpSlave::Reply::kNone: break;
+    case PtpSlave::Reply::kDelayRequest: SendDelayReq(); break;
+    case PtpSlave::Reply::kPeerDelayAnswer: AnswerPeerDelay(); break;
+  }
   FollowState();
 }
 
+std::uint64_t PtpService::Send(ByteSpan message, bool event, bool peer) {
+  Status s = Status::Ok();
+  std::uint64_t stamp = 0;
+#if PMU_WITH_PTP_L2
+  if (l2_) {
+    MacAddress to;
+    const auto& group = peer ? ptp::kL2PeerGroup : ptp::kL2Group;
+    std::copy(group.begin(), group.end(), to.octets.begin());
+    s = ethernet_.SendTo(to, message);
+    stamp = ethernet_.sent_at_ns();
+  }
+#endif
+  if (!l2_) {
+    port::UdpEndpoint& e = event ? event_ : general_;
+    s = e.SendTo(message, port::UdpPeer::V4(peer ? kPeerDelayGroup : kPtpGroup,
+                                             event ? ptp::kEventPort : ptp::kGeneralPort));
+    stamp = e.sent_at_ns();
+  }
+  if (!s.ok()) {
+    ++send_failures_;
+    return 0;
+  }
+  return stamp;
+}
+
 void PtpService::SendDelayReq() {
-  std::byte out[ptp::kDelayReqSize];
+  std::byte out[ptp::kPdelaySize];
   const std::size_t n = slave_.WriteDelayReq(out);
-  const Status s = event_.SendTo(ByteSpan(out, n), port::UdpPeer::V4(kPtpGroup, ptp::kEventPort));
-  if (!s.ok()) ++send_failures_;
-  slave_.DelayReqSent(s.ok() ? event_.sent_at_ns() : 0);
+  slave_.DelayReqSent(Send(ByteSpan(out, n), true, slave_.mechanism() == DelayMechanism::kPeer));
+}
+
+void PtpService::AnswerPeerDelay() {
+  std::byte out[ptp::kPdelaySize];
+  slave_.PeerDelayRespSent(Send(ByteSpan(out, slave_.WritePeerDelayResp(out)), true, true));
+  if (const std::size_t n = slave_.WritePeerDelayRespFollowUp(out); n > 0) Send(ByteSpan(out, n), false, true);
 }
 
 void PtpService::OnTick(void* context) {
@@ -112,10 +171,11 @@ bool PtpService::StatsLine(std::size_t index, ReportLine& t) const {
   }
   const PtpCounters& c = slave_.counters();
   t.Format("ptp received=%" PRIu32 " malformed=%" PRIu32 " other_domain=%" PRIu32 " announces=%" PRIu32
-           " syncs=%" PRIu32 " delay_req=%" PRIu32 " delay_resp=%" PRIu32 " steps=%" PRIu32
+           " syncs=%" PRIu32 " delay_req=%" PRIu32 " delay_resp=%" PRIu32 " peer_answers=%" PRIu32
+           " steps=%" PRIu32
            " master_changes=%" PRIu32 " master_losses=%" PRIu32 " outliers=%" PRIu32 " send_failures=%" PRIu32,
            c.received, c.malformed, c.other_domain, c.announces, c.syncs, c.delay_requests, c.delay_responses,
-           c.steps, c.master_changes, c.master_losses, c.outliers, send_failures_);
+           c.peer_requests, c.steps, c.master_changes, c.master_losses, c.outliers, send_failures_);
   return true;
 }
 

@@ -32,9 +32,10 @@ const char* PtpStateName(PtpState s) {
   return "?";
 }
 
-void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity,
-                         std::uint32_t stamp_uncertainty_ns) {
+void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity, std::uint32_t stamp_uncertainty_ns,
+                         DelayMechanism mechanism) {
   domain_ = domain;
+  mechanism_ = mechanism;
   stamp_uncertainty_ns_ = stamp_uncertainty_ns;
   self_.clock = identity;
   self_.port = 1;
@@ -42,31 +43,49 @@ void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity
 
 ptp::PortIdentity PtpSlave::master() const { return master_ >= 0 ? foreign_[master_].sender : ptp::PortIdentity{}; }
 
-bool PtpSlave::Receive(const ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns) {
+PtpSlave::Reply PtpSlave::Receive(const ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns) {
   ++counters_.received;
   if (m.header.domain != domain_) {
     ++counters_.other_domain;
-    return false;
+    return Reply::kNone;
   }
-  if (m.header.source.clock == self_.clock) return false;  // our own Delay_Req looped back
+  if (m.header.source.clock == self_.clock) return Reply::kNone;  // our own message looped back
+  const bool peer = mechanism_ == DelayMechanism::kPeer;
   switch (m.header.type) {
-    case ptp::MessageType::kAnnounce: OnAnnounce(m, now_ns); return false;
+    case ptp::MessageType::kAnnounce: OnAnnounce(m, now_ns); return Reply::kNone;
     case ptp::MessageType::kSync:
-      if (!FromMaster(m)) return false;
+      if (!FromMaster(m)) return Reply::kNone;
       OnSync(m, rx_ns);
       // One-step: the Sync carries t1.
       if ((m.header.flags & ptp::kFlagTwoStep) == 0) {
         sync_waiting_ = false;
-        return SyncComplete(MasterUtcNs(m.timestamp, m.header.correction));
+        return SyncComplete(MasterUtcNs(m.timestamp, m.header.correction)) ? Reply::kDelayRequest : Reply::kNone;
       }
-      return false;
-    case ptp::MessageType::kFollowUp: return FromMaster(m) && OnFollowUp(m);
+      return Reply::kNone;
+    case ptp::MessageType::kFollowUp:
+      return FromMaster(m) && OnFollowUp(m) ? Reply::kDelayRequest : Reply::kNone;
     case ptp::MessageType::kDelayResp:
-      if (FromMaster(m)) OnDelayResp(m);
-      return false;
-    case ptp::MessageType::kDelayReq: return false;  // another slave's
+      if (!peer && FromMaster(m)) OnDelayResp(m);
+      return Reply::kNone;
+    case ptp::MessageType::kDelayReq: return Reply::kNone;  // another slave's
+    case ptp::MessageType::kPdelayReq:
+      if (!peer) return Reply::kNone;
+      answer_source_ = m.header.source;
+      answer_sequence_ = m.header.sequence;
+      answer_domain_ = m.header.domain;
+      answer_correction_ = m.header.correction;
+      answer_t2_ns_ = clock_.DisciplinedAt(rx_ns);
+      answer_t3_ns_ = -1;
+      ++counters_.peer_requests;
+      return Reply::kPeerDelayAnswer;
+    case ptp::MessageType::kPdelayResp:
+      if (peer) OnPeerDelayResp(m, rx_ns);
+      return Reply::kNone;
+    case ptp::MessageType::kPdelayRespFollowUp:
+      if (peer) OnPeerDelayRespFollowUp(m);
+      return Reply::kNone;
   }
-  return false;
+  return Reply::kNone;
 }
 
 bool PtpSlave::FromMaster(const ptp::Message& m) const {
@@ -173,8 +192,42 @@ bool PtpSlave::SyncComplete(std::int64_t t1_ns) {
 
 std::size_t PtpSlave::WriteDelayReq(std::span<std::byte> out) {
   ++delay_sequence_;
-  const std::int64_t now = clock_.DisciplinedAt(clock_.MonotonicNs());
-  return ptp::WriteDelayReq(out, self_, domain_, delay_sequence_, ptp::Timestamp::FromNs(now));
+  peer_waiting_follow_up_ = false;
+  ptp::Message m;
+  m.header.type = mechanism_ == DelayMechanism::kPeer ? ptp::MessageType::kPdelayReq : ptp::MessageType::kDelayReq;
+  m.header.source = self_;
+  m.header.domain = domain_;
+  m.header.sequence = delay_sequence_;
+  m.header.log_interval = 0;  // a Pdelay_Req a Sync, at most one a second from the power profile's masters
+  // An estimate of the send time: two-step and peer delay exchanges do not use it.
+  m.timestamp = ptp::Timestamp::FromNs(clock_.DisciplinedAt(clock_.MonotonicNs()));
+  return ptp::Write(out, m);
+}
+
+std::size_t PtpSlave::WritePeerDelayResp(std::span<std::byte> out) const {
+  // Two-step: t2 here, t3 in the Follow_Up, the request's correction in the Follow_Up.
+  ptp::Message m;
+  m.header.type = ptp::MessageType::kPdelayResp;
+  m.header.source = self_;
+  m.header.domain = answer_domain_;
+  m.header.sequence = answer_sequence_;
+  m.header.flags = ptp::kFlagTwoStep;
+  m.timestamp = ptp::Timestamp::FromNs(answer_t2_ns_);
+  m.requesting = answer_source_;
+  return ptp::Write(out, m);
+}
+
+std::size_t PtpSlave::WritePeerDelayRespFollowUp(std::span<std::byte> out) const {
+  if (answer_t3_ns_ < 0) return 0;
+  ptp::Message m;
+  m.header.type = ptp::MessageType::kPdelayRespFollowUp;
+  m.header.source = self_;
+  m.header.domain = answer_domain_;
+  m.header.sequence = answer_sequence_;
+  m.header.correction = answer_correction_;
+  m.timestamp = ptp::Timestamp::FromNs(answer_t3_ns_);
+  m.requesting = answer_source_;
+  return ptp::Write(out, m);
 }
 
 void PtpSlave::DelayReqSent(std::uint64_t tx_ns) {
@@ -194,6 +247,38 @@ void PtpSlave::OnDelayResp(const ptp::Message& m) {
   const std::int64_t t4_ns = MasterUtcNs(m.timestamp, -m.header.correction);
   const std::int64_t slave_to_master = t4_ns - delay_t3_ns_;
   AddDelay((master_to_slave_ns_ + slave_to_master) / 2);
+}
+
+void PtpSlave::OnPeerDelayResp(const ptp::Message& m, std::uint64_t rx_ns) {
+  if (!delay_waiting_ || m.header.sequence != delay_sequence_ || !(m.requesting == self_)) return;
+  delay_waiting_ = false;
+  if (delay_epoch_ != epoch_) return;  // stepped since the request: its t1 is on the old scale
+  peer_t4_ns_ = clock_.DisciplinedAt(rx_ns);
+  if ((m.header.flags & ptp::kFlagTwoStep) == 0) {
+    // One-step: the neighbour's turnaround (t3 - t2) is in the correction.
+    PeerDelay(m.header.correction >> 16);
+    return;
+  }
+  peer_waiting_follow_up_ = true;
+  peer_ = m.header.source;
+  peer_t2_ns_ = m.timestamp.Ns();
+  peer_correction_ = m.header.correction;
+}
+
+void PtpSlave::OnPeerDelayRespFollowUp(const ptp::Message& m) {
+  if (!peer_waiting_follow_up_ || m.header.sequence != delay_sequence_ || !(m.requesting == self_) ||
+      !(m.header.source == peer_)) {
+    return;
+  }
+  peer_waiting_follow_up_ = false;
+  if (delay_epoch_ != epoch_) return;
+  // t3 - t2 on the neighbour's clock, less what it says the frames waited beyond it.
+  PeerDelay(m.timestamp.Ns() - peer_t2_ns_ + ((peer_correction_ + m.header.correction) >> 16));
+}
+
+void PtpSlave::PeerDelay(std::int64_t turnaround_ns) {
+  ++counters_.delay_responses;
+  AddDelay((peer_t4_ns_ - delay_t3_ns_ - turnaround_ns) / 2);
 }
 
 void PtpSlave::AddDelay(std::int64_t delay) {

@@ -13,6 +13,7 @@
 #define PMU_WITH_PLAYBACK  1
 #define PMU_WITH_TLS       1   /* the TLS command service and the mutual-TLS console */
 #define PMU_WITH_SNTP      1   /* the SNTP client (time.source = sntp) */
+#define PMU_WITH_PTP_L2    1   /* PTP over Ethernet (ptp.transport = l2), the power profile's */
 
 /* Sessions at once, per service */
 #define PMU_MAX_ECHO_SESSIONS      8

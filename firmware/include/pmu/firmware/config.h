@@ -118,6 +118,8 @@ struct DeviceConfig : MeasurementConfig {
   TimeSource time_source = TimeSource::kPtp;
   std::uint32_t time_holdover_ppb = 1000;  // the oscillator's stated stability in holdover
   std::uint8_t ptp_domain = 0;
+  bool ptp_ethernet = false;    // ptp.transport: udp4 or l2
+  bool ptp_peer_delay = false;  // ptp.delay: e2e or p2p
   // The SNTP client's server (time.source = sntp): an IPv4 or IPv6 address, and how
   // often it is asked.
   bool has_sntp_server = false;

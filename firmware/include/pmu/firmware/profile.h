@@ -10,11 +10,15 @@
 
 #include "pmu_target_config.h"
 
+#ifndef PMU_WITH_PTP_L2
+#define PMU_WITH_PTP_L2 0
+#endif
+
 namespace pmu::firmware {
 
 inline constexpr const char* kProfileName = PMU_PROFILE_NAME;
 
-enum class OptionalService : std::uint8_t { kBulletin, kWebSocket, kPlayback, kTls, kSntp };
+enum class OptionalService : std::uint8_t { kBulletin, kWebSocket, kPlayback, kTls, kSntp, kPtpL2 };
 
 // A set of optional services, a bit each.
 using ServiceSet = std::uint8_t;
@@ -25,12 +29,14 @@ inline constexpr ServiceSet kImageServices =
                             (PMU_WITH_WEBSOCKET ? ServiceBit(OptionalService::kWebSocket) : 0) |
                             (PMU_WITH_PLAYBACK ? ServiceBit(OptionalService::kPlayback) : 0) |
                             (PMU_WITH_TLS ? ServiceBit(OptionalService::kTls) : 0) |
-                            (PMU_WITH_SNTP ? ServiceBit(OptionalService::kSntp) : 0));
+                            (PMU_WITH_SNTP ? ServiceBit(OptionalService::kSntp) : 0) |
+                            (PMU_WITH_PTP_L2 ? ServiceBit(OptionalService::kPtpL2) : 0));
 
 constexpr bool InImage(OptionalService s) { return (kImageServices & ServiceBit(s)) != 0; }
 
 // "the bulletin channel", "the WebSocket service", "COMTRADE and scenario playback",
-// "the TLS services (the TLS command service and the console)", "the SNTP client".
+// "the TLS services (the TLS command service and the console)", "the SNTP client",
+// "PTP over Ethernet".
 const char* OptionalServiceName(OptionalService s);
 
 // Why a value for `s` cannot be set in an image without it, naming the profile:

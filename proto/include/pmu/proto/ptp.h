@@ -1,6 +1,8 @@
-// IEEE 1588-2008 (PTP version 2) messages an ordinary slave clock of the default
-// profile needs over UDP/IPv4 (docs/PROTOCOL.md "Time: PTP slave"): it parses Sync,
-// Follow_Up, Delay_Resp and Announce from the masters and writes its own Delay_Req.
+// IEEE 1588-2008 (PTP version 2) messages an ordinary slave clock needs, over UDP/IPv4
+// or Ethernet (docs/PROTOCOL.md "Time: PTP slave"): it parses Sync, Follow_Up,
+// Delay_Resp and Announce from the masters and the peer delay messages (Pdelay_Req,
+// Pdelay_Resp, Pdelay_Resp_Follow_Up) from its link neighbour, and writes its own
+// Delay_Req or Pdelay_Req and its answers to a neighbour's Pdelay_Req.
 // Pure code over byte spans: no I/O, no heap.
 //
 // Every message starts with the 34-byte common header (1588-2008 13.3); multi-byte
@@ -22,14 +24,23 @@ inline constexpr std::uint16_t kEventPort = 319;
 inline constexpr std::uint16_t kGeneralPort = 320;
 inline constexpr std::size_t kHeaderSize = 34;
 inline constexpr std::size_t kDelayReqSize = 44;
+inline constexpr std::size_t kPdelaySize = 54;  // Pdelay_Req, Pdelay_Resp, Pdelay_Resp_Follow_Up
+// Layer 2 (1588-2008 Annex F): the EtherType, and the destinations of every message but
+// the peer delay ones, and of those (a group no bridge forwards).
+inline constexpr std::uint16_t kEtherType = 0x88F7;
+inline constexpr std::array<std::uint8_t, 6> kL2Group = {0x01, 0x1B, 0x19, 0x00, 0x00, 0x00};
+inline constexpr std::array<std::uint8_t, 6> kL2PeerGroup = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E};
 // The longest message the slave reads in full (Announce); TLVs after it are ignored.
 inline constexpr std::size_t kMaxMessage = 64;
 
 enum class MessageType : std::uint8_t {
   kSync = 0x0,
   kDelayReq = 0x1,
+  kPdelayReq = 0x2,
+  kPdelayResp = 0x3,
   kFollowUp = 0x8,
   kDelayResp = 0x9,
+  kPdelayRespFollowUp = 0xA,
   kAnnounce = 0xB,
 };
 
@@ -85,20 +96,29 @@ struct Announce {
 // One parsed message: the header, and the body its type carries.
 struct Message {
   Header header;
-  Timestamp timestamp;          // Sync/Delay_Req origin, Follow_Up precise origin, Delay_Resp receive
-  PortIdentity requesting;      // Delay_Resp
+  // Sync, Delay_Req and Pdelay_Req: origin; Follow_Up: precise origin; Delay_Resp:
+  // receive; Pdelay_Resp: request receipt (t2); Pdelay_Resp_Follow_Up: response
+  // origin (t3).
+  Timestamp timestamp;
+  PortIdentity requesting;      // Delay_Resp, Pdelay_Resp, Pdelay_Resp_Follow_Up
   Announce announce;            // Announce
 };
 
 // Parses one message of the types above. Errors (InvalidArgument, naming the fault):
 // shorter than the header or than its type's body, messageLength beyond the datagram,
-// a PTP version other than 2, a message type the slave does not read (Pdelay_*,
-// Signaling, Management), seconds beyond 2^33, nanoseconds of 1e9 or more.
+// a PTP version other than 2, a message type the slave does not read (Signaling,
+// Management), seconds beyond 2^33, nanoseconds of 1e9 or more.
 Result<Message> Parse(ByteSpan datagram);
 
-// Writes a Delay_Req (44 bytes) into `out`: from `source` with `sequence` in `domain`,
-// origin time stamp `origin` (an estimate; two-step and E2E slaves may send zero).
-// Returns the length, 0 if `out` is too small.
+// Writes one of the messages a slave sends into `out`: Delay_Req (44 bytes), or
+// Pdelay_Req, Pdelay_Resp and Pdelay_Resp_Follow_Up (54 bytes), from the header's
+// source, domain, sequence, flags and correction, with the body's time stamp and, for
+// the two answers, the requesting port. Returns the length, 0 if `out` is too small or
+// the type is not one of those.
+std::size_t Write(std::span<std::byte> out, const Message& m);
+
+// A Delay_Req from `source` with `sequence` in `domain`, origin time stamp `origin` (an
+// estimate; two-step and E2E slaves may send zero).
 std::size_t WriteDelayReq(std::span<std::byte> out, const PortIdentity& source, std::uint8_t domain,
                           std::uint16_t sequence, const Timestamp& origin);
 

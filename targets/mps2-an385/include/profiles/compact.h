@@ -14,6 +14,7 @@
 #define PMU_WITH_PLAYBACK  0
 #define PMU_WITH_TLS       1   /* the TLS command service and the mutual-TLS console */
 #define PMU_WITH_SNTP      0   /* the SNTP client (time.source = sntp) */
+#define PMU_WITH_PTP_L2    0   /* PTP over Ethernet (ptp.transport = l2) */
 
 /* Sessions at once, per service */
 #define PMU_MAX_ECHO_SESSIONS      2

@@ -1,7 +1,8 @@
-// The PTP slave's state machine (IEEE 1588-2008 ordinary clock, slave only; default
-// profile, end-to-end delay, docs/PROTOCOL.md "Time: PTP slave"), without I/O: the
-// service (services/ptp_service) hands it parsed messages with their link time stamps
-// and sends the Delay_Req it asks for. Tests drive it directly.
+// The PTP slave's state machine (IEEE 1588-2008 ordinary clock, slave only; end-to-end
+// delay as the default profile has it, or peer delay as the power profile's, docs/
+// PROTOCOL.md "Time: PTP slave"), without I/O: the service (services/ptp_service) hands
+// it parsed messages with their link time stamps and sends what it asks for. Tests
+// drive it directly.
 //
 //   LISTENING     no master qualified (after boot, or when the master went silent)
 //   UNCALIBRATED  a master is selected; the servo has not locked yet
@@ -16,6 +17,12 @@
 // link time stamp); the slave then asks for a Delay_Req, whose send time stamp t3 and
 // the master's Delay_Resp t4 give the path delay ((t2 - t1) + (t4 - t3)) / 2, the
 // median of the last kDelayWindow. offset = t2 - t1 - delay goes to the servo.
+//
+// Peer delay instead: after each Sync the slave sends a Pdelay_Req (t1) to its link
+// neighbour, which answers with the request's receipt time t2 (Pdelay_Resp, received
+// at t4) and, two-step, its answer's send time t3 (Pdelay_Resp_Follow_Up): the link
+// delay is ((t4 - t1) - (t3 - t2)) / 2, less the answers' corrections. The slave also
+// answers a neighbour's Pdelay_Req the same way (its master measures the link too).
 //
 // The error bound when locked: the largest |offset| of the last kOffsetWindow samples,
 // plus the mean path delay (an asymmetric path can hide up to the whole one-way
@@ -34,6 +41,7 @@
 namespace pmu::firmware {
 
 enum class PtpState : std::uint8_t { kListening, kUncalibrated, kSlave };
+enum class DelayMechanism : std::uint8_t { kEndToEnd, kPeer };
 const char* PtpStateName(PtpState s);  // "listening", "uncalibrated", "slave"
 
 struct PtpCounters {
@@ -42,8 +50,9 @@ struct PtpCounters {
   std::uint32_t other_domain = 0;
   std::uint32_t announces = 0;
   std::uint32_t syncs = 0;          // complete Sync (and Follow_Up) pairs from the master
-  std::uint32_t delay_requests = 0;
-  std::uint32_t delay_responses = 0;
+  std::uint32_t delay_requests = 0;   // Delay_Req or Pdelay_Req sent
+  std::uint32_t delay_responses = 0;  // answers that gave a path delay
+  std::uint32_t peer_requests = 0;    // a neighbour's Pdelay_Req answered
   std::uint32_t steps = 0;
   std::uint32_t master_changes = 0;
   std::uint32_t master_losses = 0;
@@ -62,16 +71,24 @@ class PtpSlave {
 
   explicit PtpSlave(DeviceClock& clock) : clock_(clock) {}
   // `stamp_uncertainty_ns`: how late the link's time stamps may be (hal::Link).
-  void Configure(std::uint8_t domain, const proto::ptp::ClockIdentity& identity,
-                 std::uint32_t stamp_uncertainty_ns);
+  void Configure(std::uint8_t domain, const proto::ptp::ClockIdentity& identity, std::uint32_t stamp_uncertainty_ns,
+                 DelayMechanism mechanism = DelayMechanism::kEndToEnd);
 
-  // A message from the link, time-stamped at `rx_ns` (monotonic). Returns true when a
-  // Delay_Req should go out now.
-  bool Receive(const proto::ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns);
-  // The Delay_Req to send; then DelayReqSent with its link time stamp (0: unknown, the
-  // exchange is abandoned).
+  // What a received message asks the service to send now.
+  enum class Reply : std::uint8_t { kNone, kDelayRequest, kPeerDelayAnswer };
+  // A message from the link, time-stamped at `rx_ns` (monotonic).
+  Reply Receive(const proto::ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns);
+  // kDelayRequest: the Delay_Req (or Pdelay_Req) to send; then DelayReqSent with its
+  // link time stamp (0: unknown, the exchange is abandoned).
   std::size_t WriteDelayReq(std::span<std::byte> out);
   void DelayReqSent(std::uint64_t tx_ns);
+  // kPeerDelayAnswer: the Pdelay_Resp to send, then PeerDelayRespSent with its link
+  // time stamp, then the Pdelay_Resp_Follow_Up to send (0 bytes when that stamp was
+  // unknown: the neighbour's exchange is abandoned).
+  std::size_t WritePeerDelayResp(std::span<std::byte> out) const;
+  void PeerDelayRespSent(std::uint64_t tx_ns) { answer_t3_ns_ = tx_ns == 0 ? -1 : clock_.DisciplinedAt(tx_ns); }
+  std::size_t WritePeerDelayRespFollowUp(std::span<std::byte> out) const;
+  DelayMechanism mechanism() const { return mechanism_; }
   // A datagram on the PTP ports that did not parse.
   void Malformed() {
     ++counters_.received;
@@ -102,6 +119,9 @@ class PtpSlave {
   void OnSync(const proto::ptp::Message& m, std::uint64_t rx_ns);
   bool OnFollowUp(const proto::ptp::Message& m);
   void OnDelayResp(const proto::ptp::Message& m);
+  void OnPeerDelayResp(const proto::ptp::Message& m, std::uint64_t rx_ns);
+  void OnPeerDelayRespFollowUp(const proto::ptp::Message& m);
+  void PeerDelay(std::int64_t turnaround_ns);
   void SelectMaster(std::uint64_t now_ns);
   void DropMaster();
   bool FromMaster(const proto::ptp::Message& m) const;
@@ -114,6 +134,7 @@ class PtpSlave {
   DeviceClock& clock_;
   PiServo servo_;
   std::uint8_t domain_ = 0;
+  DelayMechanism mechanism_ = DelayMechanism::kEndToEnd;
   std::uint32_t stamp_uncertainty_ns_ = 0;
   proto::ptp::PortIdentity self_;
   PtpState state_ = PtpState::kListening;
@@ -132,8 +153,21 @@ class PtpSlave {
   // The Delay_Req in flight.
   std::uint16_t delay_sequence_ = 0;
   bool delay_waiting_ = false;
-  std::int64_t delay_t3_ns_ = 0;
+  std::int64_t delay_t3_ns_ = 0;  // our request's send time (t1 of a peer delay exchange)
   std::uint32_t delay_epoch_ = 0;
+  // Peer delay: the neighbour's Pdelay_Resp awaiting its Follow_Up.
+  bool peer_waiting_follow_up_ = false;
+  proto::ptp::PortIdentity peer_;
+  std::int64_t peer_t4_ns_ = 0;
+  std::int64_t peer_t2_ns_ = 0;
+  std::int64_t peer_correction_ = 0;
+  // The neighbour's Pdelay_Req being answered.
+  proto::ptp::PortIdentity answer_source_;
+  std::uint16_t answer_sequence_ = 0;
+  std::uint8_t answer_domain_ = 0;
+  std::int64_t answer_correction_ = 0;
+  std::int64_t answer_t2_ns_ = 0;
+  std::int64_t answer_t3_ns_ = -1;
   std::int32_t delays_[kDelayWindow] = {};  // ns; a path of up to 2 s
   std::size_t delay_count_ = 0;
   std::int64_t delay_ns_ = 0;
