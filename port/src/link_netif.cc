@@ -103,8 +103,10 @@ err_t LinkNetif::LinkOutput(pbuf* p) {
 
 Status LinkNetif::Transmit(ByteSpan frame) {
   const Status s = link_->Send(frame);
-  // As close to the wire as this glue gets: the link has taken the frame.
-  tx_stamp_ns_ = clock_->MonotonicNs();
+  // The link's stamp where it has one, else as close to the wire as this glue gets:
+  // the link has taken the frame.
+  tx_stamp_ns_ = link_->SentAtNs();
+  if (tx_stamp_ns_ == 0) tx_stamp_ns_ = clock_->MonotonicNs();
   if (!s.ok()) {
     ++counters_.tx_dropped;
     LINK_STATS_INC(link.drop);
@@ -139,7 +141,9 @@ std::size_t LinkNetif::PollInput(std::size_t max_frames) {
     }
     // PBUF_POOL_BUFSIZE holds a whole frame, so the pbuf is one buffer.
     const Result<std::size_t> got = link_->Receive(AsWritableBytes(p->payload, p->len));
-    rx_stamp_ns_ = clock_->MonotonicNs();
+    // The link's stamp from the frame's arrival where it has one, else now.
+    rx_stamp_ns_ = link_->ReceivedAtNs();
+    if (rx_stamp_ns_ == 0) rx_stamp_ns_ = clock_->MonotonicNs();
     if (!got.ok()) {
       pbuf_free(p);
       ++counters_.rx_dropped;

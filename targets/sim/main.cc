@@ -354,8 +354,16 @@ int main(int argc, char** argv) {
       return kExitFailure;
     }
   }
+  // The device's oscillator, before the link that stamps frames with it (and so outlives
+  // the link's reader thread).
+  const SimClockSetting clock_setting = DrawClockError(config, seed);
+  pmu::hal::linux_host::SimulatedClock clock(clock_setting.offset_ns, clock_setting.drift_ppb);
   pmu::hal::linux_host::TapLink tap_link;
   if (const pmu::Status s = tap_link.Open(tap, config.mac); !s.ok()) {
+    std::cerr << "pmu-sim: " << tap << ": " << s.message() << "\n";
+    return kExitFailure;
+  }
+  if (const pmu::Status s = tap_link.StartReader(clock); !s.ok()) {
     std::cerr << "pmu-sim: " << tap << ": " << s.message() << "\n";
     return kExitFailure;
   }
@@ -368,8 +376,6 @@ int main(int argc, char** argv) {
     }
     link = &pcap_link;
   }
-  const SimClockSetting clock_setting = DrawClockError(config, seed);
-  pmu::hal::linux_host::SimulatedClock clock(clock_setting.offset_ns, clock_setting.drift_ppb);
   pmu::hal::linux_host::HostClock grid_clock;  // the host's UTC stands for the grid's true time
   auto entropy = seed ? pmu::hal::linux_host::HostEntropy(*seed) : pmu::hal::linux_host::HostEntropy();
   pmu::hal::linux_host::StreamLogSink log_sink(log_stream);

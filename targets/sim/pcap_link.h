@@ -24,6 +24,8 @@ class PcapLink final : public hal::Link {
   bool IsUp() override { return inner_.IsUp(); }
   Status Send(ByteSpan frame) override;
   Result<std::size_t> Receive(MutableByteSpan buffer) override;
+  std::uint64_t ReceivedAtNs() const override { return inner_.ReceivedAtNs(); }
+  std::uint64_t SentAtNs() const override { return inner_.SentAtNs(); }
   std::uint32_t TimestampUncertaintyNs() const override { return inner_.TimestampUncertaintyNs(); }
 
  private:

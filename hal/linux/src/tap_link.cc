@@ -3,6 +3,10 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -14,6 +18,13 @@
 namespace pmu::hal::linux_host {
 
 TapLink::~TapLink() {
+  if (reader_.joinable()) {
+    const std::uint64_t one = 1;
+    (void)!write(stop_fd_, &one, sizeof(one));
+    reader_.join();
+  }
+  if (event_fd_ >= 0) close(event_fd_);
+  if (stop_fd_ >= 0) close(stop_fd_);
   if (fd_ >= 0) close(fd_);
   if (ctl_fd_ >= 0) close(ctl_fd_);
 }
@@ -50,6 +61,7 @@ bool TapLink::IsUp() {
 Status TapLink::Send(ByteSpan frame) {
   if (frame.size() < 14 || frame.size() > kMaxFrameSize) return InvalidArgument("frame size");
   for (;;) {
+    if (clock_ != nullptr) sent_at_ns_ = clock_->MonotonicNs();
     const ssize_t n = write(fd_, frame.data(), frame.size());
     if (n == static_cast<ssize_t>(frame.size())) return Status::Ok();
     if (n < 0 && errno == EINTR) continue;
@@ -61,7 +73,85 @@ Status TapLink::Send(ByteSpan frame) {
   }
 }
 
+Status TapLink::StartReader(const Clock& clock) {
+  if (fd_ < 0) return FailedPrecondition("TAP link not open");
+  if (reader_.joinable()) return FailedPrecondition("TAP reader already started");
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ < 0 || stop_fd_ < 0) return Unavailable("eventfd failed");
+  clock_ = &clock;
+  queue_ = std::make_unique<Slot[]>(kQueueFrames);
+  // The reader takes no signal (the simulator reads its own through a signalfd in the
+  // main loop): it starts with every signal blocked.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &saved);
+  reader_ = std::thread([this] { ReadLoop(); });
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return Status::Ok();
+}
+
+std::uint64_t TapLink::reader_drops() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return drops_;
+}
+
+void TapLink::ReadLoop() {
+  Slot frame;
+  for (;;) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if ((fds[1].revents & POLLIN) != 0) return;
+    for (;;) {  // every frame pending, each stamped as it is read
+      const Result<std::size_t> got = ReadDescriptor(MutableByteSpan(frame.data, sizeof(frame.data)));
+      frame.stamp_ns = clock_->MonotonicNs();
+      frame.oversized = !got.ok() && got.status().code() == StatusCode::kDataLoss;
+      if (!frame.oversized && (!got.ok() || *got == 0)) break;  // drained (or down: poll says when)
+      frame.size = got.ok() ? *got : 0;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (count_ == kQueueFrames) {
+          ++drops_;
+          continue;
+        }
+        Slot& s = queue_[(head_ + count_) % kQueueFrames];
+        s.stamp_ns = frame.stamp_ns;
+        s.size = frame.size;
+        s.oversized = frame.oversized;
+        std::memcpy(s.data, frame.data, frame.size);
+        ++count_;
+      }
+      const std::uint64_t one = 1;
+      (void)!write(event_fd_, &one, sizeof(one));
+    }
+  }
+}
+
 Result<std::size_t> TapLink::Receive(MutableByteSpan buffer) {
+  if (!reader_.joinable()) return ReadDescriptor(buffer);
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (count_ == 0) {
+    // Clear the signal, then look again: a frame queued in between has signalled anew
+    // or is seen here.
+    lock.unlock();
+    std::uint64_t n = 0;
+    (void)!read(event_fd_, &n, sizeof(n));
+    lock.lock();
+    if (count_ == 0) return std::size_t{0};
+  }
+  const Slot& s = queue_[head_];
+  head_ = (head_ + 1) % kQueueFrames;
+  --count_;
+  received_at_ns_ = s.stamp_ns;
+  if (s.oversized || s.size > buffer.size()) return DataLoss("frame larger than the receive buffer");
+  std::memcpy(buffer.data(), s.data, s.size);
+  return s.size;
+}
+
+Result<std::size_t> TapLink::ReadDescriptor(MutableByteSpan buffer) {
   // A second vector catches frames longer than the caller's buffer so they are
   // reported instead of silently cut.
   char overflow[64];

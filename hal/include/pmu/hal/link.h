@@ -39,10 +39,19 @@ class Link {
   // the buffer are dropped and reported as kDataLoss; the next call continues.
   virtual Result<std::size_t> Receive(MutableByteSpan buffer) = 0;
 
+  // The link's own time stamp of the frame Receive returned last: the platform's
+  // monotonic ns when the frame arrived (a receive interrupt, a reader thread), or 0
+  // when the link has none and the glue stamps the frame as Receive hands it over.
+  virtual std::uint64_t ReceivedAtNs() const { return 0; }
+  // The same for the frame Send took last: when it went to the wire, or 0 when the
+  // glue stamps it as Send returns.
+  virtual std::uint64_t SentAtNs() const { return 0; }
+
   // How late a frame's time stamp may be: the glue stamps a frame when Receive hands it
-  // over (and when Send takes it), so the stamp trails the wire by as long as the frame
-  // waited for the main loop. The PTP slave adds this to the error bound it claims.
-  // A link that has not measured it states 1 ms, the main loop's longest pass.
+  // over (unless the link stamped it on arrival) and when Send takes it, so the stamp
+  // trails the wire by as long as the frame waited. The PTP slave adds this to the
+  // error bound it claims. A link that has not measured it states 1 ms, the main loop's
+  // longest pass.
   virtual std::uint32_t TimestampUncertaintyNs() const { return 1'000'000; }
 };
 

@@ -3,8 +3,14 @@
 // side of the interface; frames the host sends to the interface are read back here.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
+#include "pmu/hal/clock.h"
 #include "pmu/hal/link.h"
 
 namespace pmu::hal::linux_host {
@@ -20,21 +26,58 @@ class TapLink final : public Link {
   // when it does not exist and the process may do so). Non-blocking.
   Status Open(std::string_view ifname, const MacAddress& mac);
 
-  // For the simulator's main loop to wait on (readable when a frame is pending).
-  int fd() const { return fd_; }
+  // Starts a reader thread that waits on the TAP descriptor and stamps each frame with
+  // `clock` (the device's oscillator, the stamps' scale) as soon as it has read it, as
+  // a MAC's receive interrupt would, queueing up to kQueueFrames for Receive (more are
+  // dropped, as a full receive FIFO drops them). Without it, Receive reads the
+  // descriptor itself and the glue stamps each frame when the main loop gets to it.
+  Status StartReader(const Clock& clock);
+  static constexpr std::size_t kQueueFrames = 64;
+
+  // For the simulator's main loop to wait on (readable when a frame is pending): the
+  // TAP descriptor, or with the reader thread an eventfd it signals.
+  int fd() const { return reader_.joinable() ? event_fd_ : fd_; }
 
   MacAddress mac() const override { return mac_; }
   bool IsUp() override;
   Status Send(ByteSpan frame) override;
   Result<std::size_t> Receive(MutableByteSpan buffer) override;
-  // The main loop reads the TAP descriptor when poll(2) wakes it or after its current
-  // pass. On a shared 2-core host the device's true error after lock reached 188 us
-  // (p99 97 to 165 us; docs/BENCHMARKS.md, "Time error after lock"), almost all of it
-  // this lateness; 500 us leaves room for a busier host and keeps the bound under 1 ms.
+  std::uint64_t ReceivedAtNs() const override { return received_at_ns_; }
+  // With the reader thread (and its clock): stamped just before the write, which hands
+  // the frame to the host's stack within the call (a receiver on the host stamps it
+  // there), not after the call returns.
+  std::uint64_t SentAtNs() const override { return sent_at_ns_; }
+  // Without the reader thread the main loop reads the TAP descriptor when poll(2)
+  // wakes it or after its current pass: on a shared 2-core host the device's true error
+  // after lock reached 188 us (docs/BENCHMARKS.md, "Time error after lock"), almost all
+  // of it this lateness; 500 us leaves room for a busier host and keeps the bound under
+  // 1 ms. The reader thread's stamps are late only by its own wake-up, but a busy host
+  // can deschedule it too: the same allowance.
   std::uint32_t TimestampUncertaintyNs() const override { return 500'000; }
+  std::uint64_t reader_drops() const;
 
  private:
+  struct Slot {
+    std::uint64_t stamp_ns = 0;
+    std::size_t size = 0;
+    bool oversized = false;
+    std::byte data[kMaxFrameSize];
+  };
+  void ReadLoop();
+  Result<std::size_t> ReadDescriptor(MutableByteSpan buffer);
+
   int fd_ = -1;
+  int event_fd_ = -1;  // the reader's "frames queued" signal to the main loop
+  int stop_fd_ = -1;   // the main thread's "stop" to the reader
+  const Clock* clock_ = nullptr;
+  std::thread reader_;
+  mutable std::mutex mutex_;  // guards the queue and drops
+  std::unique_ptr<Slot[]> queue_;
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+  std::uint64_t drops_ = 0;
+  std::uint64_t received_at_ns_ = 0;
+  std::uint64_t sent_at_ns_ = 0;
   int ctl_fd_ = -1;  // socket for interface-flag queries
   char ifname_[16] = {};
   MacAddress mac_;
