@@ -198,7 +198,9 @@ std::size_t PtpSlave::WriteDelayReq(std::span<std::byte> out) {
   m.header.source = self_;
   m.header.domain = domain_;
   m.header.sequence = delay_sequence_;
-  m.header.log_interval = 0;  // a Pdelay_Req a Sync, at most one a second from the power profile's masters
+  // Pdelay_Req states its interval: one a second, the power profile's. The device sends
+  // one per Sync, which is that with a power profile master and more with a faster one.
+  m.header.log_interval = 0;
   // An estimate of the send time: two-step and peer delay exchanges do not use it.
   m.timestamp = ptp::Timestamp::FromNs(clock_.DisciplinedAt(clock_.MonotonicNs()));
   return ptp::Write(out, m);
