@@ -19,6 +19,11 @@ namespace pmu::hal::linux_host {
 
 TapLink::~TapLink() {
   if (reader_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    room_.notify_all();
     const std::uint64_t one = 1;
     (void)!write(stop_fd_, &one, sizeof(one));
     reader_.join();
@@ -91,21 +96,26 @@ Status TapLink::StartReader(const Clock& clock) {
   return Status::Ok();
 }
 
-std::uint64_t TapLink::reader_drops() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return drops_;
-}
-
 void TapLink::ReadLoop() {
   Slot frame;
   for (;;) {
+    {
+      // Room for a frame first: a full queue leaves the frames in the TAP's queue.
+      std::unique_lock<std::mutex> lock(mutex_);
+      room_.wait(lock, [this] { return stopping_ || count_ < kQueueFrames; });
+      if (stopping_) return;
+    }
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
     if ((fds[1].revents & POLLIN) != 0) return;
-    for (;;) {  // every frame pending, each stamped as it is read
+    for (;;) {  // every frame pending while there is room, each stamped as it is read
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (count_ == kQueueFrames) break;
+      }
       const Result<std::size_t> got = ReadDescriptor(MutableByteSpan(frame.data, sizeof(frame.data)));
       frame.stamp_ns = clock_->MonotonicNs();
       frame.oversized = !got.ok() && got.status().code() == StatusCode::kDataLoss;
@@ -113,10 +123,6 @@ void TapLink::ReadLoop() {
       frame.size = got.ok() ? *got : 0;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (count_ == kQueueFrames) {
-          ++drops_;
-          continue;
-        }
         Slot& s = queue_[(head_ + count_) % kQueueFrames];
         s.stamp_ns = frame.stamp_ns;
         s.size = frame.size;
@@ -143,12 +149,16 @@ Result<std::size_t> TapLink::Receive(MutableByteSpan buffer) {
     if (count_ == 0) return std::size_t{0};
   }
   const Slot& s = queue_[head_];
-  head_ = (head_ + 1) % kQueueFrames;
-  --count_;
   received_at_ns_ = s.stamp_ns;
-  if (s.oversized || s.size > buffer.size()) return DataLoss("frame larger than the receive buffer");
-  std::memcpy(buffer.data(), s.data, s.size);
-  return s.size;
+  const bool oversized = s.oversized || s.size > buffer.size();
+  const std::size_t size = oversized ? 0 : s.size;
+  if (!oversized) std::memcpy(buffer.data(), s.data, size);
+  head_ = (head_ + 1) % kQueueFrames;
+  const bool was_full = count_-- == kQueueFrames;
+  lock.unlock();
+  if (was_full) room_.notify_one();
+  if (oversized) return DataLoss("frame larger than the receive buffer");
+  return size;
 }
 
 Result<std::size_t> TapLink::ReadDescriptor(MutableByteSpan buffer) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -28,9 +29,11 @@ class TapLink final : public Link {
 
   // Starts a reader thread that waits on the TAP descriptor and stamps each frame with
   // `clock` (the device's oscillator, the stamps' scale) as soon as it has read it, as
-  // a MAC's receive interrupt would, queueing up to kQueueFrames for Receive (more are
-  // dropped, as a full receive FIFO drops them). Without it, Receive reads the
-  // descriptor itself and the glue stamps each frame when the main loop gets to it.
+  // a MAC's receive interrupt would, queueing up to kQueueFrames for Receive. When the
+  // queue is full the reader waits for room and frames wait in the TAP's own queue, as
+  // they did before (a flood loses nothing more than it did; those frames are stamped
+  // late). Without it, Receive reads the descriptor itself and the glue stamps each
+  // frame when the main loop gets to it.
   Status StartReader(const Clock& clock);
   static constexpr std::size_t kQueueFrames = 64;
 
@@ -54,7 +57,6 @@ class TapLink final : public Link {
   // 1 ms. The reader thread's stamps are late only by its own wake-up, but a busy host
   // can deschedule it too: the same allowance.
   std::uint32_t TimestampUncertaintyNs() const override { return 500'000; }
-  std::uint64_t reader_drops() const;
 
  private:
   struct Slot {
@@ -71,11 +73,12 @@ class TapLink final : public Link {
   int stop_fd_ = -1;   // the main thread's "stop" to the reader
   const Clock* clock_ = nullptr;
   std::thread reader_;
-  mutable std::mutex mutex_;  // guards the queue and drops
+  std::mutex mutex_;  // guards the queue and stopping_
+  std::condition_variable room_;  // the main loop took a frame, or the reader must stop
+  bool stopping_ = false;
   std::unique_ptr<Slot[]> queue_;
   std::size_t head_ = 0;
   std::size_t count_ = 0;
-  std::uint64_t drops_ = 0;
   std::uint64_t received_at_ns_ = 0;
   std::uint64_t sent_at_ns_ = 0;
   int ctl_fd_ = -1;  // socket for interface-flag queries
