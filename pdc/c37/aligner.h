@@ -56,7 +56,7 @@ class Aligner {
   template <typename Emit>
   void FlushAll(Emit&& emit) { Flush(INT64_MAX, emit); }
 
-  // Nanoseconds until the oldest open set expires (-1: none open).
+  // When (on the clock of `now_ns`) the oldest open set expires (-1: none open).
   std::int64_t NextDeadline() const;
 
   const AlignerCounters& counters() const { return counters_; }
