@@ -408,6 +408,9 @@ int main(int argc, char** argv) {
   PMU_LOG_INFO(device->logger(), kTag, "device clock: %+lld us from the host's UTC at start, %+lld ppb%s",
                static_cast<long long>(clock.offset_ns() / 1000), static_cast<long long>(clock.drift_ppb()),
                clock_setting.drawn ? " (drawn at random)" : "");
+  PMU_LOG_INFO(device->logger(), kTag, "link time stamps: %s",
+               tap_link.kernel_stamps() ? "PTP event frames by the host's kernel, the others by the link's reader thread"
+                                        : "by the link's reader thread (no packet socket on the TAP: needs CAP_NET_RAW)");
   if (!boot.Start(*device).ok()) return kExitFailure;
 
   bool running = true;

@@ -27,9 +27,9 @@ std::int64_t HostClock::UtcNs() const {
 SimulatedClock::SimulatedClock(std::int64_t offset_ns, std::int64_t drift_ppb)
     : offset_ns_(offset_ns), drift_ppb_(drift_ppb), host_mono0_(host_.MonotonicNs()), host_utc0_(host_.UtcNs()) {}
 
-std::uint64_t SimulatedClock::MonotonicNs() const {
+std::uint64_t SimulatedClock::AtHostMonotonic(std::uint64_t host_monotonic_ns) const {
   // elapsed * (1 + drift / 1e9), without overflow for any run time.
-  const auto elapsed = static_cast<std::int64_t>(host_.MonotonicNs() - host_mono0_);
+  const auto elapsed = static_cast<std::int64_t>(host_monotonic_ns - host_mono0_);
   const std::int64_t gained =
       (elapsed / 1'000'000'000) * drift_ppb_ + (elapsed % 1'000'000'000) * drift_ppb_ / 1'000'000'000;
   return host_mono0_ + static_cast<std::uint64_t>(elapsed + gained);

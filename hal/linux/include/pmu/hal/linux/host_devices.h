@@ -26,9 +26,12 @@ class HostClock final : public Clock {
 class SimulatedClock final : public Clock {
  public:
   SimulatedClock(std::int64_t offset_ns, std::int64_t drift_ppb);
-  std::uint64_t MonotonicNs() const override;
+  std::uint64_t MonotonicNs() const override { return AtHostMonotonic(host_.MonotonicNs()); }
   std::int64_t UtcNs() const override { return UtcAt(MonotonicNs()); }
   std::int64_t UtcAt(std::uint64_t monotonic_ns) const override;
+  // This oscillator's reading at the host's CLOCK_MONOTONIC instant `host_monotonic_ns`
+  // (a time stamp the host's kernel took, for the TAP link).
+  std::uint64_t AtHostMonotonic(std::uint64_t host_monotonic_ns) const;
   std::int64_t offset_ns() const { return offset_ns_; }
   std::int64_t drift_ppb() const { return drift_ppb_; }
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <thread>
 
-#include "pmu/hal/clock.h"
+#include "pmu/hal/linux/host_devices.h"
 #include "pmu/hal/link.h"
 
 namespace pmu::hal::linux_host {
@@ -34,8 +34,17 @@ class TapLink final : public Link {
   // they did before (a flood loses nothing more than it did; those frames are stamped
   // late). Without it, Receive reads the descriptor itself and the glue stamps each
   // frame when the main loop gets to it.
-  Status StartReader(const Clock& clock);
+  //
+  // PTP event frames (UDP/IPv4 to port 319, or EtherType 0x88F7 untagged) get better
+  // stamps when the process may open a packet socket on the interface (CAP_NET_RAW):
+  // the host's kernel stamps its copy of each, received where the host sends the frame
+  // into the TAP and sent where the TAP hands the device's frame to the host's stack,
+  // the same places and clock as the host's own software time stamps (ptp4l's), and
+  // the link takes those instead of the thread's. Other frames need no such stamp.
+  Status StartReader(const SimulatedClock& clock);
   static constexpr std::size_t kQueueFrames = 64;
+  // Whether PTP event frames carry the kernel's stamps (the packet socket opened).
+  bool kernel_stamps() const { return stamp_fd_ >= 0; }
 
   // For the simulator's main loop to wait on (readable when a frame is pending): the
   // TAP descriptor, or with the reader thread an eventfd it signals.
@@ -55,7 +64,10 @@ class TapLink final : public Link {
   // after lock reached 188 us (docs/BENCHMARKS.md, "Time error after lock"), almost all
   // of it this lateness; 500 us leaves room for a busier host and keeps the bound under
   // 1 ms. The reader thread's stamps are late only by its own wake-up, but a busy host
-  // can deschedule it too: the same allowance.
+  // can deschedule it too: the same allowance. The kernel's stamps are the host's own
+  // software stamps: a host in softirq or preempted between the two places can still
+  // put tens of microseconds between them, and a frame whose kernel copy is not found
+  // keeps the thread's stamp, so the allowance stays that of the thread.
   std::uint32_t TimestampUncertaintyNs() const override { return 500'000; }
 
  private:
@@ -65,13 +77,28 @@ class TapLink final : public Link {
     bool oversized = false;
     std::byte data[kMaxFrameSize];
   };
+  // A kernel stamp waiting for its frame: the start of the frame (a PTP event frame
+  // fits whole) and the host's CLOCK_MONOTONIC when the kernel stamped it.
+  struct KernelStamp {
+    bool used = false;
+    bool outgoing = false;  // the host sent it (to the device), else the device did
+    std::uint64_t host_ns = 0;
+    std::size_t size = 0;
+    std::byte data[128];
+  };
+  static constexpr std::size_t kStamps = 16;
   void ReadLoop();
   Result<std::size_t> ReadDescriptor(MutableByteSpan buffer);
+  void OpenStampSocket();
+  // The kernel's stamp of `frame` (sent by the host when `outgoing`) on the device's
+  // oscillator, or 0 when the kernel's copy is not there. Takes the stamp socket's lock.
+  std::uint64_t KernelStampOf(ByteSpan frame, bool outgoing);
+  void DrainStampSocket();
 
   int fd_ = -1;
   int event_fd_ = -1;  // the reader's "frames queued" signal to the main loop
   int stop_fd_ = -1;   // the main thread's "stop" to the reader
-  const Clock* clock_ = nullptr;
+  const SimulatedClock* clock_ = nullptr;
   std::thread reader_;
   std::mutex mutex_;  // guards the queue and stopping_
   std::condition_variable room_;  // the main loop took a frame, or the reader must stop
@@ -81,6 +108,10 @@ class TapLink final : public Link {
   std::size_t count_ = 0;
   std::uint64_t received_at_ns_ = 0;
   std::uint64_t sent_at_ns_ = 0;
+  int stamp_fd_ = -1;      // packet socket on the interface, PTP event frames only
+  std::mutex stamp_mutex_;  // guards stamp_fd_'s reads and stamps_ (reader and Send)
+  KernelStamp stamps_[kStamps];
+  std::size_t next_stamp_ = 0;
   int ctl_fd_ = -1;  // socket for interface-flag queries
   char ifname_[16] = {};
   MacAddress mac_;
