@@ -225,7 +225,7 @@ TEST(PiServo, EstimatesTheFrequencyStepsOnceThenSlews) {
   EXPECT_EQ(out.state, PiServo::State::kUnlocked);
 }
 
-// A master with a perfect clock (true time) and a symmetric link of `delay_ns` each
+// A master with a perfect clock (true time) and a symmetric link of `path_ns` each
 // way, exchanging two-step Sync/Follow_Up and Delay_Req/Delay_Resp with the slave, or,
 // with `peer`, answering the slave's Pdelay_Req two-step after a turnaround of 30 us,
 // its answers stamped on a scale of its own (a neighbour's time need not be the master's).
@@ -240,6 +240,7 @@ struct SimulatedLink {
   bool peer = false;
   std::uint32_t peer_answers = 0;
   std::int64_t master_step_ns = 0;  // the master's time against true time (it stepped)
+  std::int64_t path_ns = kDelayNs;   // each way
 
   ptp::Message From(ptp::MessageType type, std::int8_t log_interval = -2) {
     ptp::Message m;
@@ -258,7 +259,7 @@ struct SimulatedLink {
   void SyncRound() {
     ++sequence;
     const std::int64_t t1 = TestOscillator::kEpoch + osc.true_ns + master_step_ns;
-    osc.true_ns += kDelayNs;
+    osc.true_ns += path_ns;
     ptp::Message sync = From(ptp::MessageType::kSync);
     sync.header.flags = ptp::kFlagTwoStep;
     const std::uint64_t rx = osc.MonotonicNs() + late_ns;
@@ -274,7 +275,7 @@ struct SimulatedLink {
       ASSERT_TRUE(parsed.ok());
       ASSERT_EQ(parsed->header.type, ptp::MessageType::kPdelayReq);
       slave.DelayReqSent(osc.MonotonicNs());
-      osc.true_ns += kDelayNs;
+      osc.true_ns += path_ns;
       const std::int64_t neighbour = 1'000'000'000'000;  // its own scale: 1000 s off
       const std::int64_t t2 = osc.true_ns + neighbour;
       osc.true_ns += 30'000;
@@ -284,7 +285,7 @@ struct SimulatedLink {
       resp.header.flags = ptp::kFlagTwoStep;
       resp.timestamp = ptp::Timestamp::FromNs(t2);
       resp.requesting = parsed->header.source;
-      osc.true_ns += kDelayNs;
+      osc.true_ns += path_ns;
       EXPECT_EQ(slave.Receive(resp, osc.MonotonicNs(), osc.MonotonicNs()), PtpSlave::Reply::kNone);
       ptp::Message fu = From(ptp::MessageType::kPdelayRespFollowUp);
       fu.header.sequence = parsed->header.sequence;
@@ -292,7 +293,7 @@ struct SimulatedLink {
       fu.requesting = parsed->header.source;
       slave.Receive(fu, osc.MonotonicNs(), osc.MonotonicNs());
       ++peer_answers;
-      osc.true_ns += 250'000'000 - 2 * kDelayNs - 10'000 - 30'000;
+      osc.true_ns += 250'000'000 - 2 * path_ns - 10'000 - 30'000;
       slave.Tick(osc.MonotonicNs());
       return;
     }
@@ -302,14 +303,14 @@ struct SimulatedLink {
       const auto parsed = ptp::Parse(req);
       ASSERT_TRUE(parsed.ok());
       slave.DelayReqSent(osc.MonotonicNs());
-      osc.true_ns += kDelayNs;
+      osc.true_ns += path_ns;
       ptp::Message resp = From(ptp::MessageType::kDelayResp);
       resp.header.sequence = parsed->header.sequence;
       resp.timestamp = ptp::Timestamp::FromNs(TestOscillator::kEpoch + osc.true_ns + master_step_ns);
       resp.requesting = parsed->header.source;
       slave.Receive(resp, osc.MonotonicNs(), osc.MonotonicNs());
     }
-    osc.true_ns += 250'000'000 - 2 * kDelayNs - 10'000;
+    osc.true_ns += 250'000'000 - 2 * path_ns - 10'000;
     slave.Tick(osc.MonotonicNs());
   }
   std::int64_t TrueErrorNs() const { return clock.UtcNs() - (TestOscillator::kEpoch + osc.true_ns); }
@@ -375,6 +376,59 @@ TEST(PtpSlave, LocksHoldsOverAndRelocks) {
   EXPECT_EQ(slave.counters().steps, 1u);
   EXPECT_EQ(slave.counters().master_losses, 1u);
   EXPECT_LT(std::llabs(link.TrueErrorNs()), 1000);
+}
+
+TEST(PtpSlave, SkipsASpikeWhileLockedAndFollowsAPhaseChangeThatStays) {
+  TestOscillator osc(-3'000'000, -42'000);
+  DeviceClock clock(osc);
+  PtpSlave slave(clock);
+  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
+  SimulatedLink link{osc, slave, clock};
+  link.Run(20, true);
+  ASSERT_EQ(slave.state(), PtpState::kSlave);
+  ASSERT_LT(std::llabs(link.TrueErrorNs()), 1000);
+  // One Sync stamped 80 us late, far below the step threshold: given to the servo it
+  // would pull the clock 0.7 of it a second; skipped, the frequency stays.
+  const std::int64_t frequency = clock.frequency_ppt();
+  link.late_ns = 80'000;
+  link.SyncRound();
+  link.late_ns = 0;
+  EXPECT_EQ(slave.counters().spikes, 1u);
+  EXPECT_EQ(slave.counters().outliers, 0u);
+  EXPECT_EQ(clock.frequency_ppt(), frequency);
+  link.Run(2, true);
+  EXPECT_LT(std::llabs(link.TrueErrorNs()), 1000);
+  // The master's time moves 200 us and stays there: three offsets skipped, the fourth
+  // believed, and the clock follows it.
+  link.master_step_ns = 200'000;
+  const std::int64_t before = clock.frequency_ppt();
+  for (int i = 0; i < 3; ++i) link.SyncRound();
+  EXPECT_EQ(slave.counters().spikes, 4u);
+  EXPECT_EQ(clock.frequency_ppt(), before) << "a spike reached the servo";
+  link.Run(20, true);  // the servo slews it out (2 us are left after 10 s)
+  EXPECT_EQ(slave.counters().spikes, 4u) << "the offsets after the change were skipped too";
+  EXPECT_EQ(slave.state(), PtpState::kSlave);
+  EXPECT_EQ(slave.counters().steps, 1u);
+  EXPECT_NEAR(static_cast<double>(link.TrueErrorNs()), 200'000, 1000);
+}
+
+TEST(PtpSlave, KeepsANegativePathDelaySoAnAsymmetryIsHalvedNotDoubled) {
+  // Receive stamps taken 6 us early (the simulator's kernel copy of a frame precedes
+  // the master's own transmit stamp) on a 1 us path: the delay comes out 1 - 3 us,
+  // negative, and the offset carries half the asymmetry; clamped at zero, the delay
+  // would put 5 of the 6 us into the offset.
+  TestOscillator osc(-3'000'000, 12'000);
+  DeviceClock clock(osc);
+  PtpSlave slave(clock);
+  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
+  SimulatedLink link{osc, slave, clock};
+  link.path_ns = 1'000;
+  link.late_ns = static_cast<std::uint64_t>(-6'000);  // wraps: 6 us early
+  link.Run(20, true);
+  ASSERT_EQ(slave.state(), PtpState::kSlave);
+  EXPECT_NEAR(static_cast<double>(slave.mean_path_delay_ns()), -2'000, 300);
+  EXPECT_NEAR(static_cast<double>(link.TrueErrorNs()), 3'000, 500);  // clamped: 5 us
+  EXPECT_GE(clock.Error().error_ns, 3000u + 2'000u);  // the bound counts the delay's magnitude
 }
 
 TEST(PtpSlave, PeerDelayLocksWithTheNeighboursTurnaroundTakenOut) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cstdio>
 
 namespace pmu::firmware {
 namespace {
@@ -161,10 +162,12 @@ bool PtpService::StatsLine(std::size_t index, ReportLine& t) const {
   if (index > 1 || !started_) return false;
   const TimeError e = ctx_.clock.Error();
   if (index == 0) {
-    t.Format("ptp state=%s master=%s offset_ns=%lld mean_path_delay_ns=%lld freq_ppb=%+.3f clock=%s error_ns=%llu",
+    char delay[24] = "none";
+    if (slave_.has_path_delay()) std::snprintf(delay, sizeof(delay), "%lld", static_cast<long long>(slave_.mean_path_delay_ns()));
+    t.Format("ptp state=%s master=%s offset_ns=%lld mean_path_delay_ns=%s freq_ppb=%+.3f clock=%s error_ns=%llu",
              PtpStateName(slave_.state()),
              slave_.has_master() ? FormatPortIdentity(slave_.master()).c_str() : "none",
-             static_cast<long long>(slave_.last_offset_ns()), static_cast<long long>(slave_.mean_path_delay_ns()),
+             static_cast<long long>(slave_.last_offset_ns()), delay,
              static_cast<double>(ctx_.clock.frequency_ppt()) / 1000.0, SyncStateName(e.state),
              static_cast<unsigned long long>(e.error_ns));
     return true;
@@ -173,9 +176,10 @@ bool PtpService::StatsLine(std::size_t index, ReportLine& t) const {
   t.Format("ptp received=%" PRIu32 " malformed=%" PRIu32 " other_domain=%" PRIu32 " announces=%" PRIu32
            " syncs=%" PRIu32 " delay_req=%" PRIu32 " delay_resp=%" PRIu32 " peer_answers=%" PRIu32
            " steps=%" PRIu32
-           " master_changes=%" PRIu32 " master_losses=%" PRIu32 " outliers=%" PRIu32 " send_failures=%" PRIu32,
+           " master_changes=%" PRIu32 " master_losses=%" PRIu32 " outliers=%" PRIu32 " spikes=%" PRIu32
+           " send_failures=%" PRIu32,
            c.received, c.malformed, c.other_domain, c.announces, c.syncs, c.delay_requests, c.delay_responses,
-           c.peer_requests, c.steps, c.master_changes, c.master_losses, c.outliers, send_failures_);
+           c.peer_requests, c.steps, c.master_changes, c.master_losses, c.outliers, c.spikes, send_failures_);
   return true;
 }
 

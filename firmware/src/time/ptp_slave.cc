@@ -284,8 +284,12 @@ void PtpSlave::PeerDelay(std::int64_t turnaround_ns) {
 }
 
 void PtpSlave::AddDelay(std::int64_t delay) {
-  // The stamps' noise can make it negative; a path takes no negative time, nor seconds.
-  const auto delay_ns = static_cast<std::int32_t>(delay < 0 ? 0 : delay > 2'000'000'000 ? 2'000'000'000 : delay);
+  // Kept signed: stamps taken at different depths on the two sides (software stamps on
+  // a TAP) make a short path come out negative, and clamping it at zero would put the
+  // whole asymmetry into the offset instead of half of it. Bounded to the int32 window.
+  const auto delay_ns = static_cast<std::int32_t>(delay < -2'000'000'000 ? -2'000'000'000
+                                                  : delay > 2'000'000'000 ? 2'000'000'000
+                                                                          : delay);
   if (delay_count_ < kDelayWindow) {
     delays_[delay_count_++] = delay_ns;
   } else {
@@ -303,11 +307,20 @@ void PtpSlave::AddDelay(std::int64_t delay) {
   delay_valid_ = true;
 }
 
+std::int64_t PtpSlave::WorstRecentOffsetNs() const {
+  const std::size_t n = offset_count_ < kOffsetWindow ? offset_count_ : kOffsetWindow;
+  std::int64_t worst = 0;
+  for (std::size_t i = 0; i < n; ++i) worst = std::max<std::int64_t>(worst, offsets_[i] < 0 ? -offsets_[i] : offsets_[i]);
+  return worst;
+}
+
 void PtpSlave::Discipline(std::int64_t offset_ns) {
   last_offset_ns_ = offset_ns;
-  const bool far = offset_ns > PiServo::kStepThresholdNs || offset_ns < -PiServo::kStepThresholdNs;
-  if (far && state_ == PtpState::kSlave && ++outliers_in_row_ < kOutlierLimit) {
-    ++counters_.outliers;
+  const std::int64_t magnitude = offset_ns < 0 ? -offset_ns : offset_ns;
+  const bool far = magnitude > PiServo::kStepThresholdNs;
+  const bool spike = !far && state_ == PtpState::kSlave && magnitude > kSpikeFactor * WorstRecentOffsetNs() + kSpikeFloorNs;
+  if ((far || spike) && state_ == PtpState::kSlave && ++outliers_in_row_ < kOutlierLimit) {
+    ++(far ? counters_.outliers : counters_.spikes);
     return;
   }
   outliers_in_row_ = 0;
@@ -335,11 +348,9 @@ void PtpSlave::Discipline(std::int64_t offset_ns) {
       static_cast<std::int32_t>(offset_ns > limit ? limit : offset_ns < -limit ? -limit : offset_ns);
   ++offset_count_;
   if (++locked_samples_ < kLockSamples) return;
-  std::int64_t worst = 0;
-  const std::size_t n = offset_count_ < kOffsetWindow ? offset_count_ : kOffsetWindow;
-  for (std::size_t i = 0; i < n; ++i) worst = std::max<std::int64_t>(worst, offsets_[i] < 0 ? -offsets_[i] : offsets_[i]);
+  const std::int64_t worst = WorstRecentOffsetNs();
   state_ = PtpState::kSlave;
-  clock_.Locked(static_cast<std::uint64_t>(worst + delay_ns_) + stamp_uncertainty_ns_);
+  clock_.Locked(static_cast<std::uint64_t>(worst + (delay_ns_ < 0 ? -delay_ns_ : delay_ns_)) + stamp_uncertainty_ns_);
 }
 
 }  // namespace pmu::firmware

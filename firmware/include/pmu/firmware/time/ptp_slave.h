@@ -25,9 +25,10 @@
 // answers a neighbour's Pdelay_Req the same way (its master measures the link too).
 //
 // The error bound when locked: the largest |offset| of the last kOffsetWindow samples,
-// plus the mean path delay (an asymmetric path can hide up to the whole one-way
-// delay), plus the link's stated time-stamp lateness (a stamp taken late on receive
-// shifts every offset the same way, which no offset can show).
+// plus the mean path delay's magnitude (an asymmetric path can hide up to the whole
+// one-way delay; a negative one is the stamps' own asymmetry), plus the link's stated
+// time-stamp lateness (a stamp taken late on receive shifts every offset the same way,
+// which no offset can show).
 #pragma once
 
 #include <cstddef>
@@ -57,6 +58,7 @@ struct PtpCounters {
   std::uint32_t master_changes = 0;
   std::uint32_t master_losses = 0;
   std::uint32_t outliers = 0;       // offsets beyond the step threshold skipped while locked
+  std::uint32_t spikes = 0;         // offsets far beyond the recent ones skipped while locked
 };
 
 class PtpSlave {
@@ -66,8 +68,16 @@ class PtpSlave {
   static constexpr std::size_t kOffsetWindow = 8;
   static constexpr std::uint32_t kLockSamples = 4;  // locked samples before SLAVE
   // Once locked, an offset beyond the servo's step threshold is skipped as an outlier
-  // (a time stamp taken late on a busy host) unless this many come in a row.
+  // (a time stamp taken late on a busy host) unless this many come in a row. So is a
+  // spike: an offset beyond kSpikeFactor times the largest |offset| of the window plus
+  // kSpikeFloorNs (on the simulator's kernel stamps the offsets are within a few
+  // microseconds but one Sync in a dozen is 50 to 170 us off, a stamp preempted; given
+  // to a servo of gain 0.7, each such spike became a 25 us error that took seconds to
+  // decay). A real change of phase is followed from its kOutlierLimit-th offset in a
+  // row, and once in the window it widens the bound for those after it.
   static constexpr std::uint32_t kOutlierLimit = 4;
+  static constexpr std::int64_t kSpikeFactor = 4;
+  static constexpr std::int64_t kSpikeFloorNs = 10'000;
 
   explicit PtpSlave(DeviceClock& clock) : clock_(clock) {}
   // `stamp_uncertainty_ns`: how late the link's time stamps may be (hal::Link).
@@ -102,7 +112,9 @@ class PtpSlave {
   bool has_master() const { return master_ >= 0; }
   proto::ptp::PortIdentity master() const;
   std::int64_t last_offset_ns() const { return last_offset_ns_; }
-  std::int64_t mean_path_delay_ns() const { return delay_valid_ ? delay_ns_ : -1; }
+  // The median of the recent path delays (see AddDelay: may be negative), once one is known.
+  bool has_path_delay() const { return delay_valid_; }
+  std::int64_t mean_path_delay_ns() const { return delay_ns_; }
 
  private:
   struct Foreign {
@@ -129,6 +141,7 @@ class PtpSlave {
   std::int64_t MasterUtcNs(const proto::ptp::Timestamp& t, std::int64_t correction) const;
   bool SyncComplete(std::int64_t t1_ns);
   void AddDelay(std::int64_t delay_ns);
+  std::int64_t WorstRecentOffsetNs() const;  // the largest |offset| of the window
   void Discipline(std::int64_t offset_ns);
 
   DeviceClock& clock_;
