@@ -85,10 +85,36 @@ constexpr std::uint32_t kTxWaitUs = 2000;  // a full FIFO drains in ~0.4 ms at 1
 volatile bool g_rx_signalled = false;
 volatile std::uint32_t g_interrupts = 0;
 
+// Receive time stamps, taken by the interrupt handler for each frame whose status
+// entered the RX status FIFO since the last interrupt, oldest first: the main loop may
+// be busy for a second (a TLS handshake) before it reads them. g_rx_stamped counts the
+// statuses in the FIFO that have one (the oldest ones, in FIFO order).
+constexpr std::uint32_t kRxStamps = 16;
+volatile std::uint64_t g_rx_stamps[kRxStamps] = {};
+volatile std::uint32_t g_rx_stamp_first = 0;
+volatile std::uint32_t g_rx_stamped = 0;
+const Clock* g_clock = nullptr;
+
+std::uint32_t RxStatusUsed() { return (Mmio(kRxFifoInf) >> 16) & 0xFF; }
+
+// The next RSFL interrupt when the FIFO holds more statuses than it holds now.
+void SetRxStatusLevel(std::uint32_t used) { Mmio(kFifoInt) = (Mmio(kFifoInt) & ~0xFFu) | used; }
+
 }  // namespace
 
 void Lan9118Link::Isr() {
-  NvicDisable(kIrq);  // Receive() unmasks it once the FIFO is drained
+  const std::uint32_t used = RxStatusUsed();
+  if (g_clock != nullptr && used > g_rx_stamped) {
+    const std::uint64_t now = g_clock->MonotonicNs();
+    while (g_rx_stamped < used && g_rx_stamped < kRxStamps) {
+      g_rx_stamps[(g_rx_stamp_first + g_rx_stamped) % kRxStamps] = now;
+      g_rx_stamped = g_rx_stamped + 1;
+    }
+  }
+  // Raise the level to what is queued, then clear the status: the interrupt stays off
+  // until another frame arrives (the main loop lowers the level as it reads).
+  SetRxStatusLevel(used);
+  Mmio(kIntSts) = kIntRsfl;
   g_rx_signalled = true;
   g_interrupts = g_interrupts + 1;
 }
@@ -155,6 +181,8 @@ Status Lan9118Link::Open(const MacAddress& mac, bool use_hardware_mac) {
   if (chip_id_ != 0x0118 && chip_id_ != 0x9220) return Unavailable("unsupported Ethernet chip ID");
 
   NvicDisable(kIrq);
+  g_clock = &clock_;
+  g_rx_stamped = 0;
   Mmio(kHwCfg) = kHwCfgSrst;
   if (Status s = WaitClear(kHwCfg, kHwCfgSrst, 100'000); !s.ok()) return s;
   const std::uint64_t deadline = clock_.MonotonicNs() + 100'000'000u;
@@ -284,23 +312,31 @@ void Lan9118Link::DiscardWords(std::uint32_t words) {
   for (std::uint32_t i = 0; i < words; ++i) (void)MmioRead(kRxData);
 }
 
-void Lan9118Link::ArmRxInterrupt() {
-  g_rx_signalled = false;
-  NvicEnable(kIrq);
+std::uint32_t Lan9118Link::PopRxStatus() {
+  IrqLock lock;  // the handler adds stamps and sets the level
+  const std::uint32_t status = Mmio(kRxStatus);
+  received_at_ns_ = 0;
+  if (g_rx_stamped > 0) {
+    received_at_ns_ = g_rx_stamps[g_rx_stamp_first];
+    g_rx_stamp_first = (g_rx_stamp_first + 1) % kRxStamps;
+    g_rx_stamped = g_rx_stamped - 1;
+  }
+  SetRxStatusLevel(RxStatusUsed());
+  return status;
 }
 
 Result<std::size_t> Lan9118Link::Receive(MutableByteSpan buffer) {
   for (;;) {
-    if (((Mmio(kRxFifoInf) >> 16) & 0xFF) == 0) {
-      // Drained: clear the level interrupt, look once more (a frame may have arrived
-      // in between, and then no new interrupt would come), and listen again.
-      Mmio(kIntSts) = kIntRsfl;
-      if (((Mmio(kRxFifoInf) >> 16) & 0xFF) == 0) {
-        ArmRxInterrupt();
+    {
+      // Drained: the idle loop may sleep. Under the lock, so that a frame arriving
+      // now signals after this, not before.
+      IrqLock lock;
+      if (RxStatusUsed() == 0) {
+        g_rx_signalled = false;
         return std::size_t{0};
       }
     }
-    const std::uint32_t status = Mmio(kRxStatus);
+    const std::uint32_t status = PopRxStatus();
     const std::uint32_t length = (status >> 16) & 0x3FFF;  // with the FCS
     const std::uint32_t words = (length + 3) / 4;
     if ((status & kRxStatusError) != 0 || length < 14 + 4) {

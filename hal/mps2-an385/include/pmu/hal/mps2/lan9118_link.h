@@ -2,14 +2,16 @@
 // LAN9118) at 0x40200000 on interrupt 13, behind the same hal::Link interface as the
 // simulator's TAP link.
 //
-// Receiving is interrupt-driven: the interrupt handler only masks interrupt 13 and
-// notes that frames are pending (interrupts hand over, the main loop owns the stack,
-// so lwIP needs no locking). The main loop sleeps in WFI until that or the 1 ms SysTick, then
-// Receive() drains the chip's RX FIFO: one word from the RX status port, then exactly
-// the data words that frame occupies. When the FIFO is empty, Receive() clears the
-// chip's interrupt status and unmasks interrupt 13 again. An interrupt rather than
-// polling because it wakes the idle loop at once (ping and TCP ACK latency), which
-// polling could only match by spinning instead of sleeping.
+// Receiving is interrupt-driven: the interrupt handler stamps each frame whose status
+// has entered the chip's RX status FIFO since it last ran (the receive time stamps PTP
+// needs: the main loop may be inside a TLS handshake for a second), raises the FIFO's
+// interrupt level to what is queued, clears the chip's status and notes that frames
+// are pending (interrupts hand over, the main loop owns the stack, so lwIP needs no
+// locking). The main loop sleeps in WFI until that or the 1 ms SysTick, then Receive()
+// drains the chip's RX FIFO: one word from the RX status port (with its stamp, the
+// level lowered to what is left), then exactly the data words that frame occupies. An
+// interrupt rather than polling because it wakes the idle loop at once (ping and TCP
+// ACK latency), which polling could only match by spinning instead of sleeping.
 //
 // Transmission copies each frame into the TX data FIFO (command words A and B, then
 // the data); the chip sends it on its own. Multicast frames are all accepted
@@ -67,6 +69,9 @@ class Lan9118Link final : public Link {
   bool IsUp() override;
   Status Send(ByteSpan frame) override;
   Result<std::size_t> Receive(MutableByteSpan buffer) override;
+  // When interrupt 13 came for the frame Receive() returned last (0: it had none, as
+  // when more than 16 frames waited), on the clock given at construction.
+  std::uint64_t ReceivedAtNs() const override { return received_at_ns_; }
 
   // Interrupt 13's handler (vector table).
   static void Isr();
@@ -80,7 +85,8 @@ class Lan9118Link final : public Link {
   bool FullDuplex();
   void DiscardWords(std::uint32_t words);
   void DrainTxStatus();
-  void ArmRxInterrupt();
+  // Reads the next RX status word, with its frame's stamp into received_at_ns_.
+  std::uint32_t PopRxStatus();
 
   const Clock& clock_;
   MacAddress mac_;
@@ -89,6 +95,7 @@ class Lan9118Link final : public Link {
   std::uint32_t mac_cr_ = 0;
   bool up_ = false;
   std::uint16_t tx_tag_ = 0;
+  std::uint64_t received_at_ns_ = 0;
   Lan9118Counters counters_;
 };
 
