@@ -106,6 +106,14 @@ void GetBool(const DeviceConfig& c, ConfigValueText& out) {
   out.Append(c.*Field ? "true" : "false");
 }
 
+// IEEE 1588-2008 leaves 128 to 255 reserved, but C37.238-2017 uses 254.
+const char* SetPtpDomain(DeviceConfig& c, std::string_view v) {
+  std::uint64_t n = 0;
+  if (ParseConfigRange(v, 0, 254, &n) != nullptr || (n > 127 && n != 254)) return "must be 0 to 127, or 254";
+  c.ptp_domain = static_cast<std::uint8_t>(n);
+  return nullptr;
+}
+
 const Key kKeys[] = {
     {"hostname", "the device's host name: 1 to 63 letters, digits and '-', not at either end",
      [](DeviceConfig& c, std::string_view v) -> const char* {
@@ -374,8 +382,8 @@ const Key kKeys[] = {
     {"time.holdover_ppb", "the oscillator's stated stability: holdover error growth in ns per s, 1 to 100000",
      SetUnsigned<std::uint32_t, &DeviceConfig::time_holdover_ppb, 1, 100000>,
      GetUnsigned<std::uint32_t, &DeviceConfig::time_holdover_ppb>},
-    {"ptp.domain", "PTP domain number the slave follows, 0 to 127",
-     SetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain, 0, 127>,
+    {"ptp.domain", "PTP domain number the slave follows, 0 to 127, or 254 (C37.238-2017)",
+     SetPtpDomain,
      GetUnsigned<std::uint8_t, &DeviceConfig::ptp_domain>},
     {"ptp.transport", "how PTP travels: udp4 (the default profile's) or l2 (Ethernet, the power profile's)",
      [](DeviceConfig& c, std::string_view v) -> const char* {

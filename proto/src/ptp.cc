@@ -77,6 +77,37 @@ Announce LoadAnnounce(const std::byte* p) {
   return a;
 }
 
+// The TLVs after an Announce's body, from `p` to `end`: the C37.238 power profile's.
+PowerProfileTlv LoadPowerProfile(const std::byte* p, const std::byte* end) {
+  constexpr std::uint16_t kOrganizationExtension = 0x0003;
+  constexpr std::uint8_t kOui[3] = {0x1C, 0x12, 0x9D};
+  constexpr std::size_t kDataSize = 6 + 12;  // OUI, subtype, then 12 bytes in both versions
+  PowerProfileTlv t;
+  while (end - p >= 4) {
+    const std::uint16_t type = LoadBe16(p);
+    const std::size_t length = LoadBe16(p + 2);
+    if (static_cast<std::size_t>(end - p) - 4 < length) break;
+    const std::byte* v = p + 4;
+    p += 4 + length;
+    if (type != kOrganizationExtension || length < kDataSize) continue;
+    if (static_cast<std::uint8_t>(v[0]) != kOui[0] || static_cast<std::uint8_t>(v[1]) != kOui[1] ||
+        static_cast<std::uint8_t>(v[2]) != kOui[2] || v[3] != std::byte{0} || v[4] != std::byte{0}) {
+      continue;
+    }
+    const auto subtype = static_cast<std::uint8_t>(v[5]);
+    if (subtype != 1 && subtype != 2) continue;
+    t.present = true;
+    t.subtype = subtype;
+    t.grandmaster_id = LoadBe16(v + 6);
+    // 2011: grandmasterTimeInaccuracy, networkTimeInaccuracy; 2017: reserved,
+    // totalTimeInaccuracy.
+    const std::uint64_t ns = subtype == 1 ? std::uint64_t{LoadBe32(v + 8)} + LoadBe32(v + 12) : LoadBe32(v + 12);
+    t.inaccuracy_ns = ns > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(ns);
+    break;
+  }
+  return t;
+}
+
 template <typename T>
 int Order(T a, T b) {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -94,7 +125,7 @@ Timestamp Timestamp::FromNs(std::int64_t ns) {
   return t;
 }
 
-Result<Message> Parse(ByteSpan d) {
+Result<Message> Parse(ByteSpan d, std::size_t received) {
   if (d.size() < kHeaderSize) return InvalidArgument("PTP message shorter than its 34-byte header");
   const std::byte* p = d.data();
   const auto type_nibble = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p[0]) & 0x0F);
@@ -104,9 +135,12 @@ Result<Message> Parse(ByteSpan d) {
   Header& h = m.header;
   h.type = static_cast<MessageType>(type_nibble);
   h.length = LoadBe16(p + 2);
-  if (h.length > d.size()) return InvalidArgument("PTP messageLength beyond the datagram");
+  if (h.length > (received > d.size() ? received : d.size())) {
+    return InvalidArgument("PTP messageLength beyond the datagram");
+  }
   const std::size_t body = BodySize(h.type);
   if (h.length < kHeaderSize + body) return InvalidArgument("PTP message shorter than its type's body");
+  if (d.size() < kHeaderSize + body) return InvalidArgument("PTP message cut before the end of its body");
   h.domain = static_cast<std::uint8_t>(p[4]);
   h.flags = LoadBe16(p + 6);
   h.correction = static_cast<std::int64_t>(LoadBe64(p + 8));
@@ -121,7 +155,11 @@ Result<Message> Parse(ByteSpan d) {
       h.type == MessageType::kPdelayRespFollowUp) {
     m.requesting = LoadPortIdentity(b + 10);
   }
-  if (h.type == MessageType::kAnnounce) m.announce = LoadAnnounce(b);
+  if (h.type == MessageType::kAnnounce) {
+    m.announce = LoadAnnounce(b);
+    const std::size_t end = h.length < d.size() ? h.length : d.size();
+    m.announce.power = LoadPowerProfile(b + body, p + end);
+  }
   return m;
 }
 

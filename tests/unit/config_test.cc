@@ -323,6 +323,12 @@ TEST(Config, TimeKeys) {
   EXPECT_EQ(std::string(DescribeConfigError(bad).c_str()).find("sim.clock_drift_ppb"), 0u);
   EXPECT_FALSE(ParseConfigText("time.source = gps\n", c).ok());
   EXPECT_FALSE(ParseConfigText("sim.clock_offset_us = -\n", c).ok());
+  // The default profile's domains, and C37.238-2017's; not the rest 1588 reserves.
+  ASSERT_TRUE(ParseConfigText("ptp.domain = 254\n", c).ok());
+  EXPECT_EQ(c.ptp_domain, 254);
+  EXPECT_FALSE(ParseConfigText("ptp.domain = 128\n", c).ok());
+  EXPECT_FALSE(ParseConfigText("ptp.domain = 253\n", c).ok());
+  EXPECT_FALSE(ParseConfigText("ptp.domain = 255\n", c).ok());
   // The PTP slave holds 319 and 320.
   DeviceConfig p;
   p.sink_port = 319;

@@ -32,6 +32,9 @@ std::vector<std::byte> Header(int type, int length, int flags = 0, int domain = 
 void Append(std::vector<std::byte>& v, std::initializer_list<int> bytes) {
   for (int b : bytes) v.push_back(static_cast<std::byte>(b));
 }
+void Append(std::vector<std::byte>& v, const std::vector<std::uint8_t>& bytes) {
+  for (std::uint8_t b : bytes) v.push_back(static_cast<std::byte>(b));
+}
 
 TEST(PtpCodec, ParsesAFollowUp) {
   auto m = Header(0x8, 44);
@@ -61,6 +64,54 @@ TEST(PtpCodec, ParsesAnAnnounce) {
   EXPECT_EQ(r->announce.priority2, 128);
   EXPECT_EQ(r->announce.time_source, 0xA0);
   EXPECT_EQ(r->header.flags, ptp::kFlagPtpTimescale);
+}
+
+TEST(PtpCodec, ReadsThePowerProfilesTlvInAnAnnounce) {
+  // An Announce of C37.238-2017 (86 bytes: the body, then a path trace TLV of one
+  // identity, which is skipped, then the profile's TLV: grandmaster 3, total time
+  // inaccuracy 1250 ns), and the 2011 one (grandmaster 9, 50 ns + 700 ns).
+  const std::vector<std::uint8_t> body = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 37, 0, 1, 6, 0x21, 0x4E, 0x5D, 128,
+                                          0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10, 0, 0, 0x20};
+  const std::vector<std::uint8_t> path_trace = {0x00, 0x08, 0x00, 0x08, 0x0a, 0x64, 0x20, 0xff, 0xfe, 0x92, 0xc2, 0x10};
+  const std::vector<std::uint8_t> tlv2017 = {0x00, 0x03, 0x00, 0x12, 0x1C, 0x12, 0x9D, 0x00, 0x00, 0x02, 0x00, 0x03,
+                                             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xE2, 0x00, 0x00};
+  const std::vector<std::uint8_t> tlv2011 = {0x00, 0x03, 0x00, 0x12, 0x1C, 0x12, 0x9D, 0x00, 0x00, 0x01, 0x00, 0x09,
+                                             0x00, 0x00, 0x00, 0x32, 0x00, 0x00, 0x02, 0xBC, 0x00, 0x00};
+  auto m = Header(0xB, 64 + 12 + 22, ptp::kFlagPtpTimescale, 254);
+  Append(m, body);
+  Append(m, path_trace);
+  Append(m, tlv2017);
+  auto r = ptp::Parse(m);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->header.domain, 254);
+  EXPECT_TRUE(r->announce.power.present);
+  EXPECT_EQ(r->announce.power.subtype, 2);
+  EXPECT_EQ(r->announce.power.grandmaster_id, 3);
+  EXPECT_EQ(r->announce.power.inaccuracy_ns, 1250u);
+  // What the receive buffer keeps of it (88 bytes of the 98): the profile's TLV is cut,
+  // so it is not read, but the Announce is (its messageLength was all received).
+  ASSERT_EQ(m.size(), 98u);
+  r = ptp::Parse(std::span(m).first(ptp::kMaxMessage), m.size());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->announce.power.present);
+  EXPECT_EQ(r->announce.priority1, 1);
+
+  m = Header(0xB, 64 + 22);
+  Append(m, body);
+  Append(m, tlv2011);
+  r = ptp::Parse(std::span(m).first(std::min(m.size(), ptp::kMaxMessage)), m.size());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->announce.power.subtype, 1);
+  EXPECT_EQ(r->announce.power.grandmaster_id, 9);
+  EXPECT_EQ(r->announce.power.inaccuracy_ns, 750u);
+  // Another organisation's extension with the same layout is not the profile's.
+  m[64 + 4] = std::byte{0x00};
+  EXPECT_FALSE(ptp::Parse(m)->announce.power.present);
+  // A TLV longer than the message ends the walk; the Announce still parses.
+  m[64 + 3] = std::byte{0x40};
+  r = ptp::Parse(m);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->announce.power.present);
 }
 
 TEST(PtpCodec, RefusesWhatASlaveCannotRead) {
@@ -242,17 +293,21 @@ struct SimulatedLink {
   std::int64_t master_step_ns = 0;  // the master's time against true time (it stepped)
   std::int64_t path_ns = kDelayNs;   // each way
 
+  std::uint8_t domain = 0;
   ptp::Message From(ptp::MessageType type, std::int8_t log_interval = -2) {
     ptp::Message m;
     m.header.type = type;
+    m.header.domain = domain;
     m.header.source = master;
     m.header.sequence = sequence;
     m.header.log_interval = log_interval;
     return m;
   }
+  ptp::PowerProfileTlv power{};  // the C37.238 TLV its Announces carry, if present
   void Announce() {
     ptp::Message m = From(ptp::MessageType::kAnnounce, 0);
     m.announce.priority1 = 1;
+    m.announce.power = power;
     slave.Receive(m, osc.MonotonicNs(), osc.MonotonicNs());
   }
   // One Sync interval (250 ms) starting at the current true time.
@@ -410,6 +465,26 @@ TEST(PtpSlave, SkipsASpikeWhileLockedAndFollowsAPhaseChangeThatStays) {
   EXPECT_EQ(slave.state(), PtpState::kSlave);
   EXPECT_EQ(slave.counters().steps, 1u);
   EXPECT_NEAR(static_cast<double>(link.TrueErrorNs()), 200'000, 1000);
+}
+
+TEST(PtpSlave, ClaimsNoBetterThanTheInaccuracyItsMasterStates) {
+  // Two runs alike but for the master's C37.238 TLV (2017: total time inaccuracy 250 us):
+  // the bound the device claims once locked grows by exactly that.
+  std::uint64_t bound[2] = {};
+  for (int with_tlv = 0; with_tlv < 2; ++with_tlv) {
+    TestOscillator osc(-3'000'000, 12'000);
+    DeviceClock clock(osc);
+    PtpSlave slave(clock);
+    slave.Configure(254, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
+    SimulatedLink link{osc, slave, clock};
+    link.domain = 254;
+    if (with_tlv) link.power = {true, 2, 3, 250'000};
+    link.Run(20, true);
+    ASSERT_EQ(slave.state(), PtpState::kSlave);
+    EXPECT_EQ(slave.master_power_profile().present, with_tlv == 1);
+    bound[with_tlv] = clock.Error().error_ns;
+  }
+  EXPECT_EQ(bound[1], bound[0] + 250'000);
 }
 
 TEST(PtpSlave, KeepsANegativePathDelaySoAnAsymmetryIsHalvedNotDoubled) {

@@ -65,21 +65,20 @@ void PtpService::OnDatagram(void* context, ByteSpan datagram, std::size_t size, 
   const std::uint64_t rx_ns = self->event_.received_at_ns() > self->general_.received_at_ns()
                                   ? self->event_.received_at_ns()
                                   : self->general_.received_at_ns();
-  (void)size;  // TLVs beyond kMaxMessage are not read
-  self->Handle(datagram, rx_ns);
+  self->Handle(datagram, size, rx_ns);
 }
 
 #if PMU_WITH_PTP_L2
 void PtpService::OnFrame(void* context, ByteSpan payload, std::size_t size, const MacAddress& from) {
-  (void)size;  // TLVs beyond kMaxMessage are not read
   (void)from;
   auto* self = static_cast<PtpService*>(context);
-  self->Handle(payload, self->ethernet_.received_at_ns());
+  self->Handle(payload, size, self->ethernet_.received_at_ns());
 }
 #endif
 
-void PtpService::Handle(ByteSpan datagram, std::uint64_t rx_ns) {
-  const Result<ptp::Message> m = ptp::Parse(datagram);
+void PtpService::Handle(ByteSpan datagram, std::size_t size, std::uint64_t rx_ns) {
+  // `datagram` holds the first kMaxMessage bytes of `size`: TLVs beyond are not read.
+  const Result<ptp::Message> m = ptp::Parse(datagram, size);
   if (!m.ok()) {
     slave_.Malformed();
     PMU_LOG_DEBUG(ctx_.log, kTag, "ignored: %s", m.status().message());
@@ -142,7 +141,14 @@ void PtpService::FollowState() {
   const ptp::PortIdentity master = slave_.master();
   if (state == logged_state_ && master == logged_master_) return;
   if (!(master == logged_master_) && slave_.has_master()) {
-    PMU_LOG_INFO(ctx_.log, kTag, "master %s selected", FormatPortIdentity(master).c_str());
+    const ptp::PowerProfileTlv power = slave_.master_power_profile();
+    if (power.present) {
+      PMU_LOG_INFO(ctx_.log, kTag, "master %s selected: C37.238-%s grandmaster %u, time inaccuracy %llu ns",
+                   FormatPortIdentity(master).c_str(), power.subtype == 1 ? "2011" : "2017",
+                   static_cast<unsigned>(power.grandmaster_id), static_cast<unsigned long long>(power.inaccuracy_ns));
+    } else {
+      PMU_LOG_INFO(ctx_.log, kTag, "master %s selected", FormatPortIdentity(master).c_str());
+    }
   }
   if (state != logged_state_) {
     if (state == PtpState::kListening) {

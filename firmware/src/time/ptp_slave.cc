@@ -43,6 +43,10 @@ void PtpSlave::Configure(std::uint8_t domain, const ptp::ClockIdentity& identity
 
 ptp::PortIdentity PtpSlave::master() const { return master_ >= 0 ? foreign_[master_].sender : ptp::PortIdentity{}; }
 
+ptp::PowerProfileTlv PtpSlave::master_power_profile() const {
+  return master_ >= 0 ? foreign_[master_].announce.power : ptp::PowerProfileTlv{};
+}
+
 PtpSlave::Reply PtpSlave::Receive(const ptp::Message& m, std::uint64_t rx_ns, std::uint64_t now_ns) {
   ++counters_.received;
   if (m.header.domain != domain_) {
@@ -350,7 +354,8 @@ void PtpSlave::Discipline(std::int64_t offset_ns) {
   if (++locked_samples_ < kLockSamples) return;
   const std::int64_t worst = WorstRecentOffsetNs();
   state_ = PtpState::kSlave;
-  clock_.Locked(static_cast<std::uint64_t>(worst + (delay_ns_ < 0 ? -delay_ns_ : delay_ns_)) + stamp_uncertainty_ns_);
+  clock_.Locked(static_cast<std::uint64_t>(worst + (delay_ns_ < 0 ? -delay_ns_ : delay_ns_)) + stamp_uncertainty_ns_ +
+                master_power_profile().inaccuracy_ns);
 }
 
 }  // namespace pmu::firmware

@@ -30,8 +30,9 @@ inline constexpr std::size_t kPdelaySize = 54;  // Pdelay_Req, Pdelay_Resp, Pdel
 inline constexpr std::uint16_t kEtherType = 0x88F7;
 inline constexpr std::array<std::uint8_t, 6> kL2Group = {0x01, 0x1B, 0x19, 0x00, 0x00, 0x00};
 inline constexpr std::array<std::uint8_t, 6> kL2PeerGroup = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E};
-// The longest message the slave reads in full (Announce); TLVs after it are ignored.
-inline constexpr std::size_t kMaxMessage = 64;
+// The longest message the slave reads in full: an Announce (64 bytes) with the power
+// profile's TLV (22), rounded up to whole words; other TLVs beyond it are ignored.
+inline constexpr std::size_t kMaxMessage = 88;
 
 enum class MessageType : std::uint8_t {
   kSync = 0x0,
@@ -83,6 +84,17 @@ struct ClockQuality {
   std::uint16_t variance = 0xFFFF;  // offsetScaledLogVariance
 };
 
+// IEEE C37.238's TLV in an Announce (an ORGANIZATION_EXTENSION of OUI 1C-12-9D): the
+// grandmaster's statement of how far its time may be off. Subtype 1 (C37.238-2011)
+// states the grandmaster's and the network's inaccuracy, added here; subtype 2
+// (C37.238-2017) the total.
+struct PowerProfileTlv {
+  bool present = false;
+  std::uint8_t subtype = 0;  // 1: 2011, 2: 2017
+  std::uint16_t grandmaster_id = 0;
+  std::uint32_t inaccuracy_ns = 0;  // 2011's sum saturates at 2^32 - 1 (4.3 s)
+};
+
 struct Announce {
   std::int16_t utc_offset = 0;
   std::uint8_t priority1 = 128;
@@ -91,6 +103,7 @@ struct Announce {
   ClockIdentity grandmaster{};
   std::uint16_t steps_removed = 0;
   std::uint8_t time_source = 0;
+  PowerProfileTlv power;  // from the TLVs after the body, if one is there
 };
 
 // One parsed message: the header, and the body its type carries.
@@ -104,11 +117,15 @@ struct Message {
   Announce announce;            // Announce
 };
 
-// Parses one message of the types above. Errors (InvalidArgument, naming the fault):
-// shorter than the header or than its type's body, messageLength beyond the datagram,
-// a PTP version other than 2, a message type the slave does not read (Signaling,
-// Management), seconds beyond 2^33, nanoseconds of 1e9 or more.
-Result<Message> Parse(ByteSpan datagram);
+// Parses one message of the types above from `datagram`, the first bytes of one of
+// `received` bytes (a receive buffer of kMaxMessage keeps the start of a longer one).
+// Errors (InvalidArgument, naming the fault): shorter than the header or than its
+// type's body, messageLength beyond what was received, a PTP version other than 2, a
+// message type the slave does not read (Signaling, Management), seconds beyond 2^33,
+// nanoseconds of 1e9 or more. An Announce's TLVs are read as far as both messageLength
+// and the bytes given reach; a TLV that does not fit ends the walk.
+Result<Message> Parse(ByteSpan datagram, std::size_t received);
+inline Result<Message> Parse(ByteSpan datagram) { return Parse(datagram, datagram.size()); }
 
 // Writes one of the messages a slave sends into `out`: Delay_Req (44 bytes), or
 // Pdelay_Req, Pdelay_Resp and Pdelay_Resp_Follow_Up (54 bytes), from the header's

@@ -47,7 +47,7 @@ class PtpService final : public StatsReporter {
   static void OnDatagram(void* self, ByteSpan datagram, std::size_t size, const port::UdpPeer& from);
   static void OnFrame(void* self, ByteSpan payload, std::size_t size, const MacAddress& from);
   static void OnTick(void* self);
-  void Handle(ByteSpan datagram, std::uint64_t rx_ns);
+  void Handle(ByteSpan datagram, std::size_t size, std::uint64_t rx_ns);
   void SendDelayReq();
   void AnswerPeerDelay();
   // Sends a message on the event or general port (UDP) to the masters' group or the

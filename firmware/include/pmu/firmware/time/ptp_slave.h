@@ -28,7 +28,9 @@
 // plus the mean path delay's magnitude (an asymmetric path can hide up to the whole
 // one-way delay; a negative one is the stamps' own asymmetry), plus the link's stated
 // time-stamp lateness (a stamp taken late on receive shifts every offset the same way,
-// which no offset can show).
+// which no offset can show), plus the time inaccuracy the master states in its
+// Announce's C37.238 TLV, if it sends one (the device is no closer to UTC than its
+// master).
 #pragma once
 
 #include <cstddef>
@@ -111,6 +113,8 @@ class PtpSlave {
   const PtpCounters& counters() const { return counters_; }
   bool has_master() const { return master_ >= 0; }
   proto::ptp::PortIdentity master() const;
+  // The master's C37.238 TLV from its last Announce (present == false: it sent none).
+  proto::ptp::PowerProfileTlv master_power_profile() const;
   std::int64_t last_offset_ns() const { return last_offset_ns_; }
   // The median of the recent path delays (see AddDelay: may be negative), once one is known.
   bool has_path_delay() const { return delay_valid_; }
