@@ -253,10 +253,11 @@ void TapLink::DrainStampSocket() {
   // (a slew of 500 ppm moves it 0.5 ns in the microsecond a stamp waits here).
   const std::int64_t realtime_to_monotonic = Read(CLOCK_MONOTONIC) - Read(CLOCK_REALTIME);
   for (;;) {
-    KernelStamp& k = stamps_[next_stamp_];
+    // Into a buffer of its own: the ring's slot is overwritten only by a stamped copy.
+    std::byte data[sizeof(KernelStamp::data)];
     sockaddr_ll from{};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-    iovec iov{k.data, sizeof(k.data)};
+    iovec iov{data, sizeof(data)};
     msghdr msg{};
     msg.msg_name = &from;
     msg.msg_namelen = sizeof(from);
@@ -273,6 +274,8 @@ void TapLink::DrainStampSocket() {
     if (c == nullptr || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
     timespec ts{};
     std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+    KernelStamp& k = stamps_[next_stamp_];
+    std::memcpy(k.data, data, sizeof(data));
     k.used = true;
     k.outgoing = from.sll_pkttype == PACKET_OUTGOING;
     k.size = static_cast<std::size_t>(n);
