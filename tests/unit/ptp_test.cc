@@ -382,12 +382,23 @@ struct SimulatedLink {
   }
 };
 
-TEST(PtpSlave, LocksHoldsOverAndRelocks) {
-  TestOscillator osc(-734'000'000, 87'000);  // 734 ms behind, 87 ppm fast
-  DeviceClock clock(osc);
-  PtpSlave slave(clock);
-  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
+// A slave (clock identity 02504d.fffe.550001, links stamping up to 3 us late) on its
+// oscillator, `offset_ns` and `drift_ppb` off, with a simulated master on its link.
+struct SlaveOnLink {
+  SlaveOnLink(std::int64_t offset_ns, std::int64_t drift_ppb, std::uint8_t domain = 0,
+              DelayMechanism mechanism = DelayMechanism::kEndToEnd)
+      : osc(offset_ns, drift_ppb) {
+    slave.Configure(domain, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000, mechanism);
+  }
+  TestOscillator osc;
+  DeviceClock clock{osc};
+  PtpSlave slave{clock};
   SimulatedLink link{osc, slave, clock};
+};
+
+TEST(PtpSlave, LocksHoldsOverAndRelocks) {
+  SlaveOnLink t(-734'000'000, 87'000);  // 734 ms behind, 87 ppm fast
+  auto& [osc, clock, slave, link] = t;
   EXPECT_EQ(slave.state(), PtpState::kListening);
   link.Run(1, true);
   EXPECT_EQ(slave.state(), PtpState::kListening);  // one Announce: not qualified yet
@@ -434,11 +445,8 @@ TEST(PtpSlave, LocksHoldsOverAndRelocks) {
 }
 
 TEST(PtpSlave, SkipsASpikeWhileLockedAndFollowsAPhaseChangeThatStays) {
-  TestOscillator osc(-3'000'000, -42'000);
-  DeviceClock clock(osc);
-  PtpSlave slave(clock);
-  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
-  SimulatedLink link{osc, slave, clock};
+  SlaveOnLink t(-3'000'000, -42'000);
+  auto& [osc, clock, slave, link] = t;
   link.Run(20, true);
   ASSERT_EQ(slave.state(), PtpState::kSlave);
   ASSERT_LT(std::llabs(link.TrueErrorNs()), 1000);
@@ -472,11 +480,8 @@ TEST(PtpSlave, ClaimsNoBetterThanTheInaccuracyItsMasterStates) {
   // the bound the device claims once locked grows by exactly that.
   std::uint64_t bound[2] = {};
   for (int with_tlv = 0; with_tlv < 2; ++with_tlv) {
-    TestOscillator osc(-3'000'000, 12'000);
-    DeviceClock clock(osc);
-    PtpSlave slave(clock);
-    slave.Configure(254, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
-    SimulatedLink link{osc, slave, clock};
+    SlaveOnLink t(-3'000'000, 12'000, 254);
+    auto& [osc, clock, slave, link] = t;
     link.domain = 254;
     if (with_tlv) link.power = {true, 2, 3, 250'000};
     link.Run(20, true);
@@ -492,11 +497,8 @@ TEST(PtpSlave, KeepsANegativePathDelaySoAnAsymmetryIsHalvedNotDoubled) {
   // the master's own transmit stamp) on a 1 us path: the delay comes out 1 - 3 us,
   // negative, and the offset carries half the asymmetry; clamped at zero, the delay
   // would put 5 of the 6 us into the offset.
-  TestOscillator osc(-3'000'000, 12'000);
-  DeviceClock clock(osc);
-  PtpSlave slave(clock);
-  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
-  SimulatedLink link{osc, slave, clock};
+  SlaveOnLink t(-3'000'000, 12'000);
+  auto& [osc, clock, slave, link] = t;
   link.path_ns = 1'000;
   link.late_ns = static_cast<std::uint64_t>(-6'000);  // wraps: 6 us early
   link.Run(20, true);
@@ -507,11 +509,8 @@ TEST(PtpSlave, KeepsANegativePathDelaySoAnAsymmetryIsHalvedNotDoubled) {
 }
 
 TEST(PtpSlave, PeerDelayLocksWithTheNeighboursTurnaroundTakenOut) {
-  TestOscillator osc(412'000'000, -63'000);  // 412 ms ahead, 63 ppm slow
-  DeviceClock clock(osc);
-  PtpSlave slave(clock);
-  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000, DelayMechanism::kPeer);
-  SimulatedLink link{osc, slave, clock};
+  SlaveOnLink t(412'000'000, -63'000, 0, DelayMechanism::kPeer);  // 412 ms ahead, 63 ppm slow
+  auto& [osc, clock, slave, link] = t;
   link.peer = true;
   link.Run(30, true);
   ASSERT_EQ(slave.state(), PtpState::kSlave);
@@ -598,11 +597,8 @@ TEST(PtpSlave, OneStepPeerDelayResponseCarriesTheTurnaroundInItsCorrection) {
 TEST(PtpSlave, FollowsAGrandmasterThatStepsItsTimeByOneSecond) {
   // A real grandmaster cannot be stepped in the system tests (ptp4l's time is the
   // machine's own clock, which they must not touch): the same exchange, simulated.
-  TestOscillator osc(-20'000'000, 31'000);
-  DeviceClock clock(osc);
-  PtpSlave slave(clock);
-  slave.Configure(0, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
-  SimulatedLink link{osc, slave, clock};
+  SlaveOnLink t(-20'000'000, 31'000);
+  auto& [osc, clock, slave, link] = t;
   link.Run(20, true);
   ASSERT_EQ(slave.state(), PtpState::kSlave);
   ASSERT_EQ(slave.counters().steps, 1u);
@@ -634,11 +630,8 @@ TEST(PtpSlave, FollowsAGrandmasterThatStepsItsTimeByOneSecond) {
 }
 
 TEST(PtpSlave, IgnoresOtherDomainsAndUnqualifiedMasters) {
-  TestOscillator osc(0, 0);
-  DeviceClock clock(osc);
-  PtpSlave slave(clock);
-  slave.Configure(4, {2, 0x50, 0x4D, 0xFF, 0xFE, 0x55, 0, 1}, 3000);
-  SimulatedLink link{osc, slave, clock};
+  SlaveOnLink t(0, 0, 4);
+  auto& [osc, clock, slave, link] = t;
   link.Run(3, true);  // domain 0
   EXPECT_EQ(slave.state(), PtpState::kListening);
   EXPECT_GT(slave.counters().other_domain, 0u);
